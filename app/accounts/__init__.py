@@ -1,0 +1,1 @@
+"""Identity: users, families, guardians, children, guardian consent, roles and API tokens."""

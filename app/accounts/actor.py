@@ -1,0 +1,33 @@
+"""Who is acting: resolved once per request by the wiring, passed to services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("family", "volunteer", "librarian", "district_admin")
+STAFF_ROLES = frozenset({"volunteer", "librarian", "district_admin"})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int
+    login: str
+    display_name: str
+    roles: frozenset[str]
+    family_id: int | None = None
+    space_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_admin(self) -> bool:
+        return "district_admin" in self.roles
+
+    def serves(self, space_id: int) -> bool:
+        """District admins act on every space; other staff only on their assigned ones."""
+        return self.is_admin or (self.is_staff and space_id in self.space_ids)

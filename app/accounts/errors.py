@@ -1,0 +1,52 @@
+"""Refusals of the identity domain."""
+
+from app.kernel.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited
+
+
+class AccountsError(DomainError):
+    """Base of every refusal the accounts domain gives."""
+
+
+class PhoneTaken(AccountsError, Conflict):
+    code = "phone_taken"
+    title = "这个手机号已经注册过了"
+
+
+class LoginTaken(AccountsError, Conflict):
+    code = "login_taken"
+    title = "这个用户名已被使用"
+
+
+class ConsentRequired(AccountsError, InvalidInput):
+    code = "consent_required"
+    title = "登记孩子信息需要监护人同意隐私政策"
+
+
+class BadCredentials(AccountsError):
+    code = "bad_credentials"
+    title = "账号或密码不正确"
+
+
+class NotAuthenticated(AccountsError):
+    code = "not_authenticated"
+    title = "请先登录"
+
+
+class TooManyAttempts(AccountsError, RateLimited):
+    code = "too_many_attempts"
+    title = "登录尝试次数过多，请稍后再试"
+
+
+class ChildNotFound(AccountsError, NotFound):
+    code = "child_not_found"
+    title = "没有找到这个孩子"
+
+
+class UserNotFound(AccountsError, NotFound):
+    code = "user_not_found"
+    title = "没有找到这个用户"
+
+
+class TooManyChildren(AccountsError, Conflict):
+    code = "too_many_children"
+    title = "一个家庭最多登记 8 个孩子"

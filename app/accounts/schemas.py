@@ -1,0 +1,104 @@
+"""Request and response shapes of the accounts API (msgspec validates them at the edge)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+Name = Annotated[str, Meta(min_length=1, max_length=32)]
+Password = Annotated[str, Meta(min_length=8, max_length=128)]
+BirthMonth = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}$", examples=["2021-05"])]
+Phone = Annotated[str, Meta(min_length=11, max_length=20, examples=["13800138000"])]
+Login = Annotated[str, Meta(min_length=3, max_length=64)]
+Role = Annotated[str, Meta(pattern=r"^(family|volunteer|librarian|district_admin)$")]
+
+
+class ConsentIn(Struct, forbid_unknown_fields=True):
+    policy_version: Annotated[str, Meta(min_length=1, max_length=32)]
+    accepted: bool
+
+
+class ChildIn(Struct, forbid_unknown_fields=True):
+    nickname: Name
+    birth_month: BirthMonth
+
+
+class SecondGuardianIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    phone: Phone | None = None
+
+
+class FamilyRegistration(Struct, forbid_unknown_fields=True):
+    phone: Phone
+    password: Password
+    guardian_name: Name
+    consent: ConsentIn | None = None
+    children: Annotated[list[ChildIn], Meta(max_length=8)] = msgspec.field(default_factory=list)
+    second_guardian: SecondGuardianIn | None = None
+
+
+class ChildOut(Struct):
+    id: int
+    nickname: str
+    birth_month: str
+    age_band: str
+
+
+class GuardianOut(Struct):
+    id: int
+    name: str
+    phone: str | None
+
+
+class FamilyOut(Struct):
+    id: int
+    guardians: list[GuardianOut]
+    children: list[ChildOut]
+
+
+class ChildUpdate(Struct, forbid_unknown_fields=True):
+    nickname: Name | None = None
+    birth_month: BirthMonth | None = None
+
+
+class TokenRequest(Struct, forbid_unknown_fields=True):
+    login: Login
+    password: Annotated[str, Meta(min_length=1, max_length=128)]
+
+
+class TokenUser(Struct):
+    id: int
+    roles: list[str]
+    family_id: int | None
+
+
+class TokenOut(Struct):
+    token: str
+    expires_at: str
+    user: TokenUser
+
+
+class ConsentPolicyOut(Struct):
+    version: str
+    text: str
+    responsible_person: str
+
+
+class StaffIn(Struct, forbid_unknown_fields=True):
+    login: Login
+    password: Password
+    display_name: Name
+    roles: Annotated[list[Role], Meta(min_length=1, max_length=3)]
+    space_ids: list[int] = msgspec.field(default_factory=list)
+
+
+class UserOut(Struct):
+    id: int
+    login: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    family_id: int | None = None
+    space_ids: list[int] = msgspec.field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Identity services: plain async functions taking ids, Structs, an actor and a clock."""

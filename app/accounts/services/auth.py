@@ -1,0 +1,97 @@
+"""Log-in with a rate limit, and API bearer tokens.
+
+Failures are counted per login and per client address in a sliding window. The address limit
+is generous: many families share one address (a corner's Wi-Fi, a school).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.accounts.errors import BadCredentials, TooManyAttempts
+from app.accounts.passwords import verify_password
+from app.accounts.people import is_phone, normalize_phone
+from app.accounts.tables import ApiToken, LoginAttempt, User
+from app.kernel.clock import Clock
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_LOGIN = 5
+MAX_FAILURES_PER_CLIENT = 50
+TOKEN_TTL = timedelta(days=30)
+
+
+def normalize_login(login: str) -> str:
+    login = (login or "").strip()
+    return normalize_phone(login) if is_phone(login) else login.lower()
+
+
+async def _retry_after(condition: object, now: datetime) -> int:
+    oldest = await LoginAttempt.select(LoginAttempt.at).where(condition).order_by(LoginAttempt.at).first()  # type: ignore[arg-type]
+    if not oldest:
+        return int(WINDOW.total_seconds())
+    return max(1, int((oldest["at"] + WINDOW - now).total_seconds()) + 1)
+
+
+async def authenticate(login: str, password: str, *, client: str, clock: Clock) -> User:
+    """The user for these credentials; raises BadCredentials or TooManyAttempts."""
+    now = clock.now()
+    key = normalize_login(login)[:64]
+    client = client[:64]
+    since = now - WINDOW
+    recent_failure = (LoginAttempt.succeeded == False) & (LoginAttempt.at >= since)
+    by_login = recent_failure & (LoginAttempt.login == key)
+    by_client = recent_failure & (LoginAttempt.client == client)
+    if await LoginAttempt.count().where(by_login) >= MAX_FAILURES_PER_LOGIN:
+        raise TooManyAttempts(retry_after=await _retry_after(by_login, now))
+    if await LoginAttempt.count().where(by_client) >= MAX_FAILURES_PER_CLIENT:
+        raise TooManyAttempts(retry_after=await _retry_after(by_client, now))
+
+    user = await User.objects().where(User.login == key).first()
+    ok = verify_password(user.password_hash if user else None, password) and bool(user and user.active)
+    await LoginAttempt.insert(LoginAttempt(login=key, client=client, succeeded=ok, at=now))
+    if not ok or user is None:
+        raise BadCredentials()
+    # A success clears the login's failures, so a family that finally types it right is not locked.
+    await LoginAttempt.delete().where((LoginAttempt.login == key) & (LoginAttempt.succeeded == False))
+    await User.update({User.last_login_at: now}).where(User.id == user.id)
+    return user
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+async def issue_token(user_id: int, *, clock: Clock) -> IssuedToken:
+    """A new bearer token: 256 random bits, only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    expires_at = now + TOKEN_TTL
+    await ApiToken.insert(ApiToken(user=user_id, token_hash=hash_token(token), created_at=now, expires_at=expires_at))
+    return IssuedToken(token=token, expires_at=expires_at)
+
+
+async def user_for_token(token: str, *, now: datetime) -> User | None:
+    row = (
+        await ApiToken.objects()
+        .where(
+            (ApiToken.token_hash == hash_token(token)) & (ApiToken.revoked_at.is_null()) & (ApiToken.expires_at > now)
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    user = await User.objects().where((User.id == row.user) & (User.active == True)).first()
+    return user
+
+
+async def revoke_token(token: str, *, now: datetime) -> None:
+    await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.token_hash == hash_token(token))

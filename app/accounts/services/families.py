@@ -1,0 +1,148 @@
+"""A family's own data: read, add and edit children, export everything, erase (PIPL)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from app.accounts.consent import CURRENT_POLICY
+from app.accounts.errors import ChildNotFound, TooManyChildren
+from app.accounts.people import age_band, parse_birth_month
+from app.accounts.schemas import ChildIn, ChildOut, ChildUpdate, ConsentIn, FamilyOut, GuardianOut
+from app.accounts.services.registration import check_consent
+from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, User
+from app.kernel.clock import Clock, local_today
+from app.kernel.db import write_transaction
+from app.kernel.errors import NotFound
+from app.kernel.tables import Notification, OutboxMessage
+
+MAX_CHILDREN = 8
+ERASED = "已注销"
+
+
+def child_out(row: dict[str, Any], today: date) -> ChildOut:
+    birth: date = row["birth_month"]
+    return ChildOut(
+        id=row["id"], nickname=row["nickname"], birth_month=birth.strftime("%Y-%m"), age_band=age_band(birth, today)
+    )
+
+
+async def get_family(family_id: int, *, clock: Clock) -> FamilyOut:
+    family = await Family.select(Family.id).where((Family.id == family_id) & Family.erased_at.is_null()).first()
+    if family is None:
+        raise NotFound()
+    guardians = (
+        await Guardian.select(Guardian.id, Guardian.name, Guardian.phone)
+        .where(Guardian.family == family_id)
+        .order_by(Guardian.id)
+    )
+    children = await Child.select().where(Child.family == family_id).order_by(Child.id)
+    today = local_today(clock)
+    return FamilyOut(
+        id=family_id,
+        guardians=[GuardianOut(id=g["id"], name=g["name"], phone=g["phone"]) for g in guardians],
+        children=[child_out(c, today) for c in children],
+    )
+
+
+async def has_consent(family_id: int) -> bool:
+    return await Consent.exists().where(
+        (Consent.family == family_id)
+        & (Consent.policy_version == CURRENT_POLICY.version)
+        & Consent.withdrawn_at.is_null()
+    )
+
+
+async def add_child(family_id: int, data: ChildIn, *, consent: ConsentIn | None, clock: Clock) -> ChildOut:
+    """Adding a child needs consent on record (or given now)."""
+    today = local_today(clock)
+    birth = parse_birth_month(data.birth_month, today)
+    now = clock.now()
+    if not await has_consent(family_id):
+        check_consent(consent)
+    async with write_transaction():
+        if await Child.count().where(Child.family == family_id) >= MAX_CHILDREN:
+            raise TooManyChildren()
+        if consent is not None and not await has_consent(family_id):
+            await Consent(
+                family=family_id, policy_version=CURRENT_POLICY.version, scope=CURRENT_POLICY.scope, accepted_at=now
+            ).save()
+        child = Child(family=family_id, nickname=data.nickname.strip(), birth_month=birth, created_at=now)
+        await child.save()
+    return child_out(child.to_dict(), today)
+
+
+async def update_child(family_id: int, child_id: int, data: ChildUpdate, *, clock: Clock) -> ChildOut:
+    today = local_today(clock)
+    values: dict[Any, Any] = {}
+    if data.nickname is not None:
+        values[Child.nickname] = data.nickname.strip()
+    if data.birth_month is not None:
+        values[Child.birth_month] = parse_birth_month(data.birth_month, today)
+    mine = (Child.id == child_id) & (Child.family == family_id)
+    if values:
+        await Child.update(values).where(mine)
+    row = await Child.select().where(mine).first()
+    if row is None:
+        raise ChildNotFound()  # another family's child is "not found", never "forbidden"
+    return child_out(row, today)
+
+
+async def remove_child(family_id: int, child_id: int) -> None:
+    rows = await Child.delete().where((Child.id == child_id) & (Child.family == family_id)).returning(Child.id)
+    if not rows:
+        raise ChildNotFound()
+
+
+def _jsonable(rows: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    return [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in drop} for row in rows
+    ]
+
+
+async def export_family(family_id: int) -> dict[str, Any]:
+    """Everything the identity domain stores about the family (PIPL right of access)."""
+    users = await User.select().where(User.family == family_id)
+    user_ids = [u["id"] for u in users] or [-1]
+    return {
+        "family": _jsonable(await Family.select().where(Family.id == family_id))[0],
+        "accounts": _jsonable(users, drop=("password_hash", "session_epoch")),
+        "guardians": _jsonable(await Guardian.select().where(Guardian.family == family_id)),
+        "children": _jsonable(await Child.select().where(Child.family == family_id)),
+        "consents": _jsonable(await Consent.select().where(Consent.family == family_id)),
+        "notifications": _jsonable(await Notification.select().where(Notification.user_id.is_in(user_ids))),
+    }
+
+
+async def erase_family(family_id: int, *, clock: Clock) -> None:
+    """Erase personal data; rows stay, anonymised, so statistics keep their counts.
+
+    Birth months are coarsened to January of the birth year: age bands stay roughly right,
+    the child is no longer identifiable by them.
+    """
+    now = clock.now()
+    async with write_transaction():
+        user_ids = [u["id"] for u in await User.select(User.id).where(User.family == family_id)]
+        for user_id in user_ids:
+            await User.update(
+                {
+                    User.login: f"erased-{user_id}",
+                    User.display_name: ERASED,
+                    User.password_hash: "!",
+                    User.active: False,
+                    User.session_epoch: User.session_epoch + 1,
+                }
+            ).where(User.id == user_id)
+        if user_ids:
+            await ApiToken.delete().where(ApiToken.user.is_in(user_ids))
+            await Notification.delete().where(Notification.user_id.is_in(user_ids))
+            await OutboxMessage.delete().where(OutboxMessage.recipient_id.is_in(user_ids))
+        await Guardian.update({Guardian.name: ERASED, Guardian.phone: None}).where(Guardian.family == family_id)
+        for child in await Child.select(Child.id, Child.birth_month).where(Child.family == family_id):
+            await Child.update(
+                {Child.nickname: ERASED, Child.birth_month: date(child["birth_month"].year, 1, 1)}
+            ).where(Child.id == child["id"])
+        await Consent.update({Consent.withdrawn_at: now}).where(
+            (Consent.family == family_id) & Consent.withdrawn_at.is_null()
+        )
+        await Family.update({Family.erased_at: now}).where(Family.id == family_id)

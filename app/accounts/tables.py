@@ -1,0 +1,89 @@
+"""Identity tables. Foreign keys say what they mean on delete (Piccolo defaults to CASCADE)."""
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Family(Table, tablename="accounts_family"):
+    id: Serial
+    created_at = Timestamptz()
+    erased_at = Timestamptz(null=True, default=None)
+
+
+class User(Table, tablename="accounts_user"):
+    """Families log in with a mainland mobile number, staff with a username (`login`)."""
+
+    id: Serial
+
+    login = Varchar(length=64, unique=True)
+    display_name = Varchar(length=64)
+    password_hash = Varchar(length=255)
+    # Space-separated role names; few and fixed, read with the user on every request.
+    roles = Varchar(length=100)
+    family = ForeignKey(Family, null=True, default=None, on_delete=OnDelete.set_null)
+    active = Boolean(default=True)
+    # Bumped when the user is disabled or logs out everywhere: older sessions stop matching.
+    session_epoch = Integer(default=0)
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class Guardian(Table, tablename="accounts_guardian"):
+    id: Serial
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade)
+    user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    name = Varchar(length=32)
+    phone = Varchar(length=16, null=True, default=None)
+
+
+class Child(Table, tablename="accounts_child"):
+    id: Serial
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade)
+    nickname = Varchar(length=32)
+    birth_month = Date()  # always the first day of the month
+    created_at = Timestamptz()
+
+
+class Consent(Table, tablename="accounts_consent"):
+    """A guardian's consent to process the children's data (PIPL Art. 31)."""
+
+    id: Serial
+
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, null=True, default=None, on_delete=OnDelete.set_null)
+    policy_version = Varchar(length=32)
+    scope = Varchar(length=64)
+    accepted_at = Timestamptz()
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class ApiToken(Table, tablename="accounts_api_token"):
+    """A bearer token, stored as its SHA-256 hash."""
+
+    id: Serial
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class LoginAttempt(Table, tablename="accounts_login_attempt"):
+    """Failed and successful log-ins, counted by login and by client address (rate limit)."""
+
+    id: Serial
+
+    login = Varchar(length=64, index=True)
+    client = Varchar(length=64, index=True)
+    succeeded = Boolean(default=False)
+    at = Timestamptz(index=True)

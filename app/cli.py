@@ -1,0 +1,195 @@
+"""`python -m app <command>`: serve, migrate, seed-demo, create-user, disable-user, worker,
+check-migrations. Clear messages and non-zero exit codes on failure."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.settings import SettingsError, get_settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+async def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
+    from app import database
+    from app.kernel.clock import set_local_zone
+
+    settings = get_settings()
+    set_local_zone(settings.tz)
+    await database.start(settings)
+    try:
+        return await work()
+    finally:
+        await database.stop()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app import database
+
+    async def work() -> None:
+        if args.backwards:
+            await database.migrate_down(quiet=not args.verbose)
+            print("migrations: all rolled back")
+        else:
+            await database.migrate(quiet=not args.verbose)
+            print("migrations: up to date")
+
+    asyncio.run(_with_db(work))
+    return 0
+
+
+def cmd_check_migrations(args: argparse.Namespace) -> int:
+    from app import database
+
+    drift = asyncio.run(_with_db(database.pending_changes))
+    if drift:
+        for app_name, lines in drift.items():
+            print(f"{app_name}: tables and migrations disagree:", file=sys.stderr)
+            for line in lines:
+                print(f"  {line}", file=sys.stderr)
+        return 1
+    print("migrations: no drift between tables and migrations")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from app.demo import seed_demo
+
+    report = asyncio.run(_with_db(seed_demo))
+    for line in report:
+        print(line)
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from app.accounts.services.users import create_staff_user
+    from app.kernel.clock import system_clock
+    from spaces.services.staff import assign
+
+    async def work() -> int:
+        user = await create_staff_user(
+            login=args.login,
+            password=args.password,
+            display_name=args.name or args.login,
+            roles=args.role,
+            clock=system_clock,
+        )
+        await assign(user.id, args.space)
+        return int(user.id)
+
+    user_id = asyncio.run(_with_db(work))
+    print(f"created user {args.login} (id {user_id}, roles {' '.join(args.role)})")
+    return 0
+
+
+def cmd_disable_user(args: argparse.Namespace) -> int:
+    from app.accounts.errors import UserNotFound
+    from app.accounts.services.users import disable_user
+    from app.accounts.tables import User
+    from app.kernel.clock import system_clock
+
+    async def work() -> None:
+        row = await User.select(User.id).where(User.login == args.login.lower()).first()
+        if row is None:
+            raise UserNotFound(f"no user with login {args.login!r}")
+        await disable_user(row["id"], clock=system_clock)
+
+    asyncio.run(_with_db(work))
+    print(f"disabled {args.login}: every session and token ended")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    workers = args.workers or settings.web_workers
+    uvicorn.run(
+        "app.web.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level="info" if args.verbose else "warning",
+        access_log=args.verbose,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from arq.worker import run_worker
+
+    from app.jobs.worker import worker_settings
+
+    settings = get_settings()
+    if not settings.redis_url:
+        return _fail("the worker needs REDIS_URL; without it jobs run inside the web process", 2)
+    run_worker(worker_settings(settings, burst=args.burst))  # type: ignore[arg-type]
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m app", description="StoryCorner command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the web app with uvicorn (WEB_WORKERS processes)")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p.add_argument("--workers", type=int, default=0, help="default: WEB_WORKERS")
+    p.add_argument("--forwarded-allow-ips", default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply the database migrations")
+    p.add_argument("--backwards", action="store_true", help="roll every migration back (destroys data)")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("check-migrations", help="fail if the tables and the migrations disagree")
+    p.set_defaults(func=cmd_check_migrations)
+
+    p = sub.add_parser("seed-demo", help="load the demo spaces and staff (idempotent)")
+    p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("create-user", help="create a staff user")
+    p.add_argument("--login", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--role", action="append", required=True, choices=["volunteer", "librarian", "district_admin"])
+    p.add_argument("--space", action="append", type=int, default=[], help="a space id the user serves (repeatable)")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("disable-user", help="disable a user and end all of their sessions and tokens")
+    p.add_argument("--login", required=True)
+    p.set_defaults(func=cmd_disable_user)
+
+    p = sub.add_parser("worker", help="run the arq job worker (needs REDIS_URL)")
+    p.add_argument("--burst", action="store_true", help="run queued jobs, then exit")
+    p.set_defaults(func=cmd_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+        return int(args.func(args))
+    except SettingsError as exc:
+        return _fail(f"configuration: {exc}", 2)
+    except Exception as exc:
+        from app.kernel.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            return _fail(exc.detail)
+        raise

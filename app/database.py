@@ -1,0 +1,81 @@
+"""Database lifecycle for the wiring: connect, migrate, check for drift."""
+
+from __future__ import annotations
+
+import io
+from contextlib import nullcontext, redirect_stdout
+from pathlib import Path
+
+from piccolo.apps.migrations.commands.backwards import run_backwards
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.commands.new import AutoMigrationManager
+from piccolo.conf.apps import Finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.querystring import QueryString
+
+from app.kernel.db import engine
+from app.settings import Settings
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+def prepare_sqlite(settings: Settings) -> None:
+    """Create the directory and switch the file to WAL (persistent, so once is enough)."""
+    if not settings.is_sqlite:
+        return
+    import sqlite3
+
+    path = Path(settings.sqlite_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+async def start(settings: Settings) -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+    elif isinstance(db, SQLiteEngine):
+        prepare_sqlite(settings)
+
+
+async def stop() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def ping() -> None:
+    """One round trip to the database (for /readyz)."""
+    await engine().run_querystring(QueryString("SELECT 1"))
+
+
+async def migrate(*, quiet: bool = True) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out) if quiet else nullcontext():
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise MigrationError(f"migrations failed: {result.message}\n{out.getvalue()}")
+
+
+async def migrate_down(*, quiet: bool = True) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out) if quiet else nullcontext():
+        result = await run_backwards(app_name="all", auto_agree=True)
+    if not result.success:
+        raise MigrationError(f"backwards migrations failed: {result.message}\n{out.getvalue()}")
+
+
+async def pending_changes() -> dict[str, list[str]]:
+    """For each Piccolo app, the statements an auto migration would add (empty = no drift)."""
+    drift: dict[str, list[str]] = {}
+    for app_config in Finder().get_app_configs():
+        with redirect_stdout(io.StringIO()):  # Piccolo prints a summary table per app
+            statements = await AutoMigrationManager(auto_input="n").get_alter_statements(app_config=app_config)
+        lines = [line for s in statements for line in s.statements]
+        if lines:
+            drift[app_config.app_name] = lines
+    return drift

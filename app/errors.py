@@ -1,0 +1,150 @@
+"""The one place that turns errors into HTTP: problem details (RFC 9457) for the JSON API,
+a friendly page (Chinese by default) for browsers.
+
+Domain errors map to a status by class (most specific first); their `code` is stable.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from app.accounts.errors import BadCredentials, NotAuthenticated
+from app.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from app.web.i18n import gettext
+
+log = logging.getLogger("storycorner.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first; a domain error that matches none is a conflict with the current state.
+STATUS: list[tuple[type[DomainError], int]] = [
+    (InvalidInput, 400),
+    (BadCredentials, 401),
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (RateLimited, 429),
+    (Conflict, 409),
+    (DomainError, 409),
+]
+
+# Framework exceptions: status → (code, title msgid).
+HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("invalid_input", "输入有误"),
+    401: ("not_authenticated", "请先登录"),
+    403: ("forbidden", "没有权限"),
+    404: ("not_found", "没有找到"),
+    405: ("method_not_allowed", "不支持这种请求方式"),
+    406: ("not_acceptable", "无法提供所要求的格式"),
+    409: ("conflict", "与当前状态冲突"),
+    413: ("payload_too_large", "提交的内容太大"),
+    415: ("unsupported_media_type", "不支持的内容格式"),
+    422: ("invalid_input", "输入有误"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器出了点问题，请稍后再试"),
+    503: ("unavailable", "服务暂时不可用"),
+}
+
+
+def status_for(exc: DomainError) -> int:
+    return next(status for cls, status in STATUS if isinstance(exc, cls))
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path.startswith("/schema") or path in {"/healthz", "/readyz"}
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[Any]:
+    """A problem-details response for API paths, an error page for everything else."""
+    if wants_json(request):
+        body = {"type": "about:blank", "status": status, "code": code, "title": title, "detail": detail}
+        body.update({k: v for k, v in extra.items() if v is not None})
+        return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Template(
+        template_name="error.html",
+        context={"status": status, "code": code, "title": title, "detail": detail},
+        status_code=status,
+        headers=headers,
+        media_type=MediaType.HTML,
+    )  # type: ignore[return-value]
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = status_for(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    detail = gettext(exc.detail) if exc.detail == exc.title else exc.detail
+    return problem(
+        request,
+        status=status,
+        code=exc.code,
+        title=gettext(exc.title),
+        detail=detail,
+        headers=headers,
+        **exc.extra,
+    )
+
+
+def _validation_fields(exc: ValidationException) -> list[dict[str, str]]:
+    fields: list[dict[str, str]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    for item in extra:
+        if isinstance(item, dict):
+            fields.append({"field": str(item.get("key", "body")), "message": str(item.get("message", ""))})
+    return fields or [{"field": "body", "message": str(exc.detail)}]
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status >= 500:
+        log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
+    if isinstance(exc, NotAuthorizedException) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/login?next={quote(target, safe='')}")  # type: ignore[return-value]
+    code, title = HTTP_CODES.get(status, ("http_error", "请求未能完成"))
+    if isinstance(exc, PermissionDeniedException) and exc.detail and exc.detail.startswith("CSRF"):
+        code, title = "csrf_failed", "页面已过期，请刷新后重试"
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationException) or status == 400:
+        code = "invalid_input"
+        extra["fields"] = _validation_fields(exc) if isinstance(exc, ValidationException) else []
+    headers = dict(exc.headers or {})
+    return problem(
+        request, status=status, code=code, title=gettext(title), detail=gettext(title), headers=headers, **extra
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    code, title = HTTP_CODES[500]
+    return problem(
+        request, status=HTTP_500_INTERNAL_SERVER_ERROR, code=code, title=gettext(title), detail=gettext(title)
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

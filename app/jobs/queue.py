@@ -1,0 +1,141 @@
+"""The enqueue interface and its two backends.
+
+Job ids are deterministic (`deliver_outbox`, `import:42`): enqueueing an id that is already
+queued or running is a no-op on both backends, so callers may enqueue freely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+log = logging.getLogger("storycorner.jobs")
+
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CronJob:
+    name: str
+    every_seconds: int
+
+
+def json_serializer(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, default=str).encode()
+
+
+def json_deserializer(raw: bytes) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(raw)
+    return result
+
+
+@runtime_checkable
+class JobQueue(Protocol):
+    async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class InProcessQueue:
+    """Runs jobs as asyncio tasks in this process, with a cron loop; no Redis needed."""
+
+    def __init__(
+        self,
+        jobs: dict[str, JobFunction],
+        cron: list[CronJob],
+        *,
+        context: dict[str, Any] | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        self.jobs = jobs
+        self.cron = cron
+        self.context = context or {}
+        self.tick_seconds = tick_seconds
+        self._running: dict[str, asyncio.Task[Any]] = {}
+        self._cron_task: asyncio.Task[None] | None = None
+
+    async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool:
+        if name not in self.jobs:
+            raise KeyError(f"unknown job {name!r}")
+        running = self._running.get(job_id)
+        if running is not None and not running.done():
+            return False
+        # Round-trip the arguments through JSON, as arq would: what works here works there.
+        kwargs = json_deserializer(json_serializer(kwargs))
+        self._running[job_id] = asyncio.create_task(self._run(name, job_id, kwargs))
+        return True
+
+    async def _run(self, name: str, job_id: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            return await self.jobs[name]({**self.context, "job_id": job_id}, **kwargs)
+        except Exception:
+            log.exception("job %s (%s) failed", name, job_id)
+            return None
+        finally:
+            if self._running.get(job_id) is asyncio.current_task():
+                del self._running[job_id]
+
+    async def drain(self) -> None:
+        """Wait for every job running now (tests and shutdown)."""
+        while self._running:
+            await asyncio.gather(*list(self._running.values()), return_exceptions=True)
+
+    async def _cron_loop(self) -> None:
+        last: dict[str, float] = {}
+        while True:
+            now = time.monotonic()
+            for job in self.cron:
+                if now - last.get(job.name, 0.0) >= job.every_seconds:
+                    last[job.name] = now
+                    await self.enqueue(job.name, job_id=f"cron:{job.name}")
+            await asyncio.sleep(self.tick_seconds)
+
+    async def start(self) -> None:
+        if self.cron and self._cron_task is None:
+            self._cron_task = asyncio.create_task(self._cron_loop())
+
+    async def stop(self) -> None:
+        if self._cron_task is not None:
+            self._cron_task.cancel()
+            await asyncio.gather(self._cron_task, return_exceptions=True)
+            self._cron_task = None
+        try:
+            await asyncio.wait_for(self.drain(), timeout=10)
+        except TimeoutError:
+            log.warning("jobs still running at shutdown: %s", sorted(self._running))
+
+
+class ArqQueue:
+    """Enqueues to Redis for `python -m app worker` (arq) to run."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self.pool: Any = None
+
+    async def start(self) -> None:
+        from arq import create_pool
+        from arq.connections import RedisSettings
+
+        self.pool = await create_pool(
+            RedisSettings.from_dsn(self.redis_url),
+            job_serializer=json_serializer,
+            job_deserializer=json_deserializer,
+        )
+
+    async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool:
+        if self.pool is None:
+            await self.start()
+        job = await self.pool.enqueue_job(name, _job_id=job_id, **kwargs)
+        return job is not None
+
+    async def stop(self) -> None:
+        if self.pool is not None:
+            await self.pool.aclose()
+            self.pool = None

@@ -1,0 +1,25 @@
+"""Every job function by name, and the periodic ones. Domain `jobs.py` modules register here."""
+
+from __future__ import annotations
+
+from app import notifications
+from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
+from app.settings import Settings
+
+JOBS: dict[str, JobFunction] = {
+    "deliver_outbox": notifications.deliver_outbox_job,
+    "purge_expired": notifications.purge_expired_job,
+}
+
+CRON: list[CronJob] = [
+    # The outbox is drained right after each change too; this catches anything missed
+    # (Redis down, a crash between commit and enqueue).
+    CronJob("deliver_outbox", every_seconds=30),
+    CronJob("purge_expired", every_seconds=3600),
+]
+
+
+def build_queue(settings: Settings) -> JobQueue:
+    if settings.redis_url:
+        return ArqQueue(settings.redis_url)
+    return InProcessQueue(JOBS, CRON)

@@ -1,0 +1,48 @@
+"""The arq worker (`python -m app worker`): the registry's functions and cron jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron, func
+from arq.connections import RedisSettings
+
+from app import database
+from app.jobs.queue import json_deserializer, json_serializer
+from app.jobs.registry import CRON, JOBS
+from app.kernel.clock import set_local_zone
+from app.settings import Settings
+
+
+def _seconds(every: int) -> dict[str, Any]:
+    """arq cron takes wall-clock fields; turn "every N seconds" into them."""
+    if every < 60:
+        return {"second": set(range(0, 60, every))}
+    if every < 3600:
+        return {"minute": set(range(0, 60, every // 60)), "second": 0}
+    return {"minute": 0, "second": 0}
+
+
+def worker_settings(settings: Settings, *, burst: bool = False) -> dict[str, Any]:
+    assert settings.redis_url, "the arq worker needs REDIS_URL"
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        set_local_zone(settings.tz)
+        await database.start(settings)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await database.stop()
+
+    return {
+        # keep_result=0: a deterministic job id can be enqueued again once it has finished.
+        "functions": [func(f, name=name, keep_result=0) for name, f in JOBS.items()],  # type: ignore[arg-type]
+        "cron_jobs": [cron(JOBS[c.name], name=f"cron:{c.name}", **_seconds(c.every_seconds)) for c in CRON],  # type: ignore[arg-type]
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "job_serializer": json_serializer,
+        "job_deserializer": json_deserializer,
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "burst": burst,
+        "max_jobs": 20,
+        "handle_signals": not burst,
+    }

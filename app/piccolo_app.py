@@ -1,0 +1,15 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from app.kernel.tables import Notification, OutboxMessage
+from app.settings import ROOT
+from app.tables import IdempotencyRecord, KeyValue
+
+APP_CONFIG = AppConfig(
+    app_name="app",
+    migrations_folder_path=os.path.join(ROOT, "migrations", "app"),
+    table_classes=[OutboxMessage, Notification, KeyValue, IdempotencyRecord],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,156 @@
+"""One frozen settings object, read from the environment (and an optional `.env`).
+
+A wrong value fails at start with a message naming the variable: `SettingsError`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("STORYCORNER_VAR", ROOT / "var"))
+LOCALES = ("zh-CN", "en")
+
+
+class SettingsError(ValueError):
+    """A configuration variable has a wrong value; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    base_url: str
+    time_zone: str
+    default_locale: str
+    site_name: str
+    web_workers: int
+    db_pool_size: int
+    secure_cookies: bool
+    debug: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.database_url.split("://", 1)[1] if self.is_sqlite else ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _embedded_secret(var_dir: Path) -> str:
+    """The embedded default keeps a generated key under var/ so restarts keep sessions valid."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env: dict[str, str] = {**_read_dotenv(ROOT / ".env"), **(os.environ if environ is None else environ)}
+    var_dir = Path(env.get("STORYCORNER_VAR", str(VAR_DIR)))
+
+    database_url = env.get("DATABASE_URL") or f"sqlite://{var_dir / 'storycorner.sqlite3'}"
+    scheme = urlsplit(database_url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql"}:
+        raise SettingsError(f"DATABASE_URL must start with sqlite:// or postgresql://, got {database_url!r}")
+    embedded = scheme == "sqlite"
+
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url is not None and urlsplit(redis_url).scheme not in {"redis", "rediss"}:
+        raise SettingsError(f"REDIS_URL must start with redis:// or rediss://, got {redis_url!r}")
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if not embedded:
+            raise SettingsError("SECRET_KEY is required when DATABASE_URL is not SQLite")
+        secret_key = _embedded_secret(var_dir)
+    elif len(secret_key) < 32:
+        raise SettingsError("SECRET_KEY must be at least 32 characters long")
+
+    base_url = (env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError(f"BASE_URL must be an absolute http(s) URL, got {base_url!r}")
+
+    time_zone = env.get("TIME_ZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIME_ZONE is not a known time zone: {time_zone!r}") from None
+
+    default_locale = env.get("DEFAULT_LOCALE") or "zh-CN"
+    if default_locale not in LOCALES:
+        raise SettingsError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}, got {default_locale!r}")
+
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        base_url=base_url,
+        time_zone=time_zone,
+        default_locale=default_locale,
+        site_name=env.get("SITE_NAME") or "故事角 StoryCorner",
+        web_workers=_int(env, "WEB_WORKERS", 1 if embedded else 2, 1, 64),
+        db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 200),
+        secure_cookies=_bool(env, "SECURE_COOKIES", parts.scheme == "https"),
+        debug=_bool(env, "DEBUG", False),
+    )
+
+
+_cached: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    global _cached
+    if _cached is None:
+        _cached = load_settings()
+    return _cached

@@ -1,0 +1,208 @@
+"""JSON API: accounts, tokens, families, staff and the notifications inbox (API.md, Accounts)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import Parameter
+from msgspec import Meta, Struct
+
+from app.accounts.actor import Actor
+from app.accounts.consent import CURRENT_POLICY
+from app.accounts.errors import NotAuthenticated
+from app.accounts.schemas import (
+    ChildIn,
+    ChildOut,
+    ChildUpdate,
+    ConsentIn,
+    ConsentPolicyOut,
+    FamilyOut,
+    FamilyRegistration,
+    StaffIn,
+    TokenOut,
+    TokenRequest,
+    TokenUser,
+    UserOut,
+)
+from app.accounts.services import auth, families, registration, users
+from app.accounts.tables import User
+from app.jobs.queue import JobQueue
+from app.kernel.clock import Clock
+from app.kernel.errors import Forbidden
+from app.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
+from app.notifications import inbox, mark_read
+from spaces.services import staff as space_staff
+
+log = logging.getLogger("storycorner.api")
+
+PUBLIC = {"public": True}
+FAMILY = {"roles": ("family",)}
+ADMIN = {"roles": ("district_admin",)}
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+
+
+async def kick_outbox(queue: JobQueue) -> None:
+    """Deliver notifications soon; if the queue is down the periodic run catches up."""
+    try:
+        await queue.enqueue("deliver_outbox", job_id="deliver_outbox")
+    except Exception:
+        log.warning("could not enqueue outbox delivery; the periodic run will deliver", exc_info=True)
+
+
+def family_of(actor: Actor) -> int:
+    if actor.family_id is None:
+        raise Forbidden("这个账号不属于任何家庭")
+    return actor.family_id
+
+
+async def user_out(user_id: int) -> UserOut:
+    row = await User.select().where(User.id == user_id).first()
+    assert row is not None
+    return UserOut(
+        id=row["id"],
+        login=row["login"],
+        display_name=row["display_name"],
+        roles=row["roles"].split(),
+        active=row["active"],
+        family_id=row["family"],
+        space_ids=sorted(await space_staff.space_ids_of(row["id"])),
+    )
+
+
+class AddChildIn(Struct, forbid_unknown_fields=True):
+    nickname: Annotated[str, Meta(min_length=1, max_length=32)]
+    birth_month: Annotated[str, Meta(pattern=r"^\d{4}-\d{2}$")]
+    consent: ConsentIn | None = None
+
+
+class NotificationOut(Struct):
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: str
+    read: bool
+
+
+class NotificationPage(Struct):
+    items: list[NotificationOut]
+    next_cursor: str | None
+
+
+class AccountsController(Controller):
+    path = "/api/v1"
+    tags = ("accounts",)
+
+    @get("/consent-policy", opt=PUBLIC)
+    async def consent_policy(self) -> ConsentPolicyOut:
+        """The current guardian-consent policy families accept at registration."""
+        return ConsentPolicyOut(
+            version=CURRENT_POLICY.version,
+            text=CURRENT_POLICY.text,
+            responsible_person=CURRENT_POLICY.responsible_person,
+        )
+
+    @post("/families", opt=PUBLIC, status_code=201)
+    async def register(self, data: FamilyRegistration, clock: Clock, queue: JobQueue) -> FamilyOut:
+        """Register a family: the guardian's account, children, and the guardian's consent."""
+        user = await registration.register_family(data, clock=clock)
+        await kick_outbox(queue)
+        return await families.get_family(user.family, clock=clock)
+
+    @post("/auth/tokens", opt=PUBLIC, status_code=201)
+    async def create_token(self, data: TokenRequest, request: Request[Any, Any, Any], clock: Clock) -> TokenOut:
+        """Log in: a bearer token for `Authorization: Bearer <token>`."""
+        client = request.client.host if request.client else "-"
+        user = await auth.authenticate(data.login, data.password, client=client, clock=clock)
+        issued = await auth.issue_token(user.id, clock=clock)
+        return TokenOut(
+            token=issued.token,
+            expires_at=issued.expires_at.isoformat(),
+            user=TokenUser(id=user.id, roles=user.roles.split(), family_id=user.family),
+        )
+
+    @delete("/auth/tokens/current", status_code=204)
+    async def revoke_token(self, request: Request[Any, Any, Any], clock: Clock) -> None:
+        """Log out this token."""
+        info = request.scope.get("auth") or {}
+        if info.get("kind") != "token":
+            raise NotAuthenticated()
+        await auth.revoke_token(info["token"], now=clock.now())
+
+    @get("/users/me")
+    async def me(self, actor: Actor) -> UserOut:
+        """The logged-in user with roles and assigned spaces."""
+        return await user_out(actor.user_id)
+
+    @get("/families/me", opt=FAMILY)
+    async def my_family(self, actor: Actor, clock: Clock) -> FamilyOut:
+        return await families.get_family(family_of(actor), clock=clock)
+
+    @post("/families/me/children", opt=FAMILY, status_code=201)
+    async def add_child(self, data: AddChildIn, actor: Actor, clock: Clock) -> ChildOut:
+        """Add a child; needs the guardian's consent on record or given in `consent`."""
+        child = ChildIn(nickname=data.nickname, birth_month=data.birth_month)
+        return await families.add_child(family_of(actor), child, consent=data.consent, clock=clock)
+
+    @patch("/families/me/children/{child_id:int}", opt=FAMILY)
+    async def update_child(self, child_id: int, data: ChildUpdate, actor: Actor, clock: Clock) -> ChildOut:
+        return await families.update_child(family_of(actor), child_id, data, clock=clock)
+
+    @delete("/families/me/children/{child_id:int}", opt=FAMILY, status_code=204)
+    async def remove_child(self, child_id: int, actor: Actor) -> None:
+        await families.remove_child(family_of(actor), child_id)
+
+    @get("/families/me/export", opt=FAMILY)
+    async def export(self, actor: Actor) -> dict[str, Any]:
+        """Everything stored about the family, as JSON (PIPL right of access)."""
+        return await families.export_family(family_of(actor))
+
+    @delete("/families/me", opt=FAMILY, status_code=202)
+    async def erase(self, actor: Actor, clock: Clock) -> Response[dict[str, str]]:
+        """Erase the family's personal data; anonymised statistics stay. Logs out everywhere."""
+        await families.erase_family(family_of(actor), clock=clock)
+        return Response({"status": "erased"}, status_code=202)
+
+    @post("/staff", opt=ADMIN, status_code=201)
+    async def create_staff(self, data: StaffIn, clock: Clock) -> UserOut:
+        """Create a staff user with roles and the spaces they serve."""
+        user = await users.create_staff_user(
+            login=data.login, password=data.password, display_name=data.display_name, roles=data.roles, clock=clock
+        )
+        await space_staff.assign(user.id, data.space_ids)
+        return await user_out(user.id)
+
+    @post("/users/{user_id:int}/disable", opt=ADMIN, status_code=200)
+    async def disable(self, user_id: int, clock: Clock) -> UserOut:
+        """Disable a user: every session and token of theirs ends at once."""
+        await users.disable_user(user_id, clock=clock)
+        return await user_out(user_id)
+
+    @get("/notifications")
+    async def notifications(
+        self, actor: Actor, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> NotificationPage:
+        """The in-app inbox, newest first."""
+        rows = await inbox(actor.user_id, before_id=decode_cursor(cursor), limit=limit)
+        items = [
+            NotificationOut(
+                id=r["id"],
+                kind=r["kind"],
+                title=r["title"],
+                body=r["body"],
+                link=r["link"],
+                created_at=r["created_at"].isoformat(),
+                read=r["read"],
+            )
+            for r in rows
+        ]
+        return NotificationPage(items=items, next_cursor=next_cursor([i.id for i in items], limit))
+
+    @post("/notifications/read", status_code=204)
+    async def read_all(self, actor: Actor) -> None:
+        """Mark every notification read."""
+        await mark_read(actor.user_id)

@@ -1,0 +1,144 @@
+"""The Litestar app factory: `create_app(settings)` wires settings, database, auth,
+idempotency, i18n, templates, jobs and every controller. Nothing imports this module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from app import database
+from app.errors import EXCEPTION_HANDLERS
+from app.jobs.queue import JobQueue
+from app.jobs.registry import build_queue
+from app.kernel.clock import Clock, set_local_zone, system_clock
+from app.settings import ROOT, Settings, get_settings
+from app.web.api_accounts import AccountsController
+from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
+from app.web.health import HealthController
+from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
+from app.web.idempotency import IdempotencyMiddleware
+from app.web.openapi import apply_security
+from app.web.pages import PAGE_CONTROLLERS
+from app.web.sessions import build_session_store
+from spaces.controllers.api import SpacesController
+
+TEMPLATE_DIRS = [
+    ROOT / "app" / "templates",
+    ROOT / "spaces" / "templates",
+    ROOT / "reading" / "templates",
+    ROOT / "qr" / "templates",
+]
+STATIC_DIR = ROOT / "app" / "static"
+
+
+def template_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in TEMPLATE_DIRS if Path(d).exists()]),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(site_name=settings.site_name, base_url=settings.base_url, current_locale=current_locale.get)
+    return env
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, queue: JobQueue | None = None
+) -> Litestar:
+    settings = settings or get_settings()
+    clock = clock or system_clock
+    queue = queue or build_queue(settings)
+    session_store = build_session_store(settings)
+
+    async def startup(app: Litestar) -> None:
+        set_local_zone(settings.tz)
+        await database.start(settings)
+        await queue.start()
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            app.state.redis = Redis.from_url(settings.redis_url)
+        apply_security(app)
+
+    async def shutdown(app: Litestar) -> None:
+        await queue.stop()
+        redis = app.state.get("redis")
+        if redis is not None:
+            await redis.aclose()
+        await database.stop()
+
+    def provide_clock() -> Clock:
+        return clock  # type: ignore[return-value]
+
+    def provide_queue() -> JobQueue:
+        return queue  # type: ignore[return-value]
+
+    app = Litestar(
+        route_handlers=[
+            HealthController,
+            AccountsController,
+            SpacesController,
+            *PAGE_CONTROLLERS,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
+            ),
+        ],
+        dependencies={
+            "actor": Provide(provide_actor),
+            "maybe_actor": Provide(provide_maybe_actor),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "queue": Provide(provide_queue, sync_to_thread=False),
+        },
+        guards=[access_guard],
+        middleware=[
+            DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
+            DefineMiddleware(AuthMiddleware, session_store=session_store),
+            DefineMiddleware(IdempotencyMiddleware),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["/api/", "/schema", "/healthz", "/readyz"],
+        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
+        openapi_config=OpenAPIConfig(
+            title="StoryCorner API",
+            version="1",
+            path="/schema",
+            description=(
+                "JSON API of StoryCorner. Authenticate with `Authorization: Bearer <token>`"
+                " from `POST /api/v1/auth/tokens`."
+            ),
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="POST /api/v1/auth/tokens")
+                }
+            ),
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        state=_initial_state(settings, session_store, queue, clock),
+        debug=settings.debug,
+    )
+    return app
+
+
+def _initial_state(settings: Settings, session_store: Any, queue: JobQueue, clock: Clock) -> Any:
+    from litestar.datastructures import State
+
+    return State({"settings": settings, "session_store": session_store, "queue": queue, "clock": clock, "redis": None})

@@ -1,0 +1,94 @@
+"""Translations: Simplified Chinese is the source language; English comes from a gettext
+catalogue (`app/translations/en/LC_MESSAGES/messages.po`, maintained with Babel).
+
+The catalogue is read from the `.po` file at start, so there is no compiled file to forget.
+The current locale lives in a context variable set per request by `LocaleMiddleware`.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+from litestar.types import ASGIApp, Scope
+
+from app.settings import LOCALES
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+LOCALE_COOKIE = "lang"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default="zh-CN")
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    if locale == "zh-CN":
+        return {}
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
+    }
+
+
+def gettext(message: str) -> str:
+    return catalogue(current_locale.get()).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+_ = gettext
+
+
+def pick_locale(scope: Scope, default: str) -> str:
+    """`?lang=` beats the cookie; API clients may ask with Accept-Language; else the default."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    for part in query.split("&"):
+        if part.startswith("lang=") and part[5:] in LOCALES:
+            return part[5:]
+    headers = dict(scope.get("headers", []))
+    cookie = headers.get(b"cookie", b"").decode("latin-1")
+    for item in cookie.split(";"):
+        name, _sep, value = item.strip().partition("=")
+        if name == LOCALE_COOKIE and value in LOCALES:
+            return value
+    if scope.get("path", "").startswith("/api/"):
+        accept = headers.get(b"accept-language", b"").decode("latin-1").lower()
+        if accept.startswith("en"):
+            return "en"
+    return default
+
+
+class LocaleMiddleware:
+    """Sets the request's locale for gettext, and remembers `?lang=` in a cookie."""
+
+    def __init__(self, app: ASGIApp, default_locale: str) -> None:
+        self.app = app
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locale = pick_locale(scope, self.default_locale)
+        token = current_locale.set(locale)
+        remember = b"lang=" in scope.get("query_string", b"")
+
+        async def send_with_cookie(message: Any) -> None:
+            if remember and message["type"] == "http.response.start":
+                cookie = f"{LOCALE_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            current_locale.reset(token)

@@ -1,0 +1,15 @@
+"""QR tables: the current version of each token subject. Bumping it revokes older tokens."""
+
+from piccolo.columns import Integer, Serial, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class TokenSubject(Table, tablename="qr_token_subject"):
+    """(purpose, subject) is unique by migration; `version` is what tokens must carry."""
+
+    id: Serial
+
+    purpose = Varchar(length=16)
+    subject = Varchar(length=64)
+    version = Integer(default=1)
+    updated_at = Timestamptz()

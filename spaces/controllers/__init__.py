@@ -1,0 +1,1 @@
+"""Thin Litestar controllers of the spaces domain (pages and JSON API)."""

@@ -1,0 +1,14 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from app.settings import ROOT
+from spaces.tables import Closure, Corner, OpeningHours, Space, StaffAssignment
+
+APP_CONFIG = AppConfig(
+    app_name="spaces",
+    migrations_folder_path=os.path.join(ROOT, "migrations", "spaces"),
+    table_classes=[Space, OpeningHours, Closure, Corner, StaffAssignment],
+    migration_dependencies=["app.accounts.piccolo_app"],
+    commands=[],
+)

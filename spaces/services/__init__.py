@@ -1,0 +1,1 @@
+"""Spaces services: plain async functions; no web framework here."""

@@ -1,0 +1,146 @@
+"""Spaces: create, list (by kind, subdistrict, text), read with hours, closures and corners."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from app.kernel.clock import Clock
+from app.kernel.db import write_transaction
+from spaces.errors import InvalidOpeningHours, SpaceNotFound
+from spaces.schemas import (
+    ClosureOut,
+    CornerOut,
+    OpeningHoursIn,
+    OpeningHoursOut,
+    SpaceIn,
+    SpaceOut,
+    SpaceSummary,
+)
+from spaces.tables import Closure, Corner, OpeningHours, Space
+
+SUMMARY_COLUMNS = (
+    Space.id,
+    Space.name,
+    Space.kind,
+    Space.street,
+    Space.community,
+    Space.host_name,
+    Space.address,
+    Space.capacity,
+)
+
+
+def _parse_hours(hours: list[OpeningHoursIn]) -> list[tuple[int, time, time]]:
+    parsed = []
+    for i, h in enumerate(hours):
+        opens, closes = time.fromisoformat(h.opens), time.fromisoformat(h.closes)
+        if opens >= closes:
+            raise InvalidOpeningHours(
+                "开放时间的结束时间必须晚于开始时间",
+                fields=[{"field": f"opening_hours[{i}]", "message": "closes must be after opens"}],
+            )
+        parsed.append((h.weekday, opens, closes))
+    for a in parsed:  # ranges of one weekday must not overlap
+        for b in parsed:
+            if a is not b and a[0] == b[0] and a[1] < b[2] and b[1] < a[2]:
+                raise InvalidOpeningHours(
+                    "同一天的开放时间段不能重叠",
+                    fields=[{"field": "opening_hours", "message": f"overlapping ranges on weekday {a[0]}"}],
+                )
+    return parsed
+
+
+async def create_space(data: SpaceIn, *, clock: Clock) -> int:
+    hours = _parse_hours(data.opening_hours)
+    async with write_transaction():
+        space = Space(
+            name=data.name.strip(),
+            kind=data.kind,
+            street=data.street.strip(),
+            community=data.community.strip(),
+            host_name=data.host_name.strip(),
+            address=data.address.strip(),
+            capacity=data.capacity,
+            description=data.description,
+            created_at=clock.now(),
+        )
+        await space.save()
+        if hours:
+            await OpeningHours.insert(
+                *[OpeningHours(space=space.id, weekday=w, opens=o, closes=c) for w, o, c in hours]
+            )
+    return int(space.id)
+
+
+async def add_corner(space_id: int, name: str, *, clock: Clock) -> int:
+    if not await Space.exists().where(Space.id == space_id):
+        raise SpaceNotFound()
+    rows = await Corner.insert(Corner(space=space_id, name=name.strip(), created_at=clock.now())).returning(Corner.id)
+    return int(rows[0]["id"])
+
+
+def _summary(row: dict[str, Any]) -> SpaceSummary:
+    return SpaceSummary(**{c._meta.name: row[c._meta.name] for c in SUMMARY_COLUMNS})
+
+
+async def list_spaces(
+    *,
+    kind: str | None = None,
+    street: str | None = None,
+    q: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[SpaceSummary]:
+    """Spaces ordered by id (stable for cursor pagination)."""
+    query = Space.select(*SUMMARY_COLUMNS).where(Space.id > after_id)
+    if kind:
+        query = query.where(Space.kind == kind)
+    if street:
+        query = query.where(Space.street == street)
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(
+            Space.name.like(pattern)
+            | Space.address.like(pattern)
+            | Space.community.like(pattern)
+            | Space.host_name.like(pattern)
+        )
+    rows = await query.order_by(Space.id).limit(limit)
+    return [_summary(r) for r in rows]
+
+
+async def get_space(space_id: int) -> SpaceOut:
+    row = await Space.select().where(Space.id == space_id).first()
+    if row is None:
+        raise SpaceNotFound()
+    hours = (
+        await OpeningHours.select()
+        .where(OpeningHours.space == space_id)
+        .order_by(OpeningHours.weekday)
+        .order_by(OpeningHours.opens)
+    )
+    closures = await Closure.select().where(Closure.space == space_id).order_by(Closure.first_day)
+    corners = await Corner.select(Corner.id, Corner.name).where(Corner.space == space_id).order_by(Corner.id)
+    return SpaceOut(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        street=row["street"],
+        community=row["community"],
+        host_name=row["host_name"],
+        address=row["address"],
+        capacity=row["capacity"],
+        description=row["description"],
+        opening_hours=[
+            OpeningHoursOut(
+                weekday=h["weekday"], opens=h["opens"].strftime("%H:%M"), closes=h["closes"].strftime("%H:%M")
+            )
+            for h in hours
+        ],
+        closures=[
+            ClosureOut(first_day=c["first_day"].isoformat(), last_day=c["last_day"].isoformat(), reason=c["reason"])
+            for c in closures
+        ],
+        corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
+    )

@@ -1,0 +1,31 @@
+"""Which spaces a volunteer or librarian serves."""
+
+from __future__ import annotations
+
+from app.kernel.db import write_transaction
+from spaces.errors import SpaceNotFound
+from spaces.tables import Space, StaffAssignment
+
+
+async def assign(user_id: int, space_ids: list[int]) -> None:
+    """Add assignments; unknown spaces are refused, existing ones kept (idempotent)."""
+    wanted = sorted(set(space_ids))
+    if not wanted:
+        return
+    async with write_transaction():
+        found = {r["id"] for r in await Space.select(Space.id).where(Space.id.is_in(wanted))}
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            raise SpaceNotFound(f"没有找到空间 {missing}")
+        have = {
+            r["space"]
+            for r in await StaffAssignment.select(StaffAssignment.space).where(StaffAssignment.user == user_id)
+        }
+        new = [StaffAssignment(user=user_id, space=s) for s in wanted if s not in have]
+        if new:
+            await StaffAssignment.insert(*new)
+
+
+async def space_ids_of(user_id: int) -> frozenset[int]:
+    rows = await StaffAssignment.select(StaffAssignment.space).where(StaffAssignment.user == user_id)
+    return frozenset(r["space"] for r in rows)
