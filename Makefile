@@ -1,0 +1,68 @@
+# StoryCorner: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck contracts pytest migrate fmt worker messages bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the embedded default (SQLite under var/, jobs in-process) on http://$(HOST):$(PORT)
+run: $(STAMP)
+	@$(BIN)/python -m app migrate
+	@echo "Demo data and accounts:"
+	@$(BIN)/python -m app seed-demo
+	@echo "Serving on http://$(HOST):$(PORT)"
+	@HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m app serve
+
+migrate: $(STAMP)
+	@$(BIN)/python -m app migrate
+
+worker: $(STAMP)
+	@$(BIN)/python -m app worker
+
+fmt: $(STAMP)
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+## pytest on SQLite, then on PostgreSQL (with Redis) when TEST_DATABASE_URL is set.
+pytest: $(STAMP)
+	STORYCORNER_TEST_ENGINE=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "--- again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		STORYCORNER_TEST_ENGINE=postgres $(BIN)/pytest -q $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "error: CI=true needs TEST_DATABASE_URL (PostgreSQL)" >&2; exit 1; \
+	else \
+		echo "--- TEST_DATABASE_URL is not set: the PostgreSQL pass was not run"; \
+	fi
+
+test: lint typecheck contracts pytest
+
+## Extract translatable strings and update the English catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o var/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i var/messages.pot -d app/translations -l en --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

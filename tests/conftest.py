@@ -1,0 +1,163 @@
+"""Test setup: a real database (SQLite by default, PostgreSQL in the second pass), real
+Redis when REDIS_URL is set, a fake clock, and the app over ASGI or in uvicorn processes.
+
+The engine is chosen before any app module is imported, because Piccolo's `DB` is built
+at import from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+ENGINE = os.environ.get("STORYCORNER_TEST_ENGINE") or ("postgres" if os.environ.get("TEST_DATABASE_URL") else "sqlite")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TMP = Path(tempfile.mkdtemp(prefix="storycorner-test-"))
+
+if ENGINE == "postgres":
+    if not os.environ.get("TEST_DATABASE_URL"):
+        raise SystemExit("STORYCORNER_TEST_ENGINE=postgres needs TEST_DATABASE_URL")
+    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
+else:
+    os.environ["DATABASE_URL"] = f"sqlite://{TMP / 'test.sqlite3'}"
+os.environ["STORYCORNER_VAR"] = str(TMP / "var")
+os.environ["SECRET_KEY"] = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+os.environ["BASE_URL"] = "http://testserver"
+REDIS_URL = os.environ.get("REDIS_URL") or None
+# The app under test runs jobs in-process; tests that need arq use REDIS_URL explicitly.
+os.environ.pop("REDIS_URL", None)
+
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from asgi_lifespan import LifespanManager  # noqa: E402
+
+from tests.helpers import FrozenClock  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI:
+        missing = [
+            name
+            for name, value in (("TEST_DATABASE_URL", os.environ.get("TEST_DATABASE_URL")), ("REDIS_URL", REDIS_URL))
+            if not value
+        ]
+        if missing:
+            raise pytest.UsageError(f"CI=true requires {', '.join(missing)}: a missing service is an error, not a skip")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"storycorner: engine={ENGINE} database={os.environ['DATABASE_URL']} redis={REDIS_URL or 'none'}"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Any:
+    from app.settings import load_settings
+
+    return load_settings()
+
+
+async def _reset_schema() -> None:
+    from app.kernel.db import engine
+    from piccolo.engine.postgres import PostgresEngine
+
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.run_ddl("DROP SCHEMA public CASCADE")
+        await db.run_ddl("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database(settings: Any) -> AsyncIterator[None]:
+    from app import database as db
+
+    await db.start(settings)
+    await _reset_schema()
+    await db.migrate()
+    yield
+    await db.stop()
+
+
+def table_names() -> list[str]:
+    from piccolo.conf.apps import Finder
+
+    return [t._meta.tablename for t in Finder().get_table_classes()]
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(database: None) -> None:
+    """Each test starts from empty tables (truncation, not a shared rolled-back transaction)."""
+    from app.kernel.db import engine, is_sqlite
+
+    names = table_names()
+    if is_sqlite():
+        import sqlite3
+
+        path = os.environ["DATABASE_URL"].split("://", 1)[1]
+        with sqlite3.connect(path, timeout=30) as conn:
+            conn.execute("PRAGMA foreign_keys=OFF")
+            for name in names:
+                conn.execute(f'DELETE FROM "{name}"')
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+                conn.execute("DELETE FROM sqlite_sequence")
+    else:
+        await engine().run_ddl(f"TRUNCATE {', '.join(chr(34) + n + chr(34) for n in names)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # A Saturday morning in Beijing.
+    return FrozenClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def queue() -> Any:
+    from app.jobs.queue import InProcessQueue
+    from app.jobs.registry import JOBS
+
+    # No cron loop in tests: they drain jobs explicitly.
+    return InProcessQueue(JOBS, [])
+
+
+@pytest.fixture
+async def app(settings: Any, clock: FrozenClock, queue: Any) -> AsyncIterator[Any]:
+    from app.web.app import create_app
+
+    application = create_app(settings, clock=clock, queue=queue)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("REDIS_URL is not set (under CI=true this is an error)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def live_env(settings: Any) -> dict[str, str]:
+    """Environment for app processes started by tests: same database, no Redis by default."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return env
+
+
+@pytest.fixture
+def live_server(live_env: dict[str, str]) -> Iterator[Any]:
+    """Start uvicorn processes on free ports (`start(workers=2)` returns the base URL)."""
+    from tests.helpers import LiveServers
+
+    servers = LiveServers(live_env, TMP)
+    yield servers
+    servers.stop_all()

@@ -1,0 +1,162 @@
+"""Test helpers: the fake clock, factories with meaningful defaults, live servers."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.accounts.consent import CURRENT_POLICY
+
+
+class FrozenClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **kw: float) -> None:
+        self._now += timedelta(**kw)
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+
+
+_phones = itertools.count(10_000_000)
+
+
+def next_phone() -> str:
+    return f"139{next(_phones):08d}"
+
+
+def family_body(
+    phone: str | None = None, *, children: int = 2, password: str = "family-pass-1", consent: bool = True
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "phone": phone or next_phone(),
+        "password": password,
+        "guardian_name": "王妈妈",
+        "children": [{"nickname": f"孩子{i + 1}", "birth_month": f"{2018 + i}-0{i + 3}"} for i in range(children)],
+    }
+    if consent:
+        body["consent"] = {"policy_version": CURRENT_POLICY.version, "accepted": True}
+    return body
+
+
+async def register_family(client: httpx.AsyncClient, **kw: Any) -> dict[str, Any]:
+    """Register and log in a family; returns the token, headers, phone and family."""
+    body = family_body(**kw)
+    r = await client.post("/api/v1/families", json=body)
+    assert r.status_code == 201, r.text
+    family = r.json()
+    token = await login(client, body["phone"], body["password"])
+    return {
+        "phone": body["phone"],
+        "password": body["password"],
+        "family": family,
+        "token": token,
+        "headers": bearer(token),
+    }
+
+
+async def login(client: httpx.AsyncClient, login: str, password: str) -> str:
+    r = await client.post("/api/v1/auth/tokens", json={"login": login, "password": password})
+    assert r.status_code == 201, r.text
+    return str(r.json()["token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def create_staff(
+    login: str,
+    password: str = "staff-pass-1",
+    roles: tuple[str, ...] = ("district_admin",),
+    spaces: tuple[int, ...] = (),
+) -> int:
+    from app.accounts.services.users import create_staff_user
+    from app.kernel.clock import system_clock
+    from spaces.services.staff import assign
+
+    user = await create_staff_user(
+        login=login, password=password, display_name=login, roles=list(roles), clock=system_clock
+    )
+    await assign(user.id, list(spaces))
+    return int(user.id)
+
+
+async def staff_headers(
+    client: httpx.AsyncClient,
+    login_name: str = "admin1",
+    roles: tuple[str, ...] = ("district_admin",),
+    spaces: tuple[int, ...] = (),
+) -> dict[str, str]:
+    await create_staff(login_name, roles=roles, spaces=spaces)
+    return bearer(await login(client, login_name, "staff-pass-1"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServers:
+    """The real app in uvicorn subprocesses, on the database under test."""
+
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env = env
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, *, workers: int = 1, extra_env: dict[str, str] | None = None) -> str:
+        port = free_port()
+        log = open(self.tmp / f"server-{port}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env={**self.env, **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.tmp / f'server-{port}.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not start: {(self.tmp / f'server-{port}.log').read_text()}")
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
