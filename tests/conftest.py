@@ -62,8 +62,9 @@ def settings() -> Any:
 
 
 async def _reset_schema() -> None:
-    from app.kernel.db import engine
     from piccolo.engine.postgres import PostgresEngine
+
+    from app.kernel.db import engine
 
     db = engine()
     if isinstance(db, PostgresEngine):

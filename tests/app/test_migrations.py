@@ -43,22 +43,20 @@ def scratch_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def tables(env: dict[str, str]) -> set[str]:
-    code = (
-        "import asyncio\n"
-        "from app.kernel.db import engine\n"
-        "from piccolo.querystring import QueryString\n"
-        "async def main():\n"
-        "    db = engine()\n"
-        "    if db.engine_type == 'sqlite':\n"
-        "        rows = await db.run_querystring(QueryString(\"SELECT name FROM sqlite_master WHERE type='table'\"))\n"
-        "    else:\n"
-        "        rows = await db.run_querystring(QueryString(\"SELECT tablename AS name FROM pg_tables WHERE schemaname='public'\"))\n"
-        "    print(' '.join(sorted(r['name'] for r in rows)))\n"
-        "asyncio.run(main())\n"
+def probe(env: dict[str, str], kind: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.app.db_probe", kind],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-    return set(out.stdout.split()) - {"sqlite_sequence", "migration"}
+    return set(out.stdout.split())
+
+
+def tables(env: dict[str, str]) -> set[str]:
+    return probe(env, "tables") - {"sqlite_sequence", "migration"}
 
 
 def test_forwards_backwards_forwards_and_no_drift(scratch_env: dict[str, str]) -> None:
@@ -103,20 +101,7 @@ async def test_drift_is_detected_when_a_table_changes() -> None:
 
 def test_unique_indexes_exist_on_both_engines(scratch_env: dict[str, str]) -> None:
     assert run_cli(scratch_env, "migrate").returncode == 0
-    code = (
-        "import asyncio\n"
-        "from app.kernel.db import engine\n"
-        "from piccolo.querystring import QueryString\n"
-        "async def main():\n"
-        "    db = engine()\n"
-        "    sql = \"SELECT name FROM sqlite_master WHERE type='index'\" if db.engine_type == 'sqlite' else \"SELECT indexname AS name FROM pg_indexes\"\n"
-        "    print(' '.join(r['name'] for r in await db.run_querystring(QueryString(sql))))\n"
-        "asyncio.run(main())\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=scratch_env, cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    names = set(out.stdout.split())
+    names = probe(scratch_env, "indexes")
     assert {
         "app_idempotency_owner_key",
         "spaces_staff_assignment_user_space",
