@@ -30,16 +30,19 @@ def scratch_env(tmp_path: Path) -> dict[str, str]:
 
         import asyncpg
 
+        server, name = url.rsplit("/", 1)
+        scratch = f"{name}_migrations"  # beside the test database, so parallel runs don't collide
+
         async def recreate() -> None:
             conn = await asyncpg.connect(url)
             try:
-                await conn.execute("DROP DATABASE IF EXISTS storycorner_migrations")
-                await conn.execute("CREATE DATABASE storycorner_migrations")
+                await conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+                await conn.execute(f'CREATE DATABASE "{scratch}"')
             finally:
                 await conn.close()
 
         asyncio.run(recreate())
-        env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/storycorner_migrations"
+        env["DATABASE_URL"] = f"{server}/{scratch}"
     return env
 
 
