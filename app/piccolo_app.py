@@ -4,12 +4,12 @@ from piccolo.conf.apps import AppConfig
 
 from app.kernel.tables import Notification, OutboxMessage
 from app.settings import ROOT
-from app.tables import IdempotencyRecord, KeyValue
+from app.tables import IdempotencyRecord, KeyValue, RateCounter
 
 APP_CONFIG = AppConfig(
     app_name="app",
     migrations_folder_path=os.path.join(ROOT, "migrations", "app"),
-    table_classes=[OutboxMessage, Notification, KeyValue, IdempotencyRecord],
+    table_classes=[OutboxMessage, Notification, KeyValue, IdempotencyRecord, RateCounter],
     migration_dependencies=[],
     commands=[],
 )

@@ -35,6 +35,8 @@ class Settings:
     db_pool_size: int
     secure_cookies: bool
     debug: bool
+    booking_rate_per_account: int = 20
+    booking_rate_per_client: int = 600
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,6 +144,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "DB_POOL_SIZE", 10, 1, 200),
         secure_cookies=_bool(env, "SECURE_COOKIES", parts.scheme == "https"),
         debug=_bool(env, "DEBUG", False),
+        booking_rate_per_account=_int(env, "BOOKING_RATE_PER_ACCOUNT", 20, 1, 100_000),
+        booking_rate_per_client=_int(env, "BOOKING_RATE_PER_CLIENT", 600, 1, 10_000_000),
     )
 
 

@@ -29,3 +29,12 @@ class IdempotencyRecord(Table, tablename="app_idempotency"):
     headers = JSONB(default="[]")
     body = Bytea(default=b"")
     created_at = Timestamptz(index=True)
+
+
+class RateCounter(Table, tablename="app_rate_counter"):
+    """Fixed-window request counters for rate limits when Redis is not configured."""
+
+    id: Serial
+    key = Varchar(length=200, unique=True)
+    hits = Integer(default=0)
+    expires_at = Timestamptz(index=True)

@@ -15,17 +15,19 @@ async def _ddl(statement: str) -> None:
 
 
 def unique_indexes(
-    *, app_name: str, migration_id: str, description: str, indexes: list[tuple[str, str, str]]
+    *, app_name: str, migration_id: str, description: str, indexes: list[tuple[str, ...]]
 ) -> MigrationManager:
-    """A migration creating `(name, table, columns)` unique indexes, and dropping them backwards."""
+    """A migration creating `(name, table, columns[, where])` unique indexes (partial when a
+    `where` is given; both engines support it), and dropping them backwards."""
     manager = MigrationManager(migration_id=migration_id, app_name=app_name, description=description)
 
     async def create() -> None:
-        for name, table, columns in indexes:
-            await _ddl(f"CREATE UNIQUE INDEX {name} ON {table} ({columns})")
+        for name, table, columns, *where in indexes:
+            condition = f" WHERE {where[0]}" if where else ""
+            await _ddl(f"CREATE UNIQUE INDEX {name} ON {table} ({columns}){condition}")
 
     async def drop() -> None:
-        for name, _, _ in indexes:
+        for name, *_ in indexes:
             await _ddl(f"DROP INDEX IF EXISTS {name}")
 
     manager.add_raw(create)

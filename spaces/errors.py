@@ -1,6 +1,6 @@
 """Refusals of the spaces domain."""
 
-from app.kernel.errors import DomainError, InvalidInput, NotFound
+from app.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class SpacesError(DomainError):
@@ -15,3 +15,103 @@ class SpaceNotFound(SpacesError, NotFound):
 class InvalidOpeningHours(SpacesError, InvalidInput):
     code = "invalid_input"
     title = "开放时间不正确"
+
+
+class SlotNotFound(SpacesError, NotFound):
+    code = "slot_not_found"
+    title = "没有找到这个时段"
+
+
+class BookingNotFound(SpacesError, NotFound):
+    code = "booking_not_found"
+    title = "没有找到这个预约"
+
+
+class NotStaffOfSpace(SpacesError, Forbidden):
+    code = "forbidden"
+    title = "您不负责这个空间"
+
+
+class SlotFull(SpacesError, Conflict):
+    code = "slot_full"
+    title = "名额已满"
+
+
+class AlreadyBooked(SpacesError, Conflict):
+    code = "already_booked"
+    title = "您已经预约过这个时段"
+
+
+class BookingLimitReached(SpacesError, Conflict):
+    code = "booking_limit_reached"
+    title = "您待参加的预约已达上限，请先参加或取消一些预约"
+
+
+class BookingNotOpen(SpacesError, Conflict):
+    code = "booking_not_open"
+    title = "预约尚未开放"
+
+
+class BookingClosed(SpacesError, Conflict):
+    code = "booking_closed"
+    title = "预约已截止"
+
+
+class SpaceClosed(SpacesError, Conflict):
+    code = "space_closed"
+    title = "空间在这一天闭馆"
+
+
+class PartyTooLarge(SpacesError, Conflict):
+    code = "party_too_large"
+    title = "预约人数超过了这个时段的容量"
+
+
+class AgeBandMismatch(SpacesError, Conflict):
+    code = "age_band_mismatch"
+    title = "孩子的年龄不在这个活动的适龄范围内"
+
+
+class BookingSuspended(SpacesError, Forbidden):
+    code = "booking_suspended"
+    title = "由于多次预约未到，预约功能暂停使用"
+
+
+class OfferExpired(SpacesError, Conflict):
+    code = "offer_expired"
+    title = "候补名额的确认时间已过"
+
+
+class NoOffer(SpacesError, Conflict):
+    code = "no_offer"
+    title = "这个预约没有待确认的候补名额"
+
+
+class NotCancellable(SpacesError, Conflict):
+    code = "booking_not_cancellable"
+    title = "这个预约已不能取消"
+
+
+class CapacityBelowBooked(SpacesError, Conflict):
+    code = "capacity_below_booked"
+    title = "新容量小于已预约的人数"
+
+
+class SpaceFull(SpacesError, Conflict):
+    code = "space_full"
+    title = "空间已满"
+
+
+class InvalidSlot(SpacesError, InvalidInput):
+    code = "invalid_input"
+    title = "时段信息不正确"
+
+
+class NotAFamily(SpacesError, Forbidden):
+    code = "forbidden"
+    title = "只有家庭账号可以预约"
+
+
+class NotConfirmed(SpacesError, Conflict):
+    code = "booking_not_confirmed"
+    title = "只有已确认的预约可以签到"

@@ -3,12 +3,34 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from app.settings import ROOT
-from spaces.tables import Closure, Corner, OpeningHours, Space, StaffAssignment
+from spaces.tables import (
+    Booking,
+    CalendarFeed,
+    Closure,
+    Corner,
+    OpeningHours,
+    Slot,
+    Space,
+    StaffAssignment,
+    Suspension,
+    WalkIn,
+)
 
 APP_CONFIG = AppConfig(
     app_name="spaces",
     migrations_folder_path=os.path.join(ROOT, "migrations", "spaces"),
-    table_classes=[Space, OpeningHours, Closure, Corner, StaffAssignment],
+    table_classes=[
+        Space,
+        OpeningHours,
+        Closure,
+        Corner,
+        StaffAssignment,
+        Slot,
+        Booking,
+        WalkIn,
+        Suspension,
+        CalendarFeed,
+    ],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],
 )

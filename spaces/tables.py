@@ -2,6 +2,8 @@
 the staff assigned to each space."""
 
 from piccolo.columns import (
+    JSONB,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -14,7 +16,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from app.accounts.tables import User
+from app.accounts.tables import Family, User
 
 SPACE_KINDS = ("reading_base", "ten_square")
 
@@ -30,6 +32,12 @@ class Space(Table, tablename="spaces_space"):
     capacity = Integer()  # people at once
     description = Text(default="")
     created_at = Timestamptz()
+    # Booking rules, per space (defaults in spaces/rules.py).
+    max_future_bookings = Integer(default=4)
+    booking_horizon_days = Integer(default=14)
+    check_in_opens_minutes = Integer(default=30)  # before the start
+    check_in_closes_minutes = Integer(default=15)  # after the start
+    offer_minutes = Integer(default=120)
 
 
 class OpeningHours(Table, tablename="spaces_opening_hours"):
@@ -68,3 +76,86 @@ class StaffAssignment(Table, tablename="spaces_staff_assignment"):
 
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
     space = ForeignKey(Space, null=False, on_delete=OnDelete.cascade)
+
+
+SLOT_KINDS = ("open_reading", "activity")
+ACTIVE_BOOKING = ("confirmed", "offered", "waitlisted", "attended")
+
+
+class Slot(Table, tablename="spaces_slot"):
+    """A bookable time: open reading (generated from opening hours) or an activity.
+
+    `remaining` is the capacity minus the people of confirmed, attended and offered bookings
+    (and walk-ins). It only changes by conditional updates inside a write transaction.
+    """
+
+    id: Serial
+    space = ForeignKey(Space, null=False, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16)
+    title = Varchar(length=100)
+    theme = Varchar(length=32, default="")
+    description = Text(default="")
+    age_band = Varchar(length=8, default="")  # "" = every age
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    capacity = Integer()
+    remaining = Integer()
+    waitlist = Boolean(default=False)
+    booking_opens_at = Timestamptz(null=True, default=None)
+    cancel_deadline = Timestamptz(null=True, default=None)
+    series = Varchar(length=32, default="")
+    lead_reader_ids = JSONB(default="[]")
+    cancelled = Boolean(default=False)
+    created_at = Timestamptz()
+
+
+class Booking(Table, tablename="spaces_booking"):
+    """A family's places in a slot. Status: confirmed, waitlisted, offered, attended,
+    cancelled, no_show, offer_expired, waitlist_closed. One active booking per family and
+    slot (a partial unique index in a hand-written migration)."""
+
+    id: Serial
+    slot = ForeignKey(Slot, null=False, on_delete=OnDelete.cascade, index=True)
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade, index=True)
+    booked_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    status = Varchar(length=16, index=True)
+    adults = Integer()
+    child_ids = JSONB(default="[]")
+    people = Integer()
+    created_at = Timestamptz()
+    offer_expires_at = Timestamptz(null=True, default=None)
+    checked_in_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    late_cancel = Boolean(default=False)
+    reminded_day = Boolean(default=False)
+    reminded_hours = Boolean(default=False)
+
+
+class WalkIn(Table, tablename="spaces_walk_in"):
+    """People registered at the door by staff, counted against the slot's capacity."""
+
+    id: Serial
+    slot = ForeignKey(Slot, null=False, on_delete=OnDelete.cascade, index=True)
+    family = ForeignKey(Family, null=True, default=None, on_delete=OnDelete.set_null)
+    adults = Integer()
+    children = Integer()
+    registered_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class Suspension(Table, tablename="spaces_suspension"):
+    """Booking suspended after repeated no-shows (spaces/rules.py: the policy)."""
+
+    id: Serial
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    no_shows = Integer()
+
+
+class CalendarFeed(Table, tablename="spaces_calendar_feed"):
+    """The secret of a family's private calendar feed URL."""
+
+    id: Serial
+    family = ForeignKey(Family, null=False, unique=True, on_delete=OnDelete.cascade)
+    token = Varchar(length=64, unique=True)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from app import notifications
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
 from app.settings import Settings
+from spaces import jobs as spaces_jobs
 
 JOBS: dict[str, JobFunction] = {
     "deliver_outbox": notifications.deliver_outbox_job,
     "purge_expired": notifications.purge_expired_job,
+    "generate_open_slots": spaces_jobs.generate_open_slots,
+    "booking_housekeeping": spaces_jobs.booking_housekeeping,
 }
 
 CRON: list[CronJob] = [
@@ -16,6 +19,9 @@ CRON: list[CronJob] = [
     # (Redis down, a crash between commit and enqueue).
     CronJob("deliver_outbox", every_seconds=30),
     CronJob("purge_expired", every_seconds=3600),
+    CronJob("generate_open_slots", every_seconds=3600),
+    # No-show release, offer expiry, reminders: each run catches up on everything due.
+    CronJob("booking_housekeeping", every_seconds=60),
 ]
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
 from app.kernel.tables import OutboxMessage
+
+# Set when a request wrote to the outbox, so the wiring can ask for delivery right after.
+written: ContextVar[bool] = ContextVar("outbox_written", default=False)
 
 
 async def add(
@@ -30,4 +34,5 @@ async def add(
             created_at=now,
         )
     ).returning(OutboxMessage.id)
+    written.set(True)
     return int(rows[0]["id"])

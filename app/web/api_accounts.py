@@ -6,7 +6,8 @@ import logging
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
 from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
@@ -37,6 +38,9 @@ from spaces.services import staff as space_staff
 
 log = logging.getLogger("storycorner.api")
 
+ActorDep = NamedDependency[Actor]
+ClockDep = NamedDependency[Clock]
+QueueDep = NamedDependency[JobQueue]
 PUBLIC = {"public": True}
 FAMILY = {"roles": ("family",)}
 ADMIN = {"roles": ("district_admin",)}
@@ -44,7 +48,7 @@ ADMIN = {"roles": ("district_admin",)}
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 
 
-async def kick_outbox(queue: JobQueue) -> None:
+async def kick_outbox(queue: QueueDep) -> None:
     """Deliver notifications soon; if the queue is down the periodic run catches up."""
     try:
         await queue.enqueue("deliver_outbox", job_id="deliver_outbox")
@@ -52,13 +56,13 @@ async def kick_outbox(queue: JobQueue) -> None:
         log.warning("could not enqueue outbox delivery; the periodic run will deliver", exc_info=True)
 
 
-def family_of(actor: Actor) -> int:
+def family_of(actor: ActorDep) -> int:
     if actor.family_id is None:
         raise Forbidden("这个账号不属于任何家庭")
     return actor.family_id
 
 
-async def user_out(user_id: int) -> UserOut:
+async def user_out(user_id: FromPath[int]) -> UserOut:
     row = await User.select().where(User.id == user_id).first()
     assert row is not None
     return UserOut(
@@ -107,14 +111,16 @@ class AccountsController(Controller):
         )
 
     @post("/families", opt=PUBLIC, status_code=201)
-    async def register(self, data: FamilyRegistration, clock: Clock, queue: JobQueue) -> FamilyOut:
+    async def register(self, data: JSONBody[FamilyRegistration], clock: ClockDep, queue: QueueDep) -> FamilyOut:
         """Register a family: the guardian's account, children, and the guardian's consent."""
         user = await registration.register_family(data, clock=clock)
         await kick_outbox(queue)
         return await families.get_family(user.family, clock=clock)
 
     @post("/auth/tokens", opt=PUBLIC, status_code=201)
-    async def create_token(self, data: TokenRequest, request: Request[Any, Any, Any], clock: Clock) -> TokenOut:
+    async def create_token(
+        self, data: JSONBody[TokenRequest], request: Request[Any, Any, Any], clock: ClockDep
+    ) -> TokenOut:
         """Log in: a bearer token for `Authorization: Bearer <token>`."""
         client = request.client.host if request.client else "-"
         user = await auth.authenticate(data.login, data.password, client=client, clock=clock)
@@ -126,7 +132,7 @@ class AccountsController(Controller):
         )
 
     @delete("/auth/tokens/current", status_code=204)
-    async def revoke_token(self, request: Request[Any, Any, Any], clock: Clock) -> None:
+    async def revoke_token(self, request: Request[Any, Any, Any], clock: ClockDep) -> None:
         """Log out this token."""
         info = request.scope.get("auth") or {}
         if info.get("kind") != "token":
@@ -134,41 +140,47 @@ class AccountsController(Controller):
         await auth.revoke_token(info["token"], now=clock.now())
 
     @get("/users/me")
-    async def me(self, actor: Actor) -> UserOut:
+    async def me(self, actor: ActorDep) -> UserOut:
         """The logged-in user with roles and assigned spaces."""
         return await user_out(actor.user_id)
 
     @get("/families/me", opt=FAMILY)
-    async def my_family(self, actor: Actor, clock: Clock) -> FamilyOut:
+    async def my_family(self, actor: ActorDep, clock: ClockDep) -> FamilyOut:
         return await families.get_family(family_of(actor), clock=clock)
 
     @post("/families/me/children", opt=FAMILY, status_code=201)
-    async def add_child(self, data: AddChildIn, actor: Actor, clock: Clock) -> ChildOut:
+    async def add_child(self, data: JSONBody[AddChildIn], actor: ActorDep, clock: ClockDep) -> ChildOut:
         """Add a child; needs the guardian's consent on record or given in `consent`."""
         child = ChildIn(nickname=data.nickname, birth_month=data.birth_month)
         return await families.add_child(family_of(actor), child, consent=data.consent, clock=clock)
 
     @patch("/families/me/children/{child_id:int}", opt=FAMILY)
-    async def update_child(self, child_id: int, data: ChildUpdate, actor: Actor, clock: Clock) -> ChildOut:
+    async def update_child(
+        self,
+        child_id: FromPath[int],
+        data: JSONBody[ChildUpdate],
+        actor: ActorDep,
+        clock: ClockDep,
+    ) -> ChildOut:
         return await families.update_child(family_of(actor), child_id, data, clock=clock)
 
     @delete("/families/me/children/{child_id:int}", opt=FAMILY, status_code=204)
-    async def remove_child(self, child_id: int, actor: Actor) -> None:
+    async def remove_child(self, child_id: FromPath[int], actor: ActorDep) -> None:
         await families.remove_child(family_of(actor), child_id)
 
     @get("/families/me/export", opt=FAMILY)
-    async def export(self, actor: Actor) -> dict[str, Any]:
+    async def export(self, actor: ActorDep) -> dict[str, Any]:
         """Everything stored about the family, as JSON (PIPL right of access)."""
         return await families.export_family(family_of(actor))
 
     @delete("/families/me", opt=FAMILY, status_code=202)
-    async def erase(self, actor: Actor, clock: Clock) -> Response[dict[str, str]]:
+    async def erase(self, actor: ActorDep, clock: ClockDep) -> Response[dict[str, str]]:
         """Erase the family's personal data; anonymised statistics stay. Logs out everywhere."""
         await families.erase_family(family_of(actor), clock=clock)
         return Response({"status": "erased"}, status_code=202)
 
     @post("/staff", opt=ADMIN, status_code=201)
-    async def create_staff(self, data: StaffIn, clock: Clock) -> UserOut:
+    async def create_staff(self, data: JSONBody[StaffIn], clock: ClockDep) -> UserOut:
         """Create a staff user with roles and the spaces they serve."""
         user = await users.create_staff_user(
             login=data.login, password=data.password, display_name=data.display_name, roles=data.roles, clock=clock
@@ -177,14 +189,14 @@ class AccountsController(Controller):
         return await user_out(user.id)
 
     @post("/users/{user_id:int}/disable", opt=ADMIN, status_code=200)
-    async def disable(self, user_id: int, clock: Clock) -> UserOut:
+    async def disable(self, user_id: FromPath[int], clock: ClockDep) -> UserOut:
         """Disable a user: every session and token of theirs ends at once."""
         await users.disable_user(user_id, clock=clock)
         return await user_out(user_id)
 
     @get("/notifications")
     async def notifications(
-        self, actor: Actor, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+        self, actor: ActorDep, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> NotificationPage:
         """The in-app inbox, newest first."""
         rows = await inbox(actor.user_id, before_id=decode_cursor(cursor), limit=limit)
@@ -203,6 +215,6 @@ class AccountsController(Controller):
         return NotificationPage(items=items, next_cursor=next_cursor([i.id for i in items], limit))
 
     @post("/notifications/read", status_code=204)
-    async def read_all(self, actor: Actor) -> None:
+    async def read_all(self, actor: ActorDep) -> None:
         """Mark every notification read."""
         await mark_read(actor.user_id)

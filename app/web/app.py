@@ -29,9 +29,12 @@ from app.web.health import HealthController
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
 from app.web.openapi import apply_security
+from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.pages import PAGE_CONTROLLERS
+from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
 from spaces.controllers.api import SpacesController
+from spaces.controllers.slots import SPACES_API
 
 TEMPLATE_DIRS = [
     ROOT / "app" / "templates",
@@ -71,6 +74,10 @@ def create_app(
             from redis.asyncio import Redis
 
             app.state.redis = Redis.from_url(settings.redis_url)
+        app.state.rate_limiter = RateLimiter(
+            {"booking": Limit(settings.booking_rate_per_account, settings.booking_rate_per_client, 60)},
+            redis=app.state.redis,
+        )
         apply_security(app)
 
     async def shutdown(app: Litestar) -> None:
@@ -91,6 +98,7 @@ def create_app(
             HealthController,
             AccountsController,
             SpacesController,
+            *SPACES_API,
             *PAGE_CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
@@ -102,11 +110,12 @@ def create_app(
             "clock": Provide(provide_clock, sync_to_thread=False),
             "queue": Provide(provide_queue, sync_to_thread=False),
         },
-        guards=[access_guard],
+        guards=[access_guard, rate_limit_guard],
         middleware=[
             DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
             DefineMiddleware(AuthMiddleware, session_store=session_store),
             DefineMiddleware(IdempotencyMiddleware),
+            DefineMiddleware(OutboxKickMiddleware, queue=queue),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

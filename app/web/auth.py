@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -107,7 +108,7 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
         raise PermissionDeniedException("该操作需要其他角色")
 
 
-async def provide_actor(request: Any) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     actor = request.scope.get("user")
     if actor is None:
         raise NotAuthorizedException()
@@ -115,6 +116,6 @@ async def provide_actor(request: Any) -> Actor:
     return actor
 
 
-async def provide_maybe_actor(request: Any) -> Actor | None:
+async def provide_maybe_actor(request: Request[Any, Any, Any]) -> Actor | None:
     actor = request.scope.get("user")
     return actor if isinstance(actor, Actor) else None

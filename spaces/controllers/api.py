@@ -1,25 +1,36 @@
-"""JSON API: spaces (API.md, "Spaces, slots and bookings")."""
+"""JSON API: spaces, corners, closures (API.md, "Spaces, slots and bookings")."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
 from msgspec import Struct
 
+from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.pagination import decode_cursor, next_cursor
-from spaces.schemas import SpaceIn, SpaceOut, SpaceSummary
-from spaces.services import spaces
+from spaces.schemas import ClosureIn, CornerIn, CornerOut, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
+from spaces.services import slots, spaces
+from spaces.services.access import ensure_serves
 
+ActorDep = NamedDependency[Actor]
+ClockDep = NamedDependency[Clock]
 PUBLIC = {"public": True}
 ADMIN = {"roles": ("district_admin",)}
+LIBRARIAN = {"roles": ("district_admin", "librarian")}
+STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 
 
 class SpacePage(Struct):
     items: list[SpaceSummary]
     next_cursor: str | None
+
+
+class ClosureCreated(Struct):
+    id: int
 
 
 class SpacesController(Controller):
@@ -42,12 +53,46 @@ class SpacesController(Controller):
         return SpacePage(items=items, next_cursor=next_cursor([s.id for s in items], limit))
 
     @get("/{space_id:int}", opt=PUBLIC)
-    async def get_space(self, space_id: int) -> SpaceOut:
+    async def get_space(self, space_id: FromPath[int]) -> SpaceOut:
         """One space with opening hours, closures and corners."""
         return await spaces.get_space(space_id)
 
     @post("/", opt=ADMIN, status_code=201)
-    async def create_space(self, data: SpaceIn, clock: Clock) -> SpaceOut:
+    async def create_space(self, data: JSONBody[SpaceIn], clock: ClockDep) -> SpaceOut:
         """Create a space with its opening hours."""
         space_id = await spaces.create_space(data, clock=clock)
         return await spaces.get_space(space_id)
+
+    @patch("/{space_id:int}", opt=LIBRARIAN)
+    async def update_space(self, space_id: FromPath[int], data: JSONBody[SpaceUpdate], actor: ActorDep) -> SpaceOut:
+        """Edit a space, its booking rules and its opening hours (the list replaces them all)."""
+        await spaces.update_space(space_id, data, actor=actor)
+        return await spaces.get_space(space_id)
+
+    @post("/{space_id:int}/corners", opt=LIBRARIAN, status_code=201)
+    async def add_corner(
+        self,
+        space_id: FromPath[int],
+        data: JSONBody[CornerIn],
+        actor: ActorDep,
+        clock: ClockDep,
+    ) -> CornerOut:
+        """Add a reading corner."""
+        ensure_serves(actor, space_id)
+        corner_id = await spaces.add_corner(space_id, data.name, clock=clock)
+        return CornerOut(id=corner_id, name=data.name.strip())
+
+    @post("/{space_id:int}/closures", opt=STAFF, status_code=201)
+    async def add_closure(
+        self,
+        space_id: FromPath[int],
+        data: JSONBody[ClosureIn],
+        actor: ActorDep,
+        clock: ClockDep,
+    ) -> ClosureCreated:
+        """Close the space for some days; slots on those days are cancelled and families told."""
+        return ClosureCreated(id=await slots.add_closure(space_id, data, actor=actor, clock=clock))
+
+    @delete("/{space_id:int}/closures/{closure_id:int}", opt=STAFF, status_code=204)
+    async def remove_closure(self, space_id: FromPath[int], closure_id: FromPath[int], actor: ActorDep) -> None:
+        await slots.remove_closure(space_id, closure_id, actor=actor)

@@ -1,0 +1,56 @@
+"""Booking rules: per-space settings (columns of Space, defaults here) and the no-show policy.
+
+The policy: `NO_SHOW_LIMIT` no-shows (a late cancellation counts as one) within
+`NO_SHOW_WINDOW` suspend booking for `SUSPENSION`. Cancelling before the deadline never counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+NO_SHOW_LIMIT = 3
+NO_SHOW_WINDOW = timedelta(days=60)
+SUSPENSION = timedelta(days=14)
+# Default cancellation deadline of a slot, before its start.
+CANCEL_DEADLINE_BEFORE = timedelta(hours=2)
+# Offers made less than OFFER_CUTOFF before the start, or after it (a no-show release),
+# are short "come now" offers that end by the slot's end.
+OFFER_CUTOFF = timedelta(hours=1)
+LATE_OFFER = timedelta(minutes=15)
+MAX_ADULTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceRules:
+    max_future_bookings: int = 4
+    booking_horizon_days: int = 14
+    check_in_opens_minutes: int = 30
+    check_in_closes_minutes: int = 15
+    offer_minutes: int = 120
+
+    @classmethod
+    def of(cls, space: dict[str, Any]) -> SpaceRules:
+        return cls(
+            max_future_bookings=space["max_future_bookings"],
+            booking_horizon_days=space["booking_horizon_days"],
+            check_in_opens_minutes=space["check_in_opens_minutes"],
+            check_in_closes_minutes=space["check_in_closes_minutes"],
+            offer_minutes=space["offer_minutes"],
+        )
+
+    def check_in_window(self, starts_at: datetime) -> tuple[datetime, datetime]:
+        return (
+            starts_at - timedelta(minutes=self.check_in_opens_minutes),
+            starts_at + timedelta(minutes=self.check_in_closes_minutes),
+        )
+
+
+def offer_deadline(now: datetime, starts_at: datetime, ends_at: datetime, offer_minutes: int) -> datetime | None:
+    """Until when an offer made now holds its places; None when no offer makes sense."""
+    if now >= ends_at:
+        return None
+    if now < starts_at - OFFER_CUTOFF:
+        return min(now + timedelta(minutes=offer_minutes), starts_at - OFFER_CUTOFF)
+    return min(now + LATE_OFFER, ends_at)

@@ -1,0 +1,84 @@
+"""iCalendar files: one per booking, and a private feed per family behind a secret URL."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from icalendar import Calendar, Event
+from piccolo.query.mixins import OnConflictAction
+
+from spaces.tables import Booking, CalendarFeed
+
+FEED_STATUSES = ("confirmed", "attended", "offered")
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//StoryCorner//故事角//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def _event(row: dict[str, Any], base_url: str, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"booking-{row['id']}@storycorner")
+    event.add("dtstamp", now)
+    event.add("dtstart", row["slot.starts_at"])
+    event.add("dtend", row["slot.ends_at"])
+    event.add("summary", f"{row['slot.title']} · {row['slot.space.name']}")
+    event.add("location", row["slot.space.address"])
+    event.add("url", f"{base_url}/bookings")
+    event.add("status", "CONFIRMED" if row["status"] in ("confirmed", "attended") else "TENTATIVE")
+    return event
+
+
+ICS_COLUMNS = (
+    Booking.id,
+    Booking.status,
+    Booking.slot.starts_at,
+    Booking.slot.ends_at,
+    Booking.slot.title,
+    Booking.slot._.space._.name,
+    Booking.slot._.space._.address,
+)
+
+
+async def booking_ics(booking_id: int, *, base_url: str, now: datetime) -> bytes:
+    row = await Booking.select(*ICS_COLUMNS).where(Booking.id == booking_id).first()
+    assert row is not None
+    cal = _calendar("故事角预约")
+    cal.add_component(_event(row, base_url, now))
+    return bytes(cal.to_ical())
+
+
+async def feed_token(family_id: int) -> str:
+    """The family's feed secret, created on first use."""
+    row = await CalendarFeed.select(CalendarFeed.token).where(CalendarFeed.family == family_id).first()
+    if row is not None:
+        return str(row["token"])
+    token = secrets.token_urlsafe(24)
+    await CalendarFeed.insert(CalendarFeed(family=family_id, token=token)).on_conflict(
+        action=OnConflictAction.do_nothing
+    )
+    row = await CalendarFeed.select(CalendarFeed.token).where(CalendarFeed.family == family_id).first()
+    assert row is not None
+    return str(row["token"])
+
+
+async def family_feed(token: str, *, base_url: str, now: datetime) -> bytes | None:
+    feed = await CalendarFeed.select(CalendarFeed.family).where(CalendarFeed.token == token).first()
+    if feed is None:
+        return None
+    rows = (
+        await Booking.select(*ICS_COLUMNS)
+        .where((Booking.family == feed["family"]) & Booking.status.is_in(list(FEED_STATUSES)))
+        .order_by(Booking.id)
+    )
+    cal = _calendar("故事角 · 我的预约")
+    for row in rows:
+        cal.add_component(_event(row, base_url, now))
+    return bytes(cal.to_ical())

@@ -1,0 +1,177 @@
+"""Time-driven booking work, all idempotent and catching up after downtime:
+
+- release no-shows: confirmed bookings not checked in by the end of the check-in window
+  become `no_show`, their places go back and are offered; repeated no-shows suspend booking;
+- expire offers: an offer not accepted in time passes to the next family;
+- close waitlists at the start: nobody waits for a slot that has begun;
+- reminders: the day before and two hours before, through the outbox.
+
+Each change is a conditional update (on the status or a flag) in the same transaction as
+its effects, so running a job twice, or two workers at once, changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.kernel import outbox
+from app.kernel.clock import Clock
+from app.kernel.db import write_transaction
+from spaces.rules import NO_SHOW_LIMIT, NO_SHOW_WINDOW, SUSPENSION
+from spaces.services.bookings import when
+from spaces.services.offers import offer_places
+from spaces.tables import Booking, Slot, Suspension
+
+
+async def release_no_shows(*, clock: Clock) -> int:
+    now = clock.now()
+    candidates = (
+        await Booking.select(
+            Booking.id,
+            Booking.slot,
+            Booking.family,
+            Booking.people,
+            Booking.booked_by,
+            Booking.slot.starts_at,
+            Booking.slot.title,
+            Booking.slot._.space._.check_in_closes_minutes,
+        )
+        .where((Booking.status == "confirmed") & (Booking.slot.starts_at <= now))
+        .order_by(Booking.id)
+    )
+    released = 0
+    for b in candidates:
+        if now < b["slot.starts_at"] + timedelta(minutes=b["slot.space.check_in_closes_minutes"]):
+            continue  # still inside its check-in window
+        async with write_transaction():
+            changed = (
+                await Booking.update({Booking.status: "no_show"})
+                .where((Booking.id == b["id"]) & (Booking.status == "confirmed"))
+                .returning(Booking.id)
+            )
+            if not changed:
+                continue
+            await Slot.update({Slot.remaining: Slot.remaining + b["people"]}).where(Slot.id == b["slot"])
+            await offer_places(b["slot"], now)
+            if b["booked_by"] is not None:
+                await outbox.add(
+                    recipient_id=b["booked_by"],
+                    kind="no_show",
+                    title=f"预约未到：{b['slot.title']}",
+                    body=f"您预约的 {when(b['slot.starts_at'])}「{b['slot.title']}」没有签到，名额已释放给其他家庭。"
+                    "如不能前来，请提前取消。",
+                    link="/bookings",
+                    now=now,
+                )
+            await _maybe_suspend(b["family"], b["booked_by"], now)
+        released += 1
+    return released
+
+
+async def _maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> None:
+    """Inside the releasing transaction: suspend when the family reaches the limit."""
+    since = now - NO_SHOW_WINDOW
+    counted = await Booking.count().where(
+        (Booking.family == family_id)
+        & (Booking.slot.starts_at >= since)
+        & ((Booking.status == "no_show") | ((Booking.status == "cancelled") & (Booking.late_cancel == True)))
+    )
+    if counted < NO_SHOW_LIMIT:
+        return
+    if await Suspension.exists().where((Suspension.family == family_id) & (Suspension.ends_at > now)):
+        return
+    ends = now + SUSPENSION
+    await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=ends, no_shows=counted))
+    if user_id is not None:
+        await outbox.add(
+            recipient_id=user_id,
+            kind="booking_suspended",
+            title="预约功能暂停通知",
+            body=f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
+            "到期后自动恢复，期间仍可直接到空间阅读。",
+            link="/bookings",
+            now=now,
+        )
+
+
+async def expire_offers(*, clock: Clock) -> int:
+    now = clock.now()
+    due = (
+        await Booking.select(Booking.id, Booking.slot, Booking.people, Booking.booked_by, Booking.slot.title)
+        .where((Booking.status == "offered") & (Booking.offer_expires_at <= now))
+        .order_by(Booking.id)
+    )
+    expired = 0
+    for b in due:
+        async with write_transaction():
+            changed = (
+                await Booking.update({Booking.status: "offer_expired"})
+                .where((Booking.id == b["id"]) & (Booking.status == "offered") & (Booking.offer_expires_at <= now))
+                .returning(Booking.id)
+            )
+            if not changed:
+                continue
+            await Slot.update({Slot.remaining: Slot.remaining + b["people"]}).where(Slot.id == b["slot"])
+            await offer_places(b["slot"], now)
+            if b["booked_by"] is not None:
+                await outbox.add(
+                    recipient_id=b["booked_by"],
+                    kind="offer_expired",
+                    title=f"候补名额已过期：{b['slot.title']}",
+                    body="您没有在规定时间内确认候补名额，名额已让给下一位候补家庭。",
+                    link="/bookings",
+                    now=now,
+                )
+        expired += 1
+    return expired
+
+
+async def close_waitlists(*, clock: Clock) -> int:
+    now = clock.now()
+    rows = (
+        await Booking.update({Booking.status: "waitlist_closed"})
+        .where((Booking.status == "waitlisted") & Booking.slot.is_in(Slot.select(Slot.id).where(Slot.starts_at <= now)))
+        .returning(Booking.id)
+    )
+    return len(rows)
+
+
+REMINDERS = (
+    ("reminded_day", timedelta(hours=24), "明天"),
+    ("reminded_hours", timedelta(hours=2), "2 小时后"),
+)
+
+
+async def send_reminders(*, clock: Clock) -> int:
+    now = clock.now()
+    sent = 0
+    for flag, ahead, label in REMINDERS:
+        column = getattr(Booking, flag)
+        due = await Booking.select(
+            Booking.id, Booking.booked_by, Booking.slot.starts_at, Booking.slot.title, Booking.slot._.space._.name
+        ).where(
+            (Booking.status == "confirmed")
+            & (column == False)
+            & (Booking.slot.starts_at > now)
+            & (Booking.slot.starts_at <= now + ahead)
+        )
+        for b in due:
+            async with write_transaction():
+                claimed = (
+                    await Booking.update({column: True})
+                    .where((Booking.id == b["id"]) & (column == False))
+                    .returning(Booking.id)
+                )
+                if not claimed or b["booked_by"] is None:
+                    continue
+                await outbox.add(
+                    recipient_id=b["booked_by"],
+                    kind=f"reminder_{flag}",
+                    title=f"活动提醒：{label}「{b['slot.title']}」",
+                    body=f"{when(b['slot.starts_at'])} 在{b['slot.space.name']}。到场后请扫描阅读角的二维码签到；"
+                    "不能前来请提前取消，把名额留给其他家庭。",
+                    link="/bookings",
+                    now=now,
+                )
+            sent += 1
+    return sent

@@ -1,0 +1,293 @@
+"""Slots: activities (single or a weekly series), open reading generated from opening hours,
+capacity edits that never strand confirmed families, closures."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from piccolo.query.mixins import OnConflictAction
+
+from app.accounts.actor import Actor
+from app.kernel import outbox
+from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.db import write_transaction
+from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
+from spaces.rules import CANCEL_DEADLINE_BEFORE
+from spaces.schemas import ClosureIn, SlotIn, SlotOut, SlotUpdate
+from spaces.services.access import ensure_serves
+from spaces.services.offers import offer_places
+from spaces.tables import Booking, Closure, OpeningHours, Slot, Space
+
+OPEN_READING_TITLE = "开放阅读"
+
+
+def slot_out(row: dict[str, Any], waitlisted: int = 0) -> SlotOut:
+    return SlotOut(
+        id=row["id"],
+        space_id=row["space"],
+        kind=row["kind"],
+        title=row["title"],
+        theme=row["theme"],
+        description=row["description"],
+        age_band=row["age_band"] or None,
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        capacity=row["capacity"],
+        remaining=row["remaining"],
+        waitlist=row["waitlist"],
+        waitlisted=waitlisted,
+        booking_opens_at=row["booking_opens_at"],
+        cancel_deadline=row["cancel_deadline"],
+        lead_reader_ids=list(row["lead_reader_ids"] or []),
+        series=row["series"],
+        cancelled=row["cancelled"],
+    )
+
+
+async def _waitlist_counts(slot_ids: list[int]) -> dict[int, int]:
+    if not slot_ids:
+        return {}
+    rows = await Booking.select(Booking.slot).where(Booking.slot.is_in(slot_ids) & (Booking.status == "waitlisted"))
+    counts: dict[int, int] = {}
+    for r in rows:
+        counts[r["slot"]] = counts.get(r["slot"], 0) + 1
+    return counts
+
+
+async def get_slot(slot_id: int) -> SlotOut:
+    row = await Slot.select().where(Slot.id == slot_id).first()
+    if row is None:
+        raise SlotNotFound()
+    return slot_out(row, (await _waitlist_counts([slot_id])).get(slot_id, 0))
+
+
+async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: int = 500) -> list[SlotOut]:
+    if not await Space.exists().where(Space.id == space_id):
+        raise SpaceNotFound()
+    if end <= start or end - start > timedelta(days=92):
+        raise InvalidSlot(
+            "时间范围不正确（最长 92 天）", fields=[{"field": "to", "message": "after from, at most 92 days"}]
+        )
+    rows = await (
+        Slot.select()
+        .where((Slot.space == space_id) & (Slot.starts_at >= start) & (Slot.starts_at < end))
+        .order_by(Slot.starts_at)
+        .order_by(Slot.id)
+        .limit(limit)
+    )
+    counts = await _waitlist_counts([r["id"] for r in rows])
+    return [slot_out(r, counts.get(r["id"], 0)) for r in rows]
+
+
+def _check_times(data: SlotIn) -> None:
+    problems = []
+    if data.ends_at <= data.starts_at:
+        problems.append({"field": "ends_at", "message": "must be after starts_at"})
+    if data.ends_at - data.starts_at > timedelta(hours=12):
+        problems.append({"field": "ends_at", "message": "a slot lasts at most 12 hours"})
+    if data.booking_opens_at is not None and data.booking_opens_at >= data.starts_at:
+        problems.append({"field": "booking_opens_at", "message": "must be before starts_at"})
+    if data.cancel_deadline is not None and data.cancel_deadline > data.starts_at:
+        problems.append({"field": "cancel_deadline", "message": "must not be after starts_at"})
+    if problems:
+        raise InvalidSlot("时段的时间设置不正确", fields=problems)
+
+
+async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Clock) -> list[SlotOut]:
+    """One slot, or a weekly series of `repeat_weeks` slots created at once."""
+    ensure_serves(actor, space_id)
+    if not await Space.exists().where(Space.id == space_id):
+        raise SpaceNotFound()
+    _check_times(data)
+    if data.starts_at <= clock.now():
+        raise InvalidSlot("不能创建已经开始的时段", fields=[{"field": "starts_at", "message": "must be in the future"}])
+    series = secrets.token_hex(8) if data.repeat_weeks > 1 else ""
+    now = clock.now()
+    rows = []
+    for week in range(data.repeat_weeks):
+        shift = timedelta(weeks=week)
+        starts = data.starts_at + shift
+        rows.append(
+            Slot(
+                space=space_id,
+                kind=data.kind,
+                title=data.title.strip(),
+                theme=data.theme.strip(),
+                description=data.description,
+                age_band=data.age_band or "",
+                starts_at=starts,
+                ends_at=data.ends_at + shift,
+                capacity=data.capacity,
+                remaining=data.capacity,
+                waitlist=data.waitlist,
+                booking_opens_at=data.booking_opens_at + shift if data.booking_opens_at else None,
+                cancel_deadline=(data.cancel_deadline + shift)
+                if data.cancel_deadline
+                else starts - CANCEL_DEADLINE_BEFORE,
+                series=series,
+                lead_reader_ids=list(data.lead_reader_ids),
+                created_at=now,
+            )
+        )
+    async with write_transaction():
+        ids = [r["id"] for r in await Slot.insert(*rows).returning(Slot.id)]
+    created = await Slot.select().where(Slot.id.is_in(ids)).order_by(Slot.starts_at)
+    return [slot_out(r) for r in created]
+
+
+async def update_slot(slot_id: int, data: SlotUpdate, *, actor: Actor, clock: Clock) -> SlotOut:
+    """Edit a slot. Lowering capacity below the people already holding places is refused;
+    raising it offers the new places to the waitlist; cancelling tells every family."""
+    slot = await Slot.select().where(Slot.id == slot_id).first()
+    if slot is None:
+        raise SlotNotFound()
+    ensure_serves(actor, slot["space"])
+    now = clock.now()
+    async with write_transaction():
+        values: dict[Any, Any] = {}
+        for field in ("title", "description", "theme", "waitlist"):
+            value = getattr(data, field)
+            if value is not None:
+                values[getattr(Slot, field)] = value.strip() if isinstance(value, str) else value
+        if values:
+            await Slot.update(values).where(Slot.id == slot_id)
+        if data.capacity is not None and data.capacity != slot["capacity"]:
+            await _change_capacity(slot_id, data.capacity, now)
+        if data.cancelled and not slot["cancelled"]:
+            await _cancel_slot(slot_id, now, reason="活动已取消")
+    return await get_slot(slot_id)
+
+
+async def _change_capacity(slot_id: int, capacity: int, now: datetime) -> None:
+    current = await Slot.select(Slot.capacity, Slot.remaining).where(Slot.id == slot_id).first()
+    assert current is not None
+    held = current["capacity"] - current["remaining"]
+    if capacity < held:
+        raise CapacityBelowBooked(f"已有 {held} 人预约或确认中，容量不能低于 {held}", held=held)
+    delta = capacity - current["capacity"]
+    # Conditional on the capacity read above and on enough free places, in case a booking
+    # took places since: then the edit is refused rather than overbooking.
+    changed = (
+        await Slot.update({Slot.capacity: capacity, Slot.remaining: Slot.remaining + delta})
+        .where((Slot.id == slot_id) & (Slot.capacity == current["capacity"]) & (Slot.remaining >= max(0, -delta)))
+        .returning(Slot.id)
+    )
+    if not changed:
+        raise CapacityBelowBooked()
+    if delta > 0:
+        await offer_places(slot_id, now)
+
+
+async def _cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
+    """Cancel a slot and every active booking in it, telling the families. Returns how many."""
+    slot = await Slot.select(Slot.title, Slot.starts_at, Slot.capacity).where(Slot.id == slot_id).first()
+    assert slot is not None
+    await Slot.update({Slot.cancelled: True, Slot.remaining: slot["capacity"]}).where(Slot.id == slot_id)
+    affected = (
+        await Booking.update({Booking.status: "cancelled", Booking.cancelled_at: now})
+        .where((Booking.slot == slot_id) & Booking.status.is_in(["confirmed", "offered", "waitlisted"]))
+        .returning(Booking.id, Booking.booked_by)
+    )
+    when = slot["starts_at"].astimezone(local_zone()).strftime("%m月%d日 %H:%M")
+    for booking in affected:
+        if booking["booked_by"] is not None:
+            await outbox.add(
+                recipient_id=booking["booked_by"],
+                kind="slot_cancelled",
+                title=f"{reason}：{slot['title']}",
+                body=f"您预约的 {when}「{slot['title']}」{reason}，预约已自动取消。给您带来不便，敬请谅解。",
+                link="/bookings",
+                now=now,
+            )
+    return len(affected)
+
+
+async def add_closure(space_id: int, data: ClosureIn, *, actor: Actor, clock: Clock) -> int:
+    """Close a space for some days: slots on those days are cancelled and families told."""
+    ensure_serves(actor, space_id)
+    try:
+        first, last = date.fromisoformat(data.first_day), date.fromisoformat(data.last_day)
+    except ValueError:
+        raise InvalidSlot("日期不正确", fields=[{"field": "first_day", "message": "not a date"}]) from None
+    if last < first or (last - first).days > 366:
+        raise InvalidSlot("结束日期应不早于开始日期", fields=[{"field": "last_day", "message": "before first_day"}])
+    zone = local_zone()
+    start = datetime.combine(first, time.min, zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone)
+    now = clock.now()
+    async with write_transaction():
+        if not await Space.exists().where(Space.id == space_id):
+            raise SpaceNotFound()
+        rows = await Closure.insert(
+            Closure(space=space_id, first_day=first, last_day=last, reason=data.reason.strip())
+        ).returning(Closure.id)
+        slots = await Slot.select(Slot.id).where(
+            (Slot.space == space_id) & (Slot.starts_at >= start) & (Slot.starts_at < end) & (Slot.cancelled == False)
+        )
+        reason = f"空间闭馆（{data.reason.strip()}）" if data.reason.strip() else "空间闭馆"
+        for slot in slots:
+            await _cancel_slot(slot["id"], now, reason=reason)
+    return int(rows[0]["id"])
+
+
+async def remove_closure(space_id: int, closure_id: int, *, actor: Actor) -> None:
+    ensure_serves(actor, space_id)
+    rows = await Closure.delete().where((Closure.id == closure_id) & (Closure.space == space_id)).returning(Closure.id)
+    if not rows:
+        raise SpaceNotFound("没有找到这个闭馆安排")
+
+
+async def closed_on(space_id: int, day: date) -> bool:
+    return await Closure.exists().where(
+        (Closure.space == space_id) & (Closure.first_day <= day) & (Closure.last_day >= day)
+    )
+
+
+async def generate_open_slots(*, clock: Clock, days: int = 14, space_id: int | None = None) -> int:
+    """Create the open-reading slots of the coming `days` from opening hours; idempotent (a
+    partial unique index on (space, starts_at) for open reading, inserts that conflict are
+    skipped). Closure days get none. Returns how many were created."""
+    today = local_today(clock)
+    zone = local_zone()
+    now = clock.now()
+    spaces = Space.select(Space.id, Space.capacity)
+    if space_id is not None:
+        spaces = spaces.where(Space.id == space_id)
+    created = 0
+    for space in await spaces:
+        hours = await OpeningHours.select().where(OpeningHours.space == space["id"])
+        closures = await Closure.select(Closure.first_day, Closure.last_day).where(
+            (Closure.space == space["id"]) & (Closure.last_day >= today)
+        )
+        rows = []
+        for offset in range(days):
+            day = today + timedelta(days=offset)
+            if any(c["first_day"] <= day <= c["last_day"] for c in closures):
+                continue
+            for h in hours:
+                if h["weekday"] != day.isoweekday():
+                    continue
+                starts = datetime.combine(day, h["opens"], zone)
+                if starts <= now:
+                    continue
+                rows.append(
+                    Slot(
+                        space=space["id"],
+                        kind="open_reading",
+                        title=OPEN_READING_TITLE,
+                        starts_at=starts,
+                        ends_at=datetime.combine(day, h["closes"], zone),
+                        capacity=space["capacity"],
+                        remaining=space["capacity"],
+                        waitlist=False,
+                        cancel_deadline=starts - CANCEL_DEADLINE_BEFORE,
+                        created_at=now,
+                    )
+                )
+        if rows:
+            async with write_transaction():
+                inserted = await Slot.insert(*rows).on_conflict(action=OnConflictAction.do_nothing).returning(Slot.id)
+            created += len(inserted)
+    return created
