@@ -1,0 +1,206 @@
+"""Print-ready posters, label sheets and cards, drawn with Pillow in the shipped font.
+
+A4 pages are rendered at 200 dpi (1654 × 2339 px): sharp in print, small as files. A PDF is
+one image page per poster or sheet, at the same resolution, so it prints at true A4.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw
+
+from qr.images import font, qr_image
+
+DPI = 200
+A4 = (1654, 2339)  # 210 × 297 mm at 200 dpi
+INK = (31, 35, 40)
+ACCENT = (179, 56, 28)
+MUTED = (87, 96, 106)
+
+
+def mm(value: float) -> int:
+    return round(value / 25.4 * DPI)
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int, *, bold: bool = False, minimum: int = 24) -> int:
+    """The largest font size ≤ `size` at which `text` fits in `width` pixels."""
+    while size > minimum and draw.textlength(text, font=font(size, bold=bold)) > width:
+        size -= 2
+    return size
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, width: int, size: int, *, lines: int, bold: bool = False) -> list[str]:
+    """Break Chinese text anywhere (no spaces), at most `lines` lines, the last one ellipsised."""
+    out: list[str] = []
+    current = ""
+    face = font(size, bold=bold)
+    for ch in text:
+        if draw.textlength(current + ch, font=face) <= width:
+            current += ch
+            continue
+        out.append(current)
+        current = ch
+        if len(out) == lines:
+            break
+    if len(out) < lines and current:
+        out.append(current)
+    joined = "".join(out)
+    if len(joined) < len(text) and out:
+        last = out[-1]
+        while last and draw.textlength(last + "…", font=face) > width:
+            last = last[:-1]
+        out[-1] = last + "…"
+    return out
+
+
+def _centered(
+    draw: ImageDraw.ImageDraw,
+    y: int,
+    text: str,
+    size: int,
+    *,
+    bold: bool = False,
+    fill: tuple[int, int, int] = INK,
+    width: int = A4[0],
+) -> int:
+    face = font(size, bold=bold)
+    x = (width - draw.textlength(text, font=face)) / 2
+    draw.text((x, y), text, font=face, fill=fill)
+    return y + int(size * 1.35)
+
+
+@dataclass(frozen=True, slots=True)
+class Poster:
+    space_name: str
+    corner_name: str
+    url: str
+    programme: str = "东城区家庭亲子阅读 · 十平米阅读"
+    headline: str = "微信扫一扫 签到"
+    steps: tuple[str, ...] = (
+        "打开微信，点右上角“＋”，选“扫一扫”",
+        "对准下方二维码，打开签到页面",
+        "登录家庭账号，选择到场的孩子，点“签到”",
+    )
+    english: str = "Scan with WeChat (or your phone camera) to check in at this reading corner."
+
+
+def poster_image(poster: Poster) -> Image.Image:
+    page = Image.new("RGB", A4, "white")
+    draw = ImageDraw.Draw(page)
+    width, margin = A4[0], mm(15)
+    draw.rectangle((0, 0, width, mm(28)), fill=ACCENT)
+    _centered(
+        draw,
+        mm(8),
+        poster.programme,
+        _fit(draw, poster.programme, width - 2 * margin, 64, bold=True),
+        bold=True,
+        fill=(255, 255, 255),
+    )
+    y = mm(38)
+    y = _centered(
+        draw, y, poster.space_name, _fit(draw, poster.space_name, width - 2 * margin, 96, bold=True), bold=True
+    )
+    y = _centered(draw, y, poster.corner_name, _fit(draw, poster.corner_name, width - 2 * margin, 64), fill=MUTED)
+    code = qr_image(poster.url, correction="Q", size=mm(110))
+    page.paste(code, ((width - code.width) // 2, y + mm(4)))
+    y += code.height + mm(8)
+    y = _centered(
+        draw,
+        y,
+        poster.headline,
+        _fit(draw, poster.headline, width - 2 * margin, 150, bold=True),
+        bold=True,
+        fill=ACCENT,
+    )
+    step_size = 48
+    for number, step in enumerate(poster.steps, start=1):
+        text = f"{number}. {step}"
+        y = _centered(draw, y, text, _fit(draw, text, width - 2 * margin, step_size), fill=INK)
+    y += mm(4)
+    y = _centered(draw, y, poster.english, _fit(draw, poster.english, width - 2 * margin, 34), fill=MUTED)
+    _centered(draw, A4[1] - mm(18), poster.url, _fit(draw, poster.url, width - 2 * margin, 36), fill=MUTED)
+    return page
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    title: str
+    barcode: str
+    url: str
+    space_name: str = ""
+
+
+LABEL_COLUMNS, LABEL_ROWS = 3, 8
+
+
+def label_sheets(labels: Sequence[Label]) -> list[Image.Image]:
+    """A4 sheets of 3 × 8 labels (70 × 37 mm, the common sticker sheet): QR, title, number."""
+    sheets = []
+    cell_w, cell_h = mm(70), mm(37)
+    top = (A4[1] - LABEL_ROWS * cell_h) // 2
+    left = (A4[0] - LABEL_COLUMNS * cell_w) // 2
+    per_sheet = LABEL_COLUMNS * LABEL_ROWS
+    for start in range(0, max(len(labels), 1), per_sheet):
+        page = Image.new("RGB", A4, "white")
+        draw = ImageDraw.Draw(page)
+        for index, label in enumerate(labels[start : start + per_sheet]):
+            row, col = divmod(index, LABEL_COLUMNS)
+            x, y = left + col * cell_w, top + row * cell_h
+            code = qr_image(label.url, correction="M", size=cell_h - mm(6))
+            page.paste(code, (x + mm(2), y + mm(3)))
+            text_x = x + mm(3) + code.width
+            text_w = cell_w - (text_x - x) - mm(2)
+            lines = _wrap(draw, label.title, text_w, 30, lines=3, bold=True)
+            ty = y + mm(5)
+            for line in lines:
+                draw.text((text_x, ty), line, font=font(30, bold=True), fill=INK)
+                ty += 40
+            draw.text((text_x, y + cell_h - mm(12)), label.barcode, font=font(30), fill=INK)
+            if label.space_name:
+                small = _wrap(draw, label.space_name, text_w, 22, lines=1)
+                draw.text((text_x, y + cell_h - mm(6)), small[0] if small else "", font=font(22), fill=MUTED)
+        sheets.append(page)
+    return sheets
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A wallet-sized card (85.6 × 54 mm) with a QR code: the family card, a certificate stub."""
+
+    title: str
+    subtitle: str
+    url: str
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+def card_image(card: Card) -> Image.Image:
+    size = (mm(85.6) * 2, mm(54) * 2)  # twice the print size: crisp on a phone screen too
+    page = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, size[0], 90), fill=ACCENT)
+    draw.text((40, 18), card.title, font=font(52, bold=True), fill=(255, 255, 255))
+    code = qr_image(card.url, correction="M", size=size[1] - 150)
+    page.paste(code, (size[0] - code.width - 30, 110))
+    y = 130
+    draw.text((40, y), card.subtitle, font=font(48, bold=True), fill=INK)
+    for line in card.lines:
+        y += 70
+        draw.text((40, y), line, font=font(36), fill=MUTED)
+    return page
+
+
+def to_png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True, dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def to_pdf(pages: Sequence[Image.Image]) -> bytes:
+    out = io.BytesIO()
+    first, *rest = pages
+    first.save(out, format="PDF", save_all=True, append_images=list(rest), resolution=DPI)
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""QR services: issue, verify and revoke tokens; render codes, posters and labels."""
