@@ -23,6 +23,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from app.accounts.errors import BadCredentials, NotAuthenticated
 from app.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
 from app.web.i18n import gettext
+from qr.errors import TokenRevoked
 
 log = logging.getLogger("storycorner.errors")
 
@@ -36,6 +37,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (RateLimited, 429),
+    (TokenRevoked, 410),
     (Conflict, 409),
     (DomainError, 409),
 ]
@@ -48,6 +50,7 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     404: ("not_found", "没有找到"),
     405: ("method_not_allowed", "不支持这种请求方式"),
     406: ("not_acceptable", "无法提供所要求的格式"),
+    410: ("gone", "已失效"),
     409: ("conflict", "与当前状态冲突"),
     413: ("payload_too_large", "提交的内容太大"),
     415: ("unsupported_media_type", "不支持的内容格式"),

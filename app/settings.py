@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +38,9 @@ class Settings:
     debug: bool
     booking_rate_per_account: int = 20
     booking_rate_per_client: int = 600
+    qr_key_ids: tuple[int, ...] = (1,)
+    qr_signing_key_id: int = 1
+    qr_retired_key_ids: frozenset[int] = frozenset()
 
     @property
     def is_sqlite(self) -> bool:
@@ -146,7 +150,30 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         debug=_bool(env, "DEBUG", False),
         booking_rate_per_account=_int(env, "BOOKING_RATE_PER_ACCOUNT", 20, 1, 100_000),
         booking_rate_per_client=_int(env, "BOOKING_RATE_PER_CLIENT", 600, 1, 10_000_000),
+        **_qr_keys(env),
     )
+
+
+def _id_list(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
+    raw = env.get(name) or default
+    try:
+        ids = tuple(sorted({int(part) for part in raw.replace(" ", "").split(",") if part}))
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated key ids (1-255), got {raw!r}") from None
+    if any(not 1 <= i <= 255 for i in ids):
+        raise SettingsError(f"{name} must be comma-separated key ids (1-255), got {raw!r}")
+    return ids
+
+
+def _qr_keys(env: Mapping[str, str]) -> dict[str, Any]:
+    """QR token keys are derived from SECRET_KEY per key id. Rotate by adding an id to
+    QR_KEY_IDS and signing with it; retire the old one later (its codes stop working)."""
+    key_ids = _id_list(env, "QR_KEY_IDS", "1")
+    signing = _int(env, "QR_SIGNING_KEY_ID", max(key_ids), 1, 255)
+    retired = frozenset(_id_list(env, "QR_RETIRED_KEY_IDS", "")) if env.get("QR_RETIRED_KEY_IDS") else frozenset()
+    if signing not in key_ids or signing in retired:
+        raise SettingsError(f"QR_SIGNING_KEY_ID {signing} must be one of QR_KEY_IDS and not retired")
+    return {"qr_key_ids": key_ids, "qr_signing_key_id": signing, "qr_retired_key_ids": retired}
 
 
 _cached: Settings | None = None

@@ -13,3 +13,15 @@ class TokenSubject(Table, tablename="qr_token_subject"):
     subject = Varchar(length=64)
     version = Integer(default=1)
     updated_at = Timestamptz()
+
+
+class Scan(Table, tablename="qr_scan"):
+    """Every scan or check-in attempt with its outcome, failed ones too (audit, statistics).
+    `subject` is empty when the token could not be read; no token text is kept."""
+
+    id: Serial
+    purpose = Varchar(length=16, default="")
+    subject = Varchar(length=64, default="")
+    user_id = Integer(null=True, default=None)
+    outcome = Varchar(length=40)
+    at = Timestamptz(index=True)

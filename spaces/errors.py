@@ -115,3 +115,28 @@ class NotAFamily(SpacesError, Forbidden):
 class NotConfirmed(SpacesError, Conflict):
     code = "booking_not_confirmed"
     title = "只有已确认的预约可以签到"
+
+
+class OutsideOpeningHours(SpacesError, Conflict):
+    code = "outside_opening_hours"
+    title = "现在不在开放时间内"
+
+
+class WrongSpace(SpacesError, Conflict):
+    code = "wrong_space"
+    title = "这个预约不属于本空间"
+
+
+class OutsideCheckInWindow(SpacesError, Conflict):
+    code = "outside_check_in_window"
+    title = "不在这个预约的签到时间内"
+
+
+class LiveCodeRequired(SpacesError, Conflict):
+    code = "live_code_required"
+    title = "本空间需要扫描现场屏幕上的动态二维码签到"
+
+
+class CornerNotFound(SpacesError, NotFound):
+    code = "corner_not_found"
+    title = "没有找到这个阅读角"

@@ -6,6 +6,7 @@ from app.settings import ROOT
 from spaces.tables import (
     Booking,
     CalendarFeed,
+    CheckIn,
     Closure,
     Corner,
     OpeningHours,
@@ -30,6 +31,7 @@ APP_CONFIG = AppConfig(
         WalkIn,
         Suspension,
         CalendarFeed,
+        CheckIn,
     ],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],

@@ -38,6 +38,9 @@ class Space(Table, tablename="spaces_space"):
     check_in_opens_minutes = Integer(default=30)  # before the start
     check_in_closes_minutes = Integer(default=15)  # after the start
     offer_minutes = Integer(default=120)
+    # When set, check-in needs the rotating code shown on the space's screen; static
+    # posters then only lead to the space's page.
+    require_live_code = Boolean(default=False)
 
 
 class OpeningHours(Table, tablename="spaces_opening_hours"):
@@ -159,3 +162,23 @@ class CalendarFeed(Table, tablename="spaces_calendar_feed"):
     id: Serial
     family = ForeignKey(Family, null=False, unique=True, on_delete=OnDelete.cascade)
     token = Varchar(length=64, unique=True)
+
+
+class CheckIn(Table, tablename="spaces_check_in"):
+    """A family present in a slot: a booking attended, or a walk-in visit counted against the
+    open-reading slot of that opening period. Unique (family, slot) and (by_user, nonce) by
+    migration: a repeat is a duplicate, a retried request is answered from the first."""
+
+    id: Serial
+    kind = Varchar(length=8)  # "visit" or "booking"
+    space = ForeignKey(Space, null=False, on_delete=OnDelete.cascade, index=True)
+    slot = ForeignKey(Slot, null=False, on_delete=OnDelete.cascade)
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade)
+    booking = ForeignKey(Booking, null=True, default=None, on_delete=OnDelete.set_null)
+    corner = ForeignKey(Corner, null=True, default=None, on_delete=OnDelete.set_null)
+    child_ids = JSONB(default="[]")
+    people = Integer()
+    checked_in_at = Timestamptz(index=True)
+    by_user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    nonce = Varchar(length=64, null=True, default=None)
+    override_reason = Varchar(length=200, default="")

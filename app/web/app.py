@@ -25,6 +25,7 @@ from app.kernel.clock import Clock, set_local_zone, system_clock
 from app.settings import ROOT, Settings, get_settings
 from app.web.api_accounts import AccountsController
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
+from app.web.checkin import CheckInController, QrController
 from app.web.health import HealthController
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
@@ -33,6 +34,8 @@ from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.pages import PAGE_CONTROLLERS
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
+from qr.services import tokens as qr_tokens
+from qr.tokens import Keyring
 from spaces.controllers.api import SpacesController
 from spaces.controllers.slots import SPACES_API
 
@@ -68,6 +71,14 @@ def create_app(
 
     async def startup(app: Litestar) -> None:
         set_local_zone(settings.tz)
+        qr_tokens.configure(
+            Keyring.derived(
+                settings.secret_key,
+                key_ids=settings.qr_key_ids,
+                signing_key_id=settings.qr_signing_key_id,
+                retired=settings.qr_retired_key_ids,
+            )
+        )
         await database.start(settings)
         await queue.start()
         if settings.redis_url:
@@ -99,6 +110,8 @@ def create_app(
             AccountsController,
             SpacesController,
             *SPACES_API,
+            CheckInController,
+            QrController,
             *PAGE_CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False

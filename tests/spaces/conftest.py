@@ -39,8 +39,16 @@ async def make_slot(
     if isinstance(starts, datetime):
         starts = starts.isoformat()
     ends = overrides.pop("ends_at", (datetime.fromisoformat(starts) + timedelta(hours=1)).isoformat())
-    body = {"kind": "activity", "title": "绘本＋安全教育", "theme": "safety", "starts_at": starts, "ends_at": ends,
-            "capacity": 10, "waitlist": False, **overrides}
+    body = {
+        "kind": "activity",
+        "title": "绘本＋安全教育",
+        "theme": "safety",
+        "starts_at": starts,
+        "ends_at": ends,
+        "capacity": 10,
+        "waitlist": False,
+        **overrides,
+    }
     r = await client.post(f"/api/v1/spaces/{space['id']}/slots", json=body, headers=space["admin"])
     assert r.status_code == 201, r.text
     return dict(r.json()["items"][0])

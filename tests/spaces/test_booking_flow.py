@@ -17,12 +17,18 @@ def children(fam: dict[str, Any], n: int = 1) -> list[int]:
 async def test_book_waitlist_offer_accept(client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock) -> None:
     slot = await make_slot(client, space, clock, capacity=4, waitlist=True)
     a, b, c = [await register_family(client) for _ in range(3)]
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(a, 2), "adults": 1}, headers=a["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(a, 2), "adults": 1}, headers=a["headers"]
+    )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "confirmed" and r.json()["people"] == 3
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(b, 1), "adults": 1}, headers=b["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(b, 1), "adults": 1}, headers=b["headers"]
+    )
     assert r.json()["status"] == "waitlisted" and r.json()["waitlist_position"] == 1
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(c, 1), "adults": 1}, headers=c["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(c, 1), "adults": 1}, headers=c["headers"]
+    )
     assert r.json()["status"] == "waitlisted" and r.json()["waitlist_position"] == 2
     a_booking = (await client.get("/api/v1/bookings", headers=a["headers"])).json()["items"][0]
     r = await client.delete(f"/api/v1/bookings/{a_booking['id']}", headers=a["headers"])
@@ -39,14 +45,32 @@ async def test_book_waitlist_offer_accept(client: httpx.AsyncClient, space: dict
     assert got["remaining"] == 0  # c's offer still holds places until the housekeeping job expires it
 
 
-async def test_full_without_waitlist(client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock, family: dict[str, Any]) -> None:
+async def test_full_without_waitlist(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock, family: dict[str, Any]
+) -> None:
     slot = await make_slot(client, space, clock, capacity=2)
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(family, 2), "adults": 1}, headers=family["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings",
+        json={"child_ids": children(family, 2), "adults": 1},
+        headers=family["headers"],
+    )
     assert r.status_code == 409 and r.json()["code"] == "party_too_large"
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(family, 1), "adults": 1}, headers=family["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings",
+        json={"child_ids": children(family, 1), "adults": 1},
+        headers=family["headers"],
+    )
     assert r.status_code == 201
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(family, 1), "adults": 1}, headers=family["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings",
+        json={"child_ids": children(family, 1), "adults": 1},
+        headers=family["headers"],
+    )
     assert r.status_code == 409 and r.json()["code"] == "already_booked"
     other = await register_family(client)
-    r = await client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"child_ids": children(other, 1), "adults": 1}, headers=other["headers"])
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings",
+        json={"child_ids": children(other, 1), "adults": 1},
+        headers=other["headers"],
+    )
     assert r.status_code == 409 and r.json()["code"] == "slot_full"
