@@ -3,6 +3,7 @@ idempotency, i18n, templates, jobs and every controller. Nothing imports this mo
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from app import database
 from app.errors import EXCEPTION_HANDLERS
 from app.jobs.queue import JobQueue
 from app.jobs.registry import build_queue
-from app.kernel.clock import Clock, set_local_zone, system_clock
+from app.kernel.clock import Clock, local_zone, set_local_zone, system_clock
 from app.settings import ROOT, Settings, get_settings
 from app.web.api_accounts import AccountsController
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
@@ -32,6 +33,7 @@ from app.web.idempotency import IdempotencyMiddleware
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.pages import PAGE_CONTROLLERS
+from app.web.qr_pages import ScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
 from qr.services import tokens as qr_tokens
@@ -57,8 +59,35 @@ def template_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(site_name=settings.site_name, base_url=settings.base_url, current_locale=current_locale.get)
+    env.globals.update(
+        site_name=settings.site_name,
+        base_url=settings.base_url,
+        current_locale=current_locale.get,
+        status_label=status_label,
+    )
+    env.filters["localtime"] = localtime
     return env
+
+
+def localtime(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    """A time in the service's zone, e.g. `11-28 10:30`."""
+    return moment.astimezone(local_zone()).strftime(fmt) if moment else ""
+
+
+BOOKING_STATUS = {
+    "confirmed": "已确认",
+    "waitlisted": "候补中",
+    "offered": "候补到位，待确认",
+    "attended": "已签到",
+    "cancelled": "已取消",
+    "no_show": "未到",
+    "offer_expired": "候补已过期",
+    "waitlist_closed": "候补已结束",
+}
+
+
+def status_label(status: str) -> str:
+    return gettext(BOOKING_STATUS.get(status, status))
 
 
 def create_app(
@@ -112,6 +141,7 @@ def create_app(
             *SPACES_API,
             CheckInController,
             QrController,
+            ScanPages,
             *PAGE_CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False

@@ -1,0 +1,141 @@
+"""`/q/<token>`: what a phone opens after scanning any StoryCorner QR code.
+
+Corner (or live) code → check in (log in or register first, then straight back); booking
+code → its details, with a check-in button for staff of that space and nothing at all for
+anybody else. Invalid or revoked codes get a clear Chinese page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.accounts.actor import Actor
+from app.accounts.services.families import get_family
+from app.kernel.clock import Clock
+from app.kernel.errors import DomainError
+from app.web.checkin import CheckInIn, check_in, log_scan
+from app.web.i18n import gettext
+from qr import images
+from qr.errors import QrError
+from qr.services import tokens
+from qr.tokens import Purpose, TokenClaims
+from spaces.errors import BookingNotFound
+from spaces.services.bookings import booking_out, get_booking_row, visible_booking
+from spaces.tables import Corner
+
+MaybeActor = NamedDependency[Actor | None]
+ClockDep = NamedDependency[Clock]
+PUBLIC = {"public": True}
+SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking)
+
+
+def _problem_page(exc: DomainError, actor: Actor | None, status: int) -> Template:
+    return Template(
+        "qr/problem.html",
+        context={"actor": actor, "title": gettext(exc.title), "detail": gettext(exc.detail), "code": exc.code},
+        status_code=status,
+    )
+
+
+class ScanPages(Controller):
+    include_in_schema = False
+
+    @get("/q/{token:str}", opt=PUBLIC)
+    async def open(
+        self, token: FromPath[str], maybe_actor: MaybeActor, clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Template | Redirect:
+        now = clock.now()
+        try:
+            claims = await tokens.verify(token, purposes=SCANNABLE, now=now)
+        except QrError as exc:
+            await log_scan(None, maybe_actor, exc.code, now)
+            return _problem_page(exc, maybe_actor, 410 if exc.code == "token_revoked" else 400)
+        if maybe_actor is None:
+            return Redirect(path=f"/login?next=/q/{token}")
+        if claims.purpose is Purpose.booking:
+            return await self._booking(token, claims, maybe_actor)
+        corner = (
+            await Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
+            .where(Corner.id == claims.subject)
+            .first()
+        )
+        if corner is None:
+            return _problem_page(BookingNotFound("没有找到这个阅读角"), maybe_actor, 404)
+        family = await get_family(maybe_actor.family_id, clock=clock) if maybe_actor.family_id else None
+        return Template(
+            "qr/check_in.html",
+            context={
+                "actor": maybe_actor,
+                "token": token,
+                "corner": corner,
+                "family": family,
+                "nonce": secrets.token_urlsafe(12),
+            },
+        )
+
+    async def _booking(self, token: str, claims: TokenClaims, actor: Actor) -> Template:
+        try:
+            row = await get_booking_row(claims.subject)
+        except BookingNotFound as exc:
+            return _problem_page(exc, actor, 404)
+        owner = row["family"] == actor.family_id
+        staff = actor.serves(row["slot.space.id"])
+        if not owner and not actor.is_staff:
+            return _problem_page(BookingNotFound(), actor, 404)  # reveals nothing
+        return Template(
+            "qr/booking.html",
+            context={
+                "actor": actor,
+                "token": token,
+                "booking": await booking_out(row),
+                "owner": owner,
+                "staff": staff,
+                "can_override": actor.is_staff and not staff,
+                "nonce": secrets.token_urlsafe(12),
+            },
+        )
+
+    @post("/q/{token:str}", opt=PUBLIC)
+    async def submit(
+        self,
+        token: FromPath[str],
+        maybe_actor: MaybeActor,
+        clock: ClockDep,
+        request: Request[Any, Any, Any],
+    ) -> Template | Redirect:
+        if maybe_actor is None:
+            return Redirect(path=f"/login?next=/q/{token}")
+        form = await request.form()
+        child_ids = [int(c) for c in form.getall("child_id", []) if str(c).isdigit()]
+        data = CheckInIn(
+            token=token,
+            nonce=str(form.get("nonce") or "")[:64] or None,
+            child_ids=child_ids if maybe_actor.family_id and not maybe_actor.is_staff else None,
+            override_reason=str(form.get("override_reason") or "").strip()[:200] or None,
+        )
+        try:
+            result = await check_in(data, maybe_actor, clock)
+        except DomainError as exc:
+            status = 410 if exc.code == "token_revoked" else 409 if exc.code not in ("invalid_token",) else 400
+            page = _problem_page(exc, maybe_actor, status)
+            page.context["next_free_at"] = exc.extra.get("next_free_at")
+            return page
+        return Template("qr/checked_in.html", context={"actor": maybe_actor, "result": result})
+
+    @get("/bookings/{booking_id:int}/qr.png", opt={"roles": ("family",)}, media_type="image/png")
+    async def booking_qr(
+        self, booking_id: FromPath[int], actor: NamedDependency[Actor], clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        """The family's booking code on its own pages (the API has the same behind a token)."""
+        row = await visible_booking(booking_id, actor)
+        if row["family"] != actor.family_id:
+            raise BookingNotFound()
+        token = await tokens.issue(Purpose.booking, booking_id, now=clock.now())
+        url = f"{request.app.state.settings.base_url}/q/{token}"
+        return Response(images.png(url, size=480), media_type="image/png")
