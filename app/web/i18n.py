@@ -48,12 +48,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
-def pick_locale(scope: Scope, default: str) -> str:
-    """`?lang=` beats the cookie; API clients may ask with Accept-Language; else the default."""
+def N_(message: str) -> str:
+    """Mark a msgid for extraction (Babel knows `N_` by default) without translating it now."""
+    return message
+
+
+def query_locale(scope: Scope) -> str | None:
+    """A supported locale asked for with `?lang=`, else None."""
     query = scope.get("query_string", b"").decode("latin-1")
     for part in query.split("&"):
         if part.startswith("lang=") and part[5:] in LOCALES:
             return part[5:]
+    return None
+
+
+def pick_locale(scope: Scope, default: str) -> str:
+    """`?lang=` beats the cookie; API clients may ask with Accept-Language; else the default."""
+    asked = query_locale(scope)
+    if asked:
+        return asked
     headers = dict(scope.get("headers", []))
     cookie = headers.get(b"cookie", b"").decode("latin-1")
     for item in cookie.split(";"):
@@ -80,7 +93,7 @@ class LocaleMiddleware:
             return
         locale = pick_locale(scope, self.default_locale)
         token = current_locale.set(locale)
-        remember = b"lang=" in scope.get("query_string", b"")
+        remember = query_locale(scope) is not None
 
         async def send_with_cookie(message: Any) -> None:
             if remember and message["type"] == "http.response.start":

@@ -6,11 +6,12 @@ friendly message rather than an error page.
 
 from __future__ import annotations
 
+import json
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -26,7 +27,7 @@ from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput
 from app.notifications import inbox, mark_read
 from app.web.api_accounts import kick_outbox
-from app.web.i18n import gettext
+from app.web.i18n import N_, gettext
 from app.web.sessions import SESSION_COOKIE, SESSION_TTL, encode_session, new_session_id, store_key
 from spaces.services.spaces import get_space, list_spaces
 
@@ -36,8 +37,14 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: `next=https://evil.example` must not redirect off-site."""
+    """Only same-site paths: `next=https://evil.example` must not redirect off-site.
+
+    Browsers read `/\\evil.example` as `//evil.example` and drop tabs and newlines from URLs,
+    so backslashes and control characters are refused too.
+    """
     if not target:
+        return default
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -74,7 +81,16 @@ async def start_session(request: Request[Any, Any, Any], user: User | dict[str, 
 
 def form_error(exc: DomainError) -> dict[str, Any]:
     fields = exc.extra.get("fields") or []
-    return {"error": gettext(exc.detail), "error_fields": {f["field"] for f in fields}}
+    return {"error": gettext(exc.detail), "error_fields": {f["field"] for f in fields}, "error_code": exc.code}
+
+
+def policy_context() -> dict[str, Any]:
+    """The consent policy, with its text in the reader's language where a translation exists."""
+    return {
+        "policy": CURRENT_POLICY,
+        "policy_text": gettext(CURRENT_POLICY.text),
+        "policy_person": gettext(CURRENT_POLICY.responsible_person),
+    }
 
 
 class HomeController(Controller):
@@ -96,7 +112,7 @@ class HomeController(Controller):
 
     @get("/privacy", opt=PUBLIC)
     async def privacy(self, maybe_actor: Actor | None) -> Template:
-        return Template("privacy.html", context={"actor": maybe_actor, "policy": CURRENT_POLICY})
+        return Template("privacy.html", context={"actor": maybe_actor, **policy_context()})
 
 
 class SessionController(Controller):
@@ -118,7 +134,7 @@ class SessionController(Controller):
         target = safe_next(data.get("next"))
         try:
             if not login or not password:
-                raise InvalidInput("请输入账号和密码", fields=[{"field": "login", "message": "required"}])
+                raise InvalidInput(N_("请输入账号和密码"), fields=[{"field": "login", "message": "required"}])
             client = request.client.host if request.client else "-"
             user = await auth.authenticate(login, password, client=client, clock=clock)
         except DomainError as exc:
@@ -148,7 +164,7 @@ class RegisterController(Controller):
     async def form(self, maybe_actor: Actor | None, next: str | None = None) -> Template:
         return Template(
             "register.html",
-            context={"actor": maybe_actor, "policy": CURRENT_POLICY, "next": safe_next(next, "/family"), "form": {}},
+            context={"actor": maybe_actor, **policy_context(), "next": safe_next(next, "/family"), "form": {}},
         )
 
     @post("/register", opt=PUBLIC)
@@ -169,12 +185,15 @@ class RegisterController(Controller):
         target = safe_next(form.get("next"), "/family")
         try:
             if not form.get("guardian_name", "").strip():
-                raise InvalidInput("请填写监护人姓名", fields=[{"field": "guardian_name", "message": "required"}])
+                raise InvalidInput(N_("请填写监护人姓名"), fields=[{"field": "guardian_name", "message": "required"}])
             if len(form.get("password", "")) < 8:
-                raise InvalidInput("密码至少 8 位", fields=[{"field": "password", "message": "at least 8 characters"}])
+                raise InvalidInput(
+                    N_("密码至少 8 位"), fields=[{"field": "password", "message": "at least 8 characters"}]
+                )
             if any(not c.nickname or len(c.nickname) > 32 for c in children):
                 raise InvalidInput(
-                    "请填写孩子的昵称（最多 32 个字）", fields=[{"field": "children", "message": "nickname required"}]
+                    N_("请填写孩子的昵称（最多 32 个字）"),
+                    fields=[{"field": "children", "message": "nickname required"}],
                 )
             data = FamilyRegistration(
                 phone=form.get("phone", ""),
@@ -187,9 +206,9 @@ class RegisterController(Controller):
         except DomainError as exc:
             context = {
                 "actor": None,
-                "policy": CURRENT_POLICY,
+                **policy_context(),
                 "next": target,
-                "form": dict(form),
+                "form": {k: v for k, v in form.items() if k != "password"},  # never echo the password
                 "children": children,
                 **form_error(exc),
             }
@@ -212,6 +231,20 @@ class FamilyController(Controller):
             context={"actor": actor, "family": family, "has_consent": has_consent, "policy": CURRENT_POLICY},
         )
 
+    @get("/export", opt=FAMILY)
+    async def export(self, actor: Actor) -> Response[bytes]:
+        """The family's data as a JSON download (PIPL right of access), for the browser session."""
+        assert actor.family_id is not None
+        data = await families.export_family(actor.family_id)
+        return Response(
+            content=json.dumps(data, ensure_ascii=False, indent=2).encode(),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": 'attachment; filename="storycorner-family.json"',
+                "Cache-Control": "no-store",
+            },
+        )
+
     @post("/children", opt=FAMILY)
     async def add_child(self, actor: Actor, clock: Clock, data: dict[str, str] = Form) -> Template | Redirect:
         assert actor.family_id is not None
@@ -224,7 +257,7 @@ class FamilyController(Controller):
             nickname = data.get("nickname", "").strip()
             if not nickname or len(nickname) > 32:
                 raise InvalidInput(
-                    "请填写孩子的昵称（最多 32 个字）", fields=[{"field": "nickname", "message": "required"}]
+                    N_("请填写孩子的昵称（最多 32 个字）"), fields=[{"field": "nickname", "message": "required"}]
                 )
             await families.add_child(
                 actor.family_id,
@@ -257,7 +290,7 @@ class FamilyController(Controller):
                 nickname = data.get("nickname", "").strip()
                 if not nickname or len(nickname) > 32:
                     raise InvalidInput(
-                        "请填写孩子的昵称（最多 32 个字）", fields=[{"field": "nickname", "message": "required"}]
+                        N_("请填写孩子的昵称（最多 32 个字）"), fields=[{"field": "nickname", "message": "required"}]
                     )
                 update = ChildUpdate(nickname=nickname, birth_month=data.get("birth_month") or None)
                 await families.update_child(actor.family_id, child_id, update, clock=clock)
@@ -280,7 +313,11 @@ class InboxController(Controller):
 
     @get("/notifications")
     async def inbox_page(self, actor: Actor) -> Template:
-        items = await inbox(actor.user_id, limit=50)
+        # Messages are stored in Chinese; fixed texts such as the welcome have catalogue entries.
+        items = [
+            {**item, "title": gettext(item["title"]), "body": gettext(item["body"])}
+            for item in await inbox(actor.user_id, limit=50)
+        ]
         return Template("notifications.html", context={"actor": actor, "items": items})
 
     @post("/notifications/read")
