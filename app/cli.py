@@ -71,17 +71,19 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from app.accounts.services.users import create_staff_user
     from app.kernel.clock import system_clock
+    from app.kernel.db import write_transaction
     from spaces.services.staff import assign
 
     async def work() -> int:
-        user = await create_staff_user(
-            login=args.login,
-            password=args.password,
-            display_name=args.name or args.login,
-            roles=args.role,
-            clock=system_clock,
-        )
-        await assign(user.id, args.space)
+        async with write_transaction():  # an unknown --space must not leave the user behind
+            user = await create_staff_user(
+                login=args.login,
+                password=args.password,
+                display_name=args.name or args.login,
+                roles=args.role,
+                clock=system_clock,
+            )
+            await assign(user.id, args.space)
         return int(user.id)
 
     user_id = asyncio.run(_with_db(work))

@@ -22,7 +22,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.accounts.errors import BadCredentials, NotAuthenticated
 from app.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
-from app.web.i18n import gettext
+from app.web.i18n import current_locale, gettext, pick_locale
 from qr.errors import TokenRevoked
 
 log = logging.getLogger("storycorner.errors")
@@ -70,6 +70,12 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return path.startswith("/api/") or path.startswith("/schema") or path in {"/healthz", "/readyz"}
 
 
+def _ensure_locale(request: Request[Any, Any, Any]) -> None:
+    """Routing errors (404, 405) are raised before the app's middleware ran: pick the locale here."""
+    if "locale" not in request.scope:
+        current_locale.set(pick_locale(request.scope, request.app.state.settings.default_locale))
+
+
 def problem(
     request: Request[Any, Any, Any],
     *,
@@ -97,7 +103,7 @@ def problem(
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_for(exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    detail = gettext(exc.detail) if exc.detail == exc.title else exc.detail
+    detail = gettext(exc.detail)
     return problem(
         request,
         status=status,
@@ -119,6 +125,7 @@ def _validation_fields(exc: ValidationException) -> list[dict[str, str]]:
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    _ensure_locale(request)
     status = exc.status_code
     if status >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
@@ -138,7 +145,29 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     )
 
 
+def is_bad_value(exc: Exception) -> bool:
+    """A value the database cannot store: an id beyond its integer range, a NUL character.
+    The statement failed, so its transaction rolled back: the client sent bad input."""
+    if isinstance(exc, OverflowError):
+        return True
+    try:
+        from asyncpg.exceptions import DataError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, DataError)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_bad_value(exc):
+        title = "输入的数值超出范围或含有无效字符"
+        return problem(
+            request,
+            status=400,
+            code="invalid_input",
+            title=gettext(HTTP_CODES[400][1]),
+            detail=gettext(title),
+            fields=[],
+        )
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, title = HTTP_CODES[500]
     return problem(

@@ -12,6 +12,7 @@ from app.kernel.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_ID = 2**31 - 1  # ids are 32-bit serials on PostgreSQL
 
 
 def encode_cursor(last_id: int) -> str:
@@ -25,7 +26,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
         value = -1
-    if value < 0:
+    if not 0 <= value <= MAX_ID:
         raise InvalidInput("分页游标无效", fields=[{"field": "cursor", "message": "not a cursor from this API"}])
     return value
 

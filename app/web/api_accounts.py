@@ -31,6 +31,7 @@ from app.accounts.services import auth, families, registration, users
 from app.accounts.tables import User
 from app.jobs.queue import JobQueue
 from app.kernel.clock import Clock
+from app.kernel.db import write_transaction
 from app.kernel.errors import Forbidden
 from app.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
 from app.notifications import inbox, mark_read
@@ -182,10 +183,11 @@ class AccountsController(Controller):
     @post("/staff", opt=ADMIN, status_code=201)
     async def create_staff(self, data: JSONBody[StaffIn], clock: ClockDep) -> UserOut:
         """Create a staff user with roles and the spaces they serve."""
-        user = await users.create_staff_user(
-            login=data.login, password=data.password, display_name=data.display_name, roles=data.roles, clock=clock
-        )
-        await space_staff.assign(user.id, data.space_ids)
+        async with write_transaction():  # unknown spaces must not leave a half-created user
+            user = await users.create_staff_user(
+                login=data.login, password=data.password, display_name=data.display_name, roles=data.roles, clock=clock
+            )
+            await space_staff.assign(user.id, data.space_ids)
         return await user_out(user.id)
 
     @post("/users/{user_id:int}/disable", opt=ADMIN, status_code=200)

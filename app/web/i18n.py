@@ -92,6 +92,7 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
             return
         locale = pick_locale(scope, self.default_locale)
+        scope["locale"] = locale  # errors raised before this middleware (routing) check it
         token = current_locale.set(locale)
         remember = query_locale(scope) is not None
 
