@@ -34,17 +34,22 @@ def prepare_sqlite(settings: Settings) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
-async def start(settings: Settings) -> None:
+async def start(settings: Settings) -> bool:
+    """Connect; True when this call created the pool (and so its caller should close it)."""
     db = engine()
     if isinstance(db, PostgresEngine):
+        if db.pool is not None:
+            return False
         await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
-    elif isinstance(db, SQLiteEngine):
+        return True
+    if isinstance(db, SQLiteEngine):
         prepare_sqlite(settings)
+    return False
 
 
 async def stop() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
 
 

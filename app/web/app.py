@@ -108,7 +108,7 @@ def create_app(
                 retired=settings.qr_retired_key_ids,
             )
         )
-        await database.start(settings)
+        app.state.owns_pool = await database.start(settings)
         await queue.start()
         if settings.redis_url:
             from redis.asyncio import Redis
@@ -125,7 +125,8 @@ def create_app(
         redis = app.state.get("redis")
         if redis is not None:
             await redis.aclose()
-        await database.stop()
+        if app.state.get("owns_pool"):
+            await database.stop()
 
     def provide_clock() -> Clock:
         return clock  # type: ignore[return-value]
