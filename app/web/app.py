@@ -33,7 +33,7 @@ from app.web.idempotency import IdempotencyMiddleware
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.pages import PAGE_CONTROLLERS
-from app.web.qr_pages import ScanPages
+from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
 from qr.services import tokens as qr_tokens
@@ -143,6 +143,8 @@ def create_app(
             CheckInController,
             QrController,
             ScanPages,
+            StaffScanPages,
+            FamilyCardPage,
             *PAGE_CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False

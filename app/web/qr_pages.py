@@ -8,31 +8,41 @@ anybody else. Invalid or revoked codes get a clear Chinese page.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
+from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
 from app.accounts.services.families import get_family
-from app.kernel.clock import Clock
+from app.kernel.clock import Clock, local_zone
 from app.kernel.errors import DomainError
-from app.web.checkin import CheckInIn, check_in, log_scan
+from app.web.checkin import LIVE_PERIOD, CheckInIn, check_in, live_expiry, log_scan
 from app.web.i18n import gettext
-from qr import images
+from qr import images, posters
 from qr.errors import QrError
 from qr.services import tokens
 from qr.tokens import Purpose, TokenClaims
 from spaces.errors import BookingNotFound
+from spaces.services.access import ensure_serves
 from spaces.services.bookings import booking_out, get_booking_row, visible_booking
 from spaces.tables import Corner
 
 MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
 PUBLIC = {"public": True}
-SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking)
+SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking, Purpose.family)
+STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
+FAMILY = {"roles": ("family",)}
+
+
+class ScanIn(Struct, forbid_unknown_fields=True):
+    token: Annotated[str, Meta(min_length=1, max_length=200)]
+    nonce: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
 def _problem_page(exc: DomainError, actor: Actor | None, status: int) -> Template:
@@ -60,6 +70,8 @@ class ScanPages(Controller):
             return Redirect(path=f"/login?next=/q/{token}")
         if claims.purpose is Purpose.booking:
             return await self._booking(token, claims, maybe_actor)
+        if claims.purpose is Purpose.family:
+            return await self._family(claims, maybe_actor, clock)
         corner = (
             await Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
             .where(Corner.id == claims.subject)
@@ -101,6 +113,13 @@ class ScanPages(Controller):
             },
         )
 
+    async def _family(self, claims: TokenClaims, actor: Actor, clock: Clock) -> Template:
+        """A family card: staff see who it is (for lending); the family sees its own card."""
+        if not actor.is_staff and actor.family_id != claims.subject:
+            return _problem_page(BookingNotFound("没有找到这个家庭"), actor, 404)
+        family = await get_family(claims.subject, clock=clock)
+        return Template("qr/family.html", context={"actor": actor, "family": family})
+
     @post("/q/{token:str}", opt=PUBLIC)
     async def submit(
         self,
@@ -139,3 +158,81 @@ class ScanPages(Controller):
         token = await tokens.issue(Purpose.booking, booking_id, now=clock.now())
         url = f"{request.app.state.settings.base_url}/q/{token}"
         return Response(images.png(url, size=480), media_type="image/png")
+
+
+class FamilyCardPage(Controller):
+    include_in_schema = False
+
+    @get("/family/card.png", opt=FAMILY, media_type="image/png")
+    async def card(
+        self, actor: NamedDependency[Actor], clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        """The family card: a QR code for borrowing, to print or to show on the phone."""
+        assert actor.family_id is not None
+        family = await get_family(actor.family_id, clock=clock)
+        token = await tokens.issue(Purpose.family, actor.family_id, now=clock.now())
+        url = f"{request.app.state.settings.base_url}/q/{token}"
+        names = "、".join(c.nickname for c in family.children)
+        card = posters.Card(
+            title=gettext("故事角家庭借阅卡"),
+            subtitle=family.guardians[0].name if family.guardians else "",
+            url=url,
+            lines=(names,) if names else (),
+        )
+        return Response(posters.to_png(posters.card_image(card)), media_type="image/png")
+
+
+class StaffScanPages(Controller):
+    """The staff scanning page (camera or keyboard-wedge scanner) and a corner's live screen."""
+
+    include_in_schema = False
+
+    @get("/staff/scan", opt=STAFF)
+    async def scan_page(self, actor: NamedDependency[Actor]) -> Template:
+        return Template("qr/scan.html", context={"actor": actor})
+
+    @post("/staff/scan/check-in", opt=STAFF)
+    async def scan_check_in(
+        self, data: JSONBody[ScanIn], actor: NamedDependency[Actor], clock: ClockDep
+    ) -> Response[dict[str, Any]]:
+        """One queued scan from the page (session + CSRF header). The nonce makes a retried
+        request answer from the first, so fast scanning never loses or doubles a check-in."""
+        try:
+            result = await check_in(CheckInIn(token=data.token, nonce=data.nonce), actor, clock)
+        except DomainError as exc:
+            return Response({"ok": False, "code": exc.code, "message": gettext(exc.detail)}, status_code=200)
+        message = gettext("已签到过") if result.duplicate else gettext("签到成功")
+        return Response(
+            {
+                "ok": True,
+                "duplicate": result.duplicate,
+                "message": message,
+                "people": result.people,
+                "checked_in_at": localtime_text(result.checked_in_at),
+            },
+            status_code=200,
+        )
+
+    @get("/staff/live/{corner_id:int}", opt=STAFF)
+    async def live_screen(
+        self, corner_id: FromPath[int], actor: NamedDependency[Actor], clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Template:
+        """For a tablet or screen at the space: a code that changes every 30 s."""
+        corner = (
+            await Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
+            .where(Corner.id == corner_id)
+            .first()
+        )
+        if corner is None:
+            raise BookingNotFound("没有找到这个阅读角")
+        ensure_serves(actor, corner["space.id"])
+        now = clock.now()
+        expires = live_expiry(now)
+        token = await tokens.issue(Purpose.live, corner_id, now=now, expires_at=expires)
+        svg = images.svg(f"{request.app.state.settings.base_url}/q/{token}").decode()
+        refresh = max(1, int((expires - now).total_seconds()) - LIVE_PERIOD)
+        return Template("qr/live.html", context={"actor": actor, "corner": corner, "svg": svg, "refresh": refresh})
+
+
+def localtime_text(moment: datetime) -> str:
+    return moment.astimezone(local_zone()).strftime("%H:%M")
