@@ -71,6 +71,7 @@ class SpaceOut(Struct):
     opening_hours: list[OpeningHoursOut]
     closures: list[ClosureOut]
     corners: list[CornerOut]
+    require_live_code: bool = False
 
 
 AgeBand = Literal["0-3", "3-6", "6-9", "9-12"]
@@ -92,6 +93,7 @@ class SpaceUpdate(Struct, forbid_unknown_fields=True):
     check_in_opens_minutes: Annotated[int, Meta(ge=0, le=240)] | None = None
     check_in_closes_minutes: Annotated[int, Meta(ge=0, le=240)] | None = None
     offer_minutes: Annotated[int, Meta(ge=10, le=1440)] | None = None
+    require_live_code: bool | None = None
 
 
 class ClosureIn(Struct, forbid_unknown_fields=True):

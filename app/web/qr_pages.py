@@ -73,12 +73,17 @@ class ScanPages(Controller):
         if claims.purpose is Purpose.family:
             return await self._family(claims, maybe_actor, clock)
         corner = (
-            await Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
+            await Corner.select(
+                Corner.id, Corner.name, Corner.space.id, Corner.space.name, Corner.space.require_live_code
+            )
             .where(Corner.id == claims.subject)
             .first()
         )
         if corner is None:
             return _problem_page(BookingNotFound("没有找到这个阅读角"), maybe_actor, 404)
+        if corner["space.require_live_code"] and claims.purpose is Purpose.corner:
+            # A photo of a poster must not check anyone in: here only the live screen does.
+            return Redirect(path=f"/spaces/{corner['space.id']}")
         family = await get_family(maybe_actor.family_id, clock=clock) if maybe_actor.family_id else None
         return Template(
             "qr/check_in.html",

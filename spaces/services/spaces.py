@@ -95,6 +95,7 @@ async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor) -> Non
         "check_in_opens_minutes",
         "check_in_closes_minutes",
         "offer_minutes",
+        "require_live_code",
     ):
         value = getattr(data, field)
         if value is not None:
@@ -182,4 +183,5 @@ async def get_space(space_id: int) -> SpaceOut:
             for c in closures
         ],
         corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
+        require_live_code=row["require_live_code"],
     )
