@@ -45,6 +45,12 @@ class ScanIn(Struct, forbid_unknown_fields=True):
     nonce: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
+async def _live_only_space(corner_id: int) -> int | None:
+    """The corner's space id when that space requires the live code."""
+    row = await Corner.select(Corner.space.id, Corner.space.require_live_code).where(Corner.id == corner_id).first()
+    return int(row["space.id"]) if row and row["space.require_live_code"] else None
+
+
 def _problem_page(exc: DomainError, actor: Actor | None, status: int) -> Template:
     return Template(
         "qr/problem.html",
@@ -66,6 +72,9 @@ class ScanPages(Controller):
         except QrError as exc:
             await log_scan(None, maybe_actor, exc.code, now)
             return _problem_page(exc, maybe_actor, 410 if exc.code == "token_revoked" else 400)
+        if claims.purpose is Purpose.corner and (space_id := await _live_only_space(claims.subject)):
+            # A photo of a poster must not check anyone in: there only the live screen does.
+            return Redirect(path=f"/spaces/{space_id}")
         if maybe_actor is None:
             return Redirect(path=f"/login?next=/q/{token}")
         if claims.purpose is Purpose.booking:
@@ -73,17 +82,12 @@ class ScanPages(Controller):
         if claims.purpose is Purpose.family:
             return await self._family(claims, maybe_actor, clock)
         corner = (
-            await Corner.select(
-                Corner.id, Corner.name, Corner.space.id, Corner.space.name, Corner.space.require_live_code
-            )
+            await Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
             .where(Corner.id == claims.subject)
             .first()
         )
         if corner is None:
             return _problem_page(BookingNotFound("没有找到这个阅读角"), maybe_actor, 404)
-        if corner["space.require_live_code"] and claims.purpose is Purpose.corner:
-            # A photo of a poster must not check anyone in: here only the live screen does.
-            return Redirect(path=f"/spaces/{corner['space.id']}")
         family = await get_family(maybe_actor.family_id, clock=clock) if maybe_actor.family_id else None
         return Template(
             "qr/check_in.html",
