@@ -3,12 +3,38 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from app.settings import ROOT
-from reading.tables import Book
+from reading.tables import (
+    Book,
+    BookCover,
+    Copy,
+    CopyEvent,
+    Hold,
+    LendingRules,
+    Loan,
+    LoanReminder,
+    Stocktake,
+    StocktakeScan,
+    Transfer,
+    TransferItem,
+)
 
 APP_CONFIG = AppConfig(
     app_name="reading",
     migrations_folder_path=os.path.join(ROOT, "migrations", "reading"),
-    table_classes=[Book],
+    table_classes=[
+        Book,
+        BookCover,
+        LendingRules,
+        Copy,
+        CopyEvent,
+        Loan,
+        LoanReminder,
+        Hold,
+        Transfer,
+        TransferItem,
+        Stocktake,
+        StocktakeScan,
+    ],
     migration_dependencies=["spaces.piccolo_app"],
     commands=[],
 )

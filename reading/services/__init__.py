@@ -1,0 +1,1 @@
+"""Reading services: plain async functions; no web framework here."""
