@@ -6,6 +6,7 @@ from app.settings import ROOT
 from reading.tables import (
     Book,
     BookCover,
+    BookImport,
     Copy,
     CopyEvent,
     Hold,
@@ -23,6 +24,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(ROOT, "migrations", "reading"),
     table_classes=[
         Book,
+        BookImport,
         BookCover,
         LendingRules,
         Copy,

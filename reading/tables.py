@@ -10,6 +10,7 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
+    Float,
     ForeignKey,
     Integer,
     OnDelete,
@@ -187,3 +188,19 @@ class StocktakeScan(Table, tablename="reading_stocktake_scan"):
     barcode = Varchar(length=40)
     copy = ForeignKey(Copy, null=True, default=None, on_delete=OnDelete.set_null)
     at = Timestamptz()
+
+
+class BookImport(Table, tablename="reading_book_import"):
+    """An uploaded catalogue CSV and its import job: status queued, running, done, failed;
+    `progress` 0–1; `report` the per-row outcome."""
+
+    id: Serial
+    user_id = Integer(null=True, default=None)
+    filename = Varchar(length=200, default="")
+    mode = Varchar(length=8)  # "skip" or "update" for ISBNs already in the catalogue
+    content = Bytea()
+    status = Varchar(length=10, default="queued")
+    progress = Float(default=0.0)
+    report = JSONB(default="{}")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import notifications
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
 from app.settings import Settings
+from reading import jobs as reading_jobs
 from spaces import jobs as spaces_jobs
 
 JOBS: dict[str, JobFunction] = {
@@ -12,6 +13,8 @@ JOBS: dict[str, JobFunction] = {
     "purge_expired": notifications.purge_expired_job,
     "generate_open_slots": spaces_jobs.generate_open_slots,
     "booking_housekeeping": spaces_jobs.booking_housekeeping,
+    "import_books": reading_jobs.import_books,
+    "lending_housekeeping": reading_jobs.lending_housekeeping,
 }
 
 CRON: list[CronJob] = [
@@ -22,6 +25,7 @@ CRON: list[CronJob] = [
     CronJob("generate_open_slots", every_seconds=3600),
     # No-show release, offer expiry, reminders: each run catches up on everything due.
     CronJob("booking_housekeeping", every_seconds=60),
+    CronJob("lending_housekeeping", every_seconds=900),
 ]
 
 

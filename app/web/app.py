@@ -38,7 +38,9 @@ from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
 from qr.services import tokens as qr_tokens
 from qr.tokens import Keyring
+from reading.controllers.api import READING_API
 from spaces.controllers.api import SpacesController
+from spaces.controllers.pages import BOOKING_PAGES
 from spaces.controllers.slots import SPACES_API
 
 TEMPLATE_DIRS = [
@@ -140,12 +142,14 @@ def create_app(
             AccountsController,
             SpacesController,
             *SPACES_API,
+            *READING_API,
             CheckInController,
             QrController,
             ScanPages,
             StaffScanPages,
             FamilyCardPage,
             *PAGE_CONTROLLERS,
+            *BOOKING_PAGES,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
             ),

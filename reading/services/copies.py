@@ -27,8 +27,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "on_loan": frozenset({"available", "on_hold_shelf", "in_transit", "awaiting_shelving", "missing"}),
     "awaiting_shelving": frozenset({"available", "on_hold_shelf", "in_transit", "missing", "damaged"}),
     "on_hold_shelf": frozenset({"on_loan", "available", "in_transit", "missing", "damaged", "withdrawn"}),
-    "in_transit": frozenset({"available", "on_hold_shelf", "missing", "damaged"}),
-    "missing": frozenset({"available", "withdrawn", "damaged"}),
+    "in_transit": frozenset({"available", "on_hold_shelf", "in_transit", "missing", "damaged"}),
+    "missing": frozenset({"available", "on_hold_shelf", "in_transit", "withdrawn", "damaged"}),
     "damaged": frozenset({"available", "withdrawn"}),
     "withdrawn": frozenset(),
 }
@@ -83,6 +83,7 @@ async def move(
     current_space: int | Literal["keep"] | None = "keep",
     expect: tuple[str, ...] | None = None,
     detail: dict[str, Any] | None = None,
+    allow_same: bool = False,
 ) -> str:
     """Apply one transition (inside the caller's transaction when there is one). Returns the
     previous status; raises IllegalTransition when the copy's status does not allow it."""
@@ -92,7 +93,8 @@ async def move(
             raise CopyNotFound()
         before = row["status"]
         allowed = expect if expect is not None else tuple(s for s, targets in TRANSITIONS.items() if to in targets)
-        if before not in allowed or to not in TRANSITIONS[before]:
+        same = allow_same and before == to
+        if not same and (before not in allowed or to not in TRANSITIONS[before]):
             raise IllegalTransition(f"这一册现在是“{before}”，不能变为“{to}”", status=before)
         values: dict[Any, Any] = {Copy.status: to, Copy.last_seen_at: now}
         if current_space != "keep":
