@@ -84,12 +84,13 @@ def problem(
     title: str,
     detail: str,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    extra: dict[str, Any] | None = None,
 ) -> Response[Any]:
-    """A problem-details response for API paths, an error page for everything else."""
+    """A problem-details response for API paths, an error page for everything else. `extra`
+    members never replace the standard ones."""
     if wants_json(request):
-        body = {"type": "about:blank", "status": status, "code": code, "title": title, "detail": detail}
-        body.update({k: v for k, v in extra.items() if v is not None})
+        body: dict[str, Any] = {"type": "about:blank", "status": status, "code": code, "title": title, "detail": detail}
+        body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
         return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
     return Template(
         template_name="error.html",
@@ -111,7 +112,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         title=gettext(exc.title),
         detail=detail,
         headers=headers,
-        **exc.extra,
+        extra=exc.extra,
     )
 
 
@@ -141,7 +142,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         extra["fields"] = _validation_fields(exc) if isinstance(exc, ValidationException) else []
     headers = dict(exc.headers or {})
     return problem(
-        request, status=status, code=code, title=gettext(title), detail=gettext(title), headers=headers, **extra
+        request, status=status, code=code, title=gettext(title), detail=gettext(title), headers=headers, extra=extra
     )
 
 
@@ -166,7 +167,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
             code="invalid_input",
             title=gettext(HTTP_CODES[400][1]),
             detail=gettext(title),
-            fields=[],
+            extra={"fields": []},
         )
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, title = HTTP_CODES[500]

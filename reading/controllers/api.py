@@ -15,6 +15,7 @@ from app.accounts.actor import Actor
 from app.accounts.tables import Child, Guardian
 from app.kernel.clock import Clock
 from app.kernel.errors import Forbidden, InvalidInput, NotFound
+from app.kernel.jsonvalue import loads
 from qr import posters
 from qr.services import tokens
 from qr.tokens import Purpose
@@ -235,7 +236,7 @@ class JobsController(Controller):
             "job_id": job_id,
             "status": row["status"],
             "progress": row["progress"],
-            "result": row["report"] or None,
+            "result": loads(row["report"]) or None,
             "created_at": row["created_at"].isoformat(),
             "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
         }

@@ -108,7 +108,7 @@ async def lend(copy_id: int, family_id: int, *, actor: Actor, clock: Clock, self
     if held is not None and held["family"] != family_id:
         raise OnHoldForOther()
     if copy["status"] not in ("available", "on_hold_shelf"):
-        raise CopyUnavailable(status=copy["status"])
+        raise CopyUnavailable(copy_status=copy["status"])
     await check_can_borrow(family_id, space_id, today)
     rules = await rules_for(space_id)
     due_on = today + timedelta(days=rules.loan_days)
@@ -169,6 +169,18 @@ async def _next_hold(book_id: int) -> dict[str, Any] | None:
 
 async def _route(copy: dict[str, Any], here: int, now: datetime) -> Destination:
     """Where a copy at `here` goes next; claims the first waiting hold (inside the transaction)."""
+    claimed_for = (
+        await Hold.select(Hold.id, Hold.pickup_space)
+        .where((Hold.copy == copy["id"]) & (Hold.status == "waiting"))
+        .first()
+    )
+    if claimed_for is not None:  # travelling to the family that claimed it
+        if claimed_for["pickup_space"] != here:
+            return Destination("in_transit", "transit", claimed_for["pickup_space"], claimed_for["id"])
+        await Hold.update({Hold.status: "ready", Hold.ready_at: now, Hold.expires_at: now + HOLD_PICKUP}).where(
+            Hold.id == claimed_for["id"]
+        )
+        return Destination("on_hold_shelf", "hold_shelf", here, claimed_for["id"])
     while (hold := await _next_hold(copy["book"])) is not None:
         pickup = hold["pickup_space"]
         values: dict[Any, Any] = {Hold.copy: copy["id"]}
@@ -282,7 +294,7 @@ async def return_copy(
                 )
             destination = await shelve(copy_id, space_id, actor_id=actor.user_id, now=now, kind="return")
         else:
-            raise IllegalTransition(f"这一册现在是“{copy['status']}”，不需要归还", status=copy["status"])
+            raise IllegalTransition(f"这一册现在是“{copy['status']}”，不需要归还", copy_status=copy["status"])
     message = MESSAGES[destination.goes_to]
     if destination.goes_to == "transit" and destination.space_id is not None:
         name = await Space.select(Space.name).where(Space.id == destination.space_id).first()

@@ -95,13 +95,13 @@ async def move(
         allowed = expect if expect is not None else tuple(s for s, targets in TRANSITIONS.items() if to in targets)
         same = allow_same and before == to
         if not same and (before not in allowed or to not in TRANSITIONS[before]):
-            raise IllegalTransition(f"这一册现在是“{before}”，不能变为“{to}”", status=before)
+            raise IllegalTransition(f"这一册现在是“{before}”，不能变为“{to}”", copy_status=before)
         values: dict[Any, Any] = {Copy.status: to, Copy.last_seen_at: now}
         if current_space != "keep":
             values[Copy.current_space] = current_space
         changed = await Copy.update(values).where((Copy.id == copy_id) & (Copy.status == before)).returning(Copy.id)
         if not changed:
-            raise IllegalTransition(status=before)  # someone else changed it first
+            raise IllegalTransition(copy_status=before)  # someone else changed it first
         await CopyEvent.insert(
             CopyEvent(
                 copy=copy_id,

@@ -20,6 +20,7 @@ import openpyxl
 
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
+from app.kernel.jsonvalue import loads
 from reading.errors import InvalidCsv
 from reading.isbn import normalize
 from reading.services.catalogue import initials, search_text
@@ -240,7 +241,7 @@ async def run_import(import_id: int, *, now: datetime) -> dict[str, Any]:
     )
     if not claimed:
         row = await BookImport.select(BookImport.report).where(BookImport.id == import_id).first()
-        return dict(row["report"]) if row else {}
+        return dict(loads(row["report"], {})) if row else {}
     raw, mode = bytes(claimed[0]["content"]), claimed[0]["mode"]
     try:
         first = parse(raw)

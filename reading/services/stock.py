@@ -24,6 +24,7 @@ from piccolo.query.mixins import OnConflictAction
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
+from app.kernel.jsonvalue import loads
 from reading.errors import CopyNotFound, IllegalTransition, StocktakeClosed, StocktakeNotFound, TransferNotFound
 from reading.schemas import CopyOut, StocktakeOut, TransferIn, TransferOut
 from reading.services import circulation, copies
@@ -146,7 +147,7 @@ async def stocktake_out(stocktake_id: int) -> StocktakeOut:
         finished_at=row["finished_at"],
         applied_at=row["applied_at"],
         scanned=int(scanned),
-        report=row["report"] or None,
+        report=loads(row["report"]) or None,
     )
 
 
@@ -234,7 +235,7 @@ async def apply_stocktake(
         raise StocktakeClosed("请先结束盘点，查看报告后再确认")
     if row["applied_at"] is not None:
         return await stocktake_out(stocktake_id)
-    report = row["report"] or {}
+    report = loads(row["report"], {})
     now = clock.now()
     async with write_transaction():
         claimed = (
