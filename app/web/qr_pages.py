@@ -35,7 +35,7 @@ from spaces.tables import Corner
 MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
 PUBLIC = {"public": True}
-SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking, Purpose.family)
+SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking, Purpose.family, Purpose.copy)
 STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 FAMILY = {"roles": ("family",)}
 
@@ -81,6 +81,8 @@ class ScanPages(Controller):
             return await self._booking(token, claims, maybe_actor)
         if claims.purpose is Purpose.family:
             return await self._family(claims, maybe_actor, clock)
+        if claims.purpose is Purpose.copy:
+            return Redirect(path=f"/lend/{token}")  # the reading pages: borrow or return this copy
         corner = (
             await Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
             .where(Corner.id == claims.subject)
