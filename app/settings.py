@@ -41,6 +41,7 @@ class Settings:
     qr_key_ids: tuple[int, ...] = (1,)
     qr_signing_key_id: int = 1
     qr_retired_key_ids: frozenset[int] = frozenset()
+    lead_reader_levels: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -151,7 +152,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         booking_rate_per_account=_int(env, "BOOKING_RATE_PER_ACCOUNT", 20, 1, 100_000),
         booking_rate_per_client=_int(env, "BOOKING_RATE_PER_CLIENT", 600, 1, 10_000_000),
         **_qr_keys(env),
+        lead_reader_levels=_levels(env),
     )
+
+
+def _levels(env: Mapping[str, str]) -> tuple[tuple[str, int, int], ...]:
+    """LEAD_READER_LEVELS: name:sessions:minutes, comma-separated, e.g. the default below."""
+    raw = env.get("LEAD_READER_LEVELS") or "见习领读人:0:0,领读人:5:300,资深领读人:30:1800"
+    try:
+        levels = []
+        for part in raw.split(","):
+            name, sessions, minutes = part.strip().rsplit(":", 2)
+            levels.append((name.strip(), int(sessions), int(minutes)))
+        if not levels or any(not n or s < 0 or m < 0 for n, s, m in levels):
+            raise ValueError
+    except ValueError:
+        raise SettingsError(
+            f"LEAD_READER_LEVELS must look like 见习领读人:0:0,领读人:5:300 (name:sessions:minutes), got {raw!r}"
+        ) from None
+    return tuple(levels)
 
 
 def _id_list(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:

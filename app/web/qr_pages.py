@@ -27,6 +27,7 @@ from qr import images, posters
 from qr.errors import QrError
 from qr.services import tokens
 from qr.tokens import Purpose, TokenClaims
+from reading.services import certificates
 from spaces.errors import BookingNotFound
 from spaces.services.access import ensure_serves
 from spaces.services.bookings import booking_out, get_booking_row, visible_booking
@@ -35,7 +36,7 @@ from spaces.tables import Corner
 MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
 PUBLIC = {"public": True}
-SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking, Purpose.family, Purpose.copy)
+SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking, Purpose.family, Purpose.copy, Purpose.certificate)
 STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 FAMILY = {"roles": ("family",)}
 
@@ -72,6 +73,8 @@ class ScanPages(Controller):
         except QrError as exc:
             await log_scan(None, maybe_actor, exc.code, now)
             return _problem_page(exc, maybe_actor, 410 if exc.code == "token_revoked" else 400)
+        if claims.purpose is Purpose.certificate:  # public: anyone may verify a certificate
+            return await self._certificate(claims.subject, maybe_actor)
         if claims.purpose is Purpose.corner and (space_id := await _live_only_space(claims.subject)):
             # A photo of a poster must not check anyone in: there only the live screen does.
             return Redirect(path=f"/spaces/{space_id}")
@@ -123,6 +126,14 @@ class ScanPages(Controller):
                 "nonce": secrets.token_urlsafe(12),
             },
         )
+
+    async def _certificate(self, certificate_id: int, actor: Actor | None) -> Template:
+        """Shows the holder's display name, level and date only; a revoked one says so."""
+        try:
+            row = await certificates.get(certificate_id)
+        except DomainError as exc:
+            return _problem_page(exc, actor, 404)
+        return Template("qr/certificate.html", context={"actor": actor, "certificate": row})
 
     async def _family(self, claims: TokenClaims, actor: Actor, clock: Clock) -> Template:
         """A family card: staff see who it is (for lending); the family sees its own card."""
