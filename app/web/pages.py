@@ -29,7 +29,7 @@ from app.notifications import inbox, mark_read
 from app.web.api_accounts import kick_outbox
 from app.web.i18n import N_, gettext
 from app.web.sessions import SESSION_COOKIE, SESSION_TTL, encode_session, new_session_id, store_key
-from spaces.services.spaces import get_space, list_spaces
+from spaces.services.spaces import list_spaces
 
 PUBLIC = {"public": True}
 FAMILY = {"roles": ("family",)}
@@ -105,10 +105,6 @@ class HomeController(Controller):
         small = sorted((s for s in spaces if s.kind != "reading_base"), key=lambda s: (s.street, s.id))
         by_street = [(street, list(group)) for street, group in groupby(small, key=lambda s: s.street)]
         return Template("home.html", context={"actor": maybe_actor, "reading_bases": base, "by_street": by_street})
-
-    @get("/spaces/{space_id:int}", opt=PUBLIC)
-    async def space(self, space_id: int, maybe_actor: Actor | None) -> Template:
-        return Template("spaces/space.html", context={"actor": maybe_actor, "space": await get_space(space_id)})
 
     @get("/privacy", opt=PUBLIC)
     async def privacy(self, maybe_actor: Actor | None) -> Template:
