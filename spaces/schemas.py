@@ -37,6 +37,7 @@ class OpeningHoursOut(Struct):
 
 
 class ClosureOut(Struct):
+    id: int
     first_day: str
     last_day: str
     reason: str
