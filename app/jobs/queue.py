@@ -92,7 +92,9 @@ class InProcessQueue:
         while True:
             now = time.monotonic()
             for job in self.cron:
-                if now - last.get(job.name, 0.0) >= job.every_seconds:
+                # Each periodic job runs once at start, then every `every_seconds`.
+                previous = last.get(job.name)
+                if previous is None or now - previous >= job.every_seconds:
                     last[job.name] = now
                     await self.enqueue(job.name, job_id=f"cron:{job.name}")
             await asyncio.sleep(self.tick_seconds)
@@ -113,26 +115,50 @@ class InProcessQueue:
 
 
 class ArqQueue:
-    """Enqueues to Redis for `python -m app worker` (arq) to run."""
+    """Enqueues to Redis for `python -m app worker` (arq) to run.
 
-    def __init__(self, redis_url: str) -> None:
+    Redis being down does not stop the web process from starting: the outbox waits in the
+    database, `/readyz` names Redis as down, and each enqueue tries to connect again (once,
+    without arq's start-up retries, so a request is not held up) and raises if it cannot.
+
+    `queue_name` defaults to arq's own; a worker must listen on the same name
+    (`worker_settings(..., queue_name=...)`).
+    """
+
+    def __init__(self, redis_url: str, *, queue_name: str | None = None) -> None:
         self.redis_url = redis_url
+        self.queue_name = queue_name
         self.pool: Any = None
+        self._connecting = asyncio.Lock()
 
-    async def start(self) -> None:
+    async def _connect(self) -> Any:
+        from dataclasses import replace
+
         from arq import create_pool
         from arq.connections import RedisSettings
+        from arq.constants import default_queue_name
 
-        self.pool = await create_pool(
-            RedisSettings.from_dsn(self.redis_url),
-            job_serializer=json_serializer,
-            job_deserializer=json_deserializer,
-        )
+        async with self._connecting:  # two first enqueues at once must not open two pools
+            if self.pool is None:
+                self.pool = await create_pool(
+                    replace(RedisSettings.from_dsn(self.redis_url), conn_retries=0),
+                    job_serializer=json_serializer,
+                    job_deserializer=json_deserializer,
+                    default_queue_name=self.queue_name or default_queue_name,
+                )
+            return self.pool
+
+    async def start(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            await self._connect()
+        except (RedisError, OSError) as exc:
+            log.warning("Redis is unavailable (%s); jobs will be enqueued once it answers", exc)
 
     async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool:
-        if self.pool is None:
-            await self.start()
-        job = await self.pool.enqueue_job(name, _job_id=job_id, **kwargs)
+        pool = self.pool or await self._connect()
+        job = await pool.enqueue_job(name, _job_id=job_id, **kwargs)
         return job is not None
 
     async def stop(self) -> None:

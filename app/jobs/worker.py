@@ -23,15 +23,17 @@ def _seconds(every: int) -> dict[str, Any]:
     return {"minute": 0, "second": 0}
 
 
-def worker_settings(settings: Settings, *, burst: bool = False) -> dict[str, Any]:
+def worker_settings(settings: Settings, *, burst: bool = False, queue_name: str | None = None) -> dict[str, Any]:
+    """arq `Worker` keyword arguments; `queue_name` must match the `ArqQueue` that enqueues."""
     assert settings.redis_url, "the arq worker needs REDIS_URL"
 
     async def startup(ctx: dict[str, Any]) -> None:
         set_local_zone(settings.tz)
-        await database.start(settings)
+        ctx["owns_pool"] = await database.start(settings)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        await database.stop()
+        if ctx.get("owns_pool"):  # a worker embedded in a process that has a pool leaves it open
+            await database.stop()
 
     return {
         # keep_result=0: a deterministic job id can be enqueued again once it has finished.
@@ -45,4 +47,5 @@ def worker_settings(settings: Settings, *, burst: bool = False) -> dict[str, Any
         "burst": burst,
         "max_jobs": 20,
         "handle_signals": not burst,
+        **({"queue_name": queue_name} if queue_name else {}),
     }

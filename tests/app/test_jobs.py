@@ -22,23 +22,20 @@ from arq.constants import (
     retry_key_prefix,
 )
 from arq.worker import Worker
+from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from app import database
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue
 from app.jobs.registry import JOBS
 from app.jobs.worker import worker_settings
 from app.kernel import outbox
-from app.kernel.db import write_transaction
+from app.kernel.db import engine, write_transaction
 from app.kernel.tables import Notification, OutboxMessage
-from tests.helpers import FrozenClock
+from tests.helpers import FrozenClock, free_port
 
-pytestmark = [
-    # arq 0.28 closes its redis pool with redis-py's deprecated `close()`.
-    pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning"),
-    # The worker's startup opens the database pool again in this test process (a no-op + warning on PostgreSQL).
-    pytest.mark.filterwarnings("ignore:.*A pool already exists"),
-]
+# arq 0.28 closes its redis pool with redis-py's deprecated `close()`.
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
 
 RECIPIENT = 4242
 
@@ -102,8 +99,10 @@ async def run_burst_worker(settings: Any, run: ArqRun) -> Worker:
         await asyncio.wait_for(worker.main(), timeout=30)
     finally:
         await worker.close()
-        # The worker's shutdown closed the database pool this test process shares; reopen it.
-        await database.start(settings)
+    # The worker's start-up and shut-down leave this process's database pool as they found it.
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        assert db.pool is not None, "the worker closed a database pool it did not open"
     return worker
 
 
@@ -141,6 +140,19 @@ async def test_job_payload_in_redis_is_json(arq_run: ArqRun) -> None:
     payload = json.loads(raw)
     assert payload["f"] == "deliver_outbox"
     assert payload["k"] == {"note": "你好"}
+
+
+async def test_arq_queue_with_redis_down_starts_and_enqueue_fails_fast() -> None:
+    """Redis down: the web process still starts, and an enqueue raises (callers log it; the
+    periodic delivery catches up) instead of waiting through arq's start-up retries."""
+    down = ArqQueue(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    await down.start()
+    try:
+        async with asyncio.timeout(3):
+            with pytest.raises(RedisConnectionError):
+                await down.enqueue("deliver_outbox", job_id="deliver_outbox")
+    finally:
+        await down.stop()
 
 
 async def test_in_process_queue_delivers_on_enqueue(clock: FrozenClock, queue: InProcessQueue) -> None:
