@@ -158,7 +158,25 @@ def is_bad_value(exc: Exception) -> bool:
     return isinstance(exc, DataError)
 
 
+def is_missing_reference(exc: Exception) -> bool:
+    """A foreign key refused: the request named something that does not exist (or is still
+    in use). The statement failed and its transaction rolled back."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+        return True
+    try:
+        from asyncpg.exceptions import ForeignKeyViolationError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, ForeignKeyViolationError)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_missing_reference(exc):
+        log.warning("foreign key refused on %s %s: %s", request.method, request.url.path, exc)
+        title = "引用的对象不存在或仍在使用"
+        return problem(request, status=409, code="reference_conflict", title=gettext(title), detail=gettext(title))
     if is_bad_value(exc):
         title = "输入的数值超出范围或含有无效字符"
         return problem(

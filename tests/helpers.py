@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -118,7 +121,9 @@ class LiveServers:
         self.tmp = tmp
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, workers: int = 1, extra_env: dict[str, str] | None = None) -> str:
+    def start(self, *, workers: int = 1, extra_env: dict[str, str] | None = None, timeout: float = 30) -> str:
+        """Start `workers` uvicorn workers; wait up to `timeout` seconds for /readyz (a loaded
+        machine needs longer to import the app in each worker)."""
         port = free_port()
         log = open(self.tmp / f"server-{port}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(
@@ -137,10 +142,11 @@ class LiveServers:
             env={**self.env, **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # one process group: stopping it stops the uvicorn workers too
         )
         self.procs.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {(self.tmp / f'server-{port}.log').read_text()}")
@@ -154,9 +160,11 @@ class LiveServers:
 
     def stop_all(self) -> None:
         for proc in self.procs:
-            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
         for proc in self.procs:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
