@@ -38,7 +38,11 @@ from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
 from qr.services import tokens as qr_tokens
 from qr.tokens import Keyring
+from reading import programme_rules
 from reading.controllers.api import READING_API
+from reading.controllers.pages import READING_PAGES
+from reading.controllers.programme import PROGRAMME_API
+from reading.controllers.programme_pages import PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController
 from spaces.controllers.pages import BOOKING_PAGES
 from spaces.controllers.slots import SPACES_API
@@ -102,6 +106,7 @@ def create_app(
 
     async def startup(app: Litestar) -> None:
         set_local_zone(settings.tz)
+        programme_rules.configure(settings.lead_reader_levels)
         qr_tokens.configure(
             Keyring.derived(
                 settings.secret_key,
@@ -143,6 +148,7 @@ def create_app(
             SpacesController,
             *SPACES_API,
             *READING_API,
+            *PROGRAMME_API,
             CheckInController,
             QrController,
             ScanPages,
@@ -150,6 +156,8 @@ def create_app(
             FamilyCardPage,
             *PAGE_CONTROLLERS,
             *BOOKING_PAGES,
+            *READING_PAGES,
+            *PROGRAMME_PAGES,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
             ),
