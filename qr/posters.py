@@ -67,6 +67,9 @@ def _centered(
     width: int = A4[0],
 ) -> int:
     face = font(size, bold=bold)
+    room = width - 2 * mm(15)
+    if draw.textlength(text, font=face) > room:  # too long even at the smallest size: cut it
+        text = (_wrap(draw, text, room, size, lines=1, bold=bold) or [""])[0]
     x = (width - draw.textlength(text, font=face)) / 2
     draw.text((x, y), text, font=face, fill=fill)
     return y + int(size * 1.35)
@@ -182,14 +185,28 @@ def card_image(card: Card) -> Image.Image:
     page = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(page)
     draw.rectangle((0, 0, size[0], 90), fill=ACCENT)
-    draw.text((40, 18), card.title, font=font(52, bold=True), fill=(255, 255, 255))
+    title_size = _fit(draw, card.title, size[0] - 80, 52, bold=True)
+    for line in _wrap(draw, card.title, size[0] - 80, title_size, lines=1, bold=True):
+        draw.text((40, 18), line, font=font(title_size, bold=True), fill=(255, 255, 255))
     code = qr_image(card.url, correction="M", size=size[1] - 150)
-    page.paste(code, (size[0] - code.width - 30, 110))
+    code_x = size[0] - code.width - 30
+    page.paste(code, (code_x, 110))
+    # The text keeps left of the code and its quiet zone: wrapped, and cut with "…" when it
+    # would run past the card (long nicknames must never cover the code).
+    text_w = code_x - 40 - 10
     y = 130
-    draw.text((40, y), card.subtitle, font=font(48, bold=True), fill=INK)
-    for line in card.lines:
-        y += 70
-        draw.text((40, y), line, font=font(36), fill=MUTED)
+    for line in _wrap(draw, card.subtitle, text_w, 48, lines=1, bold=True):
+        draw.text((40, y), line, font=font(48, bold=True), fill=INK)
+    y += 70
+    line_height, bottom = 50, size[1] - 30
+    for entry in card.lines:
+        room = (bottom - y - 36) // line_height + 1
+        if room <= 0:
+            break
+        for line in _wrap(draw, entry, text_w, 36, lines=room):
+            draw.text((40, y), line, font=font(36), fill=MUTED)
+            y += line_height
+        y += 20
     return page
 
 

@@ -142,5 +142,8 @@ def decode(keyring: Keyring, token: str) -> TokenClaims:
     expiry, pos = _read_varint(body, pos)
     if pos != len(body):
         raise InvalidToken()
-    expires_at = datetime.fromtimestamp(expiry, UTC) if expiry else None
+    try:
+        expires_at = datetime.fromtimestamp(expiry, UTC) if expiry else None
+    except (OverflowError, OSError, ValueError):  # beyond year 9999: no token of ours says that
+        raise InvalidToken() from None
     return TokenClaims(purpose=purpose, subject=subject, version=subject_version, expires_at=expires_at, key_id=kid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -177,18 +178,20 @@ class QrController(Controller):
         token = await tokens.issue(Purpose.corner, corner_id, now=clock.now())
         return {"corner_id": corner_id, "version": version, "url": qr_url(state, token)}
 
-    async def _posters(self, space_id: int, corner_id: int | None, clock: Clock, state: State) -> list[Any]:
+    async def _posters(
+        self, space_id: int, corner_id: int | None, clock: Clock, state: State, *, first_only: bool = False
+    ) -> list[posters.Poster]:
         query = Corner.select(Corner.id, Corner.name, Corner.space.name).where(Corner.space == space_id)
         if corner_id is not None:
             query = query.where(Corner.id == corner_id)
         rows = await query.order_by(Corner.id)
         if not rows:
             raise CornerNotFound("这个空间还没有阅读角")
-        pages = []
-        for row in rows:
+        specs = []
+        for row in rows[:1] if first_only else rows:
             token = await tokens.issue(Purpose.corner, row["id"], now=clock.now())
-            pages.append(posters.poster_image(_poster(row, qr_url(state, token))))
-        return pages
+            specs.append(_poster(row, qr_url(state, token)))
+        return specs
 
     @get("/spaces/{space_id:int}/poster.pdf", opt=STAFF, media_type="application/pdf")
     async def poster_pdf(
@@ -196,9 +199,11 @@ class QrController(Controller):
     ) -> Response[bytes]:
         """A4 posters, one page per corner of the space (or the one `corner_id`)."""
         ensure_serves(actor, space_id)
-        pages = await self._posters(space_id, corner_id, clock, state)
+        specs = await self._posters(space_id, corner_id, clock, state)
+        # Drawing A4 pages takes a CPU-bound second or more: off the event loop.
+        pdf = await anyio.to_thread.run_sync(lambda: posters.to_pdf([posters.poster_image(p) for p in specs]))
         return Response(
-            posters.to_pdf(pages),
+            pdf,
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="space-{space_id}-posters.pdf"'},
         )
@@ -209,8 +214,9 @@ class QrController(Controller):
     ) -> Response[bytes]:
         """The A4 poster of one corner (the first when `corner_id` is not given) as PNG."""
         ensure_serves(actor, space_id)
-        pages = await self._posters(space_id, corner_id, clock, state)
-        return Response(posters.to_png(pages[0]), media_type="image/png")
+        (spec,) = await self._posters(space_id, corner_id, clock, state, first_only=True)
+        png = await anyio.to_thread.run_sync(lambda: posters.to_png(posters.poster_image(spec)))
+        return Response(png, media_type="image/png")
 
     @get("/spaces/{space_id:int}/corners/{corner_id:int}/live-token", opt=STAFF)
     async def live_token(

@@ -19,6 +19,7 @@ from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
 from app.accounts.services.families import get_family
+from app.errors import status_for
 from app.kernel.clock import Clock, local_zone
 from app.kernel.errors import DomainError
 from app.web.checkin import LIVE_PERIOD, CheckInIn, check_in, live_expiry, log_scan
@@ -73,6 +74,7 @@ class ScanPages(Controller):
         except QrError as exc:
             await log_scan(None, maybe_actor, exc.code, now)
             return _problem_page(exc, maybe_actor, 410 if exc.code == "token_revoked" else 400)
+        await log_scan(claims, maybe_actor, "opened", now)  # every scan is logged, not only failures
         if claims.purpose is Purpose.certificate:  # public: anyone may verify a certificate
             return await self._certificate(claims.subject, maybe_actor)
         if claims.purpose is Purpose.corner and (space_id := await _live_only_space(claims.subject)):
@@ -163,9 +165,13 @@ class ScanPages(Controller):
         try:
             result = await check_in(data, maybe_actor, clock)
         except DomainError as exc:
-            status = 410 if exc.code == "token_revoked" else 409 if exc.code not in ("invalid_token",) else 400
+            status = status_for(exc)  # as the API answers: 400 invalid, 404 no such child, 409, 410 revoked
             page = _problem_page(exc, maybe_actor, status)
-            page.context["next_free_at"] = exc.extra.get("next_free_at")
+            # Domain errors carry times as ISO text (for the JSON API); the page shows local time.
+            next_free = exc.extra.get("next_free_at")
+            page.context["next_free_at"] = (
+                datetime.fromisoformat(next_free) if isinstance(next_free, str) else next_free
+            )
             return page
         return Template("qr/checked_in.html", context={"actor": maybe_actor, "result": result})
 
