@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from app.accounts.tables import LoginAttempt
 from app.kernel.clock import Clock, system_clock
 from app.kernel.db import is_unique_violation, write_transaction
-from app.kernel.tables import Notification, OutboxMessage
-from app.tables import IdempotencyRecord, KeyValue
+from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
+from app.tables import KeyValue
 
 log = logging.getLogger("storycorner.notifications")
 

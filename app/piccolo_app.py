@@ -2,9 +2,9 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from app.kernel.tables import Notification, OutboxMessage
+from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
 from app.settings import ROOT
-from app.tables import IdempotencyRecord, KeyValue, RateCounter
+from app.tables import KeyValue, RateCounter
 
 APP_CONFIG = AppConfig(
     app_name="app",

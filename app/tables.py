@@ -1,6 +1,6 @@
 """Platform tables of the web wiring: a key-value store (sessions) and idempotency records."""
 
-from piccolo.columns import JSONB, Boolean, Bytea, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import Bytea, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -12,23 +12,6 @@ class KeyValue(Table, tablename="app_kv"):
     key = Varchar(length=255, unique=True)
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
-
-
-class IdempotencyRecord(Table, tablename="app_idempotency"):
-    """The first response to (owner, key); unique index on both in a hand-written migration."""
-
-    id: Serial
-
-    owner = Varchar(length=80)
-    key = Varchar(length=255)
-    fingerprint = Varchar(length=64)
-    method = Varchar(length=10)
-    path = Varchar(length=500)
-    completed = Boolean(default=False)
-    status = Integer(default=0)
-    headers = JSONB(default="[]")
-    body = Bytea(default=b"")
-    created_at = Timestamptz(index=True)
 
 
 class RateCounter(Table, tablename="app_rate_counter"):

@@ -12,7 +12,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
+
+from app.kernel.jobs import JobQueue as JobQueue
 
 log = logging.getLogger("storycorner.jobs")
 
@@ -32,15 +34,6 @@ def json_serializer(data: dict[str, Any]) -> bytes:
 def json_deserializer(raw: bytes) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(raw)
     return result
-
-
-@runtime_checkable
-class JobQueue(Protocol):
-    async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool: ...
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 class InProcessQueue:

@@ -1,10 +1,10 @@
-"""Kernel tables: the notifications outbox and the in-app inbox.
+"""Kernel tables: the notifications outbox, the in-app inbox, and idempotency records.
 
 Recipients are user ids without a foreign key so the kernel depends on no other package;
 erasing a family removes its inbox explicitly.
 """
 
-from piccolo.columns import JSONB, Boolean, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, Bytea, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -37,3 +37,20 @@ class Notification(Table, tablename="kernel_notification"):
     link = Varchar(length=500, default="")
     created_at = Timestamptz()
     read = Boolean(default=False)
+
+
+class IdempotencyRecord(Table, tablename="app_idempotency"):
+    """The first response to (owner, key); unique index on both in a hand-written migration."""
+
+    id: Serial
+
+    owner = Varchar(length=80)
+    key = Varchar(length=255)
+    fingerprint = Varchar(length=64)
+    method = Varchar(length=10)
+    path = Varchar(length=500)
+    completed = Boolean(default=False)
+    status = Integer(default=0)
+    headers = JSONB(default="[]")
+    body = Bytea(default=b"")
+    created_at = Timestamptz(index=True)

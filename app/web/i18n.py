@@ -7,50 +7,20 @@ The current locale lives in a context variable set per request by `LocaleMiddlew
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from babel.messages.pofile import read_po
 from litestar.types import ASGIApp, Scope
 
+from app.kernel.i18n import N_ as N_
+from app.kernel.i18n import TRANSLATIONS_DIR as TRANSLATIONS_DIR
+from app.kernel.i18n import _ as _
+from app.kernel.i18n import catalogue as catalogue
+from app.kernel.i18n import current_locale as current_locale
+from app.kernel.i18n import gettext as gettext
+from app.kernel.i18n import ngettext as ngettext
 from app.settings import LOCALES
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 LOCALE_COOKIE = "lang"
-
-current_locale: ContextVar[str] = ContextVar("current_locale", default="zh-CN")
-
-
-@cache
-def catalogue(locale: str) -> dict[str, str]:
-    if locale == "zh-CN":
-        return {}
-    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
-    }
-
-
-def gettext(message: str) -> str:
-    return catalogue(current_locale.get()).get(message, message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return gettext(singular if n == 1 else plural)
-
-
-_ = gettext
-
-
-def N_(message: str) -> str:
-    """Mark a msgid for extraction (Babel knows `N_` by default) without translating it now."""
-    return message
 
 
 def query_locale(scope: Scope) -> str | None:

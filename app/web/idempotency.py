@@ -18,7 +18,7 @@ from typing import Any
 from litestar.types import ASGIApp, Scope
 
 from app.kernel.db import is_unique_violation
-from app.tables import IdempotencyRecord
+from app.kernel.tables import IdempotencyRecord
 
 KEEP_FOR = timedelta(hours=24)
 METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -36,13 +36,13 @@ from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Child, Family, Guardian
-from app.jobs.queue import JobQueue
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_unique_violation
 from app.kernel.errors import DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from app.kernel.i18n import N_, current_locale, gettext
+from app.kernel.jobs import JobQueue
 from app.kernel.jsonvalue import loads
-from app.tables import IdempotencyRecord
-from app.web.i18n import N_, current_locale, gettext
+from app.kernel.tables import IdempotencyRecord
 from qr import posters
 from qr.errors import QrError
 from qr.services import tokens

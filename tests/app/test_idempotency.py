@@ -9,8 +9,7 @@ from datetime import timedelta
 import httpx
 
 from app.accounts.tables import ApiToken, Child, Family, User
-from app.kernel.tables import OutboxMessage
-from app.tables import IdempotencyRecord
+from app.kernel.tables import IdempotencyRecord, OutboxMessage
 from tests.app.conftest import expect_problem
 from tests.helpers import bearer, create_staff, family_body, login, register_family
 

@@ -12,9 +12,9 @@ from app.accounts.services.registration import register_family
 from app.accounts.tables import Family, LoginAttempt, User
 from app.kernel import outbox
 from app.kernel.db import write_transaction
-from app.kernel.tables import Notification, OutboxMessage
+from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
 from app.notifications import deliver_pending, purge_expired
-from app.tables import IdempotencyRecord, KeyValue
+from app.tables import KeyValue
 from tests.helpers import FrozenClock, family_body
 
 RECIPIENT = 77
