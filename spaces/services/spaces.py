@@ -179,7 +179,9 @@ async def get_space(space_id: int) -> SpaceOut:
             for h in hours
         ],
         closures=[
-            ClosureOut(id=c["id"], first_day=c["first_day"].isoformat(), last_day=c["last_day"].isoformat(), reason=c["reason"])
+            ClosureOut(
+                id=c["id"], first_day=c["first_day"].isoformat(), last_day=c["last_day"].isoformat(), reason=c["reason"]
+            )
             for c in closures
         ],
         corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
