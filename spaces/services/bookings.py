@@ -17,6 +17,7 @@ from app.accounts.tables import Child, Guardian
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.jsonvalue import loads
 from spaces.errors import (
     AgeBandMismatch,
     AlreadyBooked,
@@ -35,7 +36,7 @@ from spaces.errors import (
     SpaceClosed,
     SpaceFull,
 )
-from spaces.rules import SpaceRules
+from spaces.rules import NO_SHOW_LIMIT, NO_SHOW_WINDOW, SUSPENSION, SpaceRules
 from spaces.schemas import BookingIn, BookingOut, RosterEntry
 from spaces.services.access import ensure_serves, family_of
 from spaces.services.offers import offer_places
@@ -94,7 +95,7 @@ async def booking_out(row: dict[str, Any]) -> BookingOut:
         family_id=row["family"],
         status=row["status"],
         adults=row["adults"],
-        child_ids=list(row["child_ids"] or []),
+        child_ids=list(loads(row["child_ids"], [])),
         people=row["people"],
         created_at=row["created_at"],
         starts_at=row["slot.starts_at"],
@@ -109,7 +110,7 @@ async def booking_out(row: dict[str, Any]) -> BookingOut:
 
 
 async def get_booking_row(booking_id: int) -> dict[str, Any]:
-    row = await Booking.select(*BOOKING_COLUMNS).where(Booking.id == booking_id).first()
+    row = await Booking.select(*BOOKING_COLUMNS).where(Booking.id == booking_id).output(load_json=True).first()
     if row is None:
         raise BookingNotFound()
     return row
@@ -131,6 +132,33 @@ async def suspended_until(family_id: int, now: datetime) -> datetime | None:
         .first()
     )
     return row["ends_at"] if row else None
+
+
+async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> None:
+    """Inside the transaction that recorded a no-show or a late cancellation: suspend booking
+    when the family reaches the policy's limit (spaces/rules.py)."""
+    since = now - NO_SHOW_WINDOW
+    counted = await Booking.count().where(
+        (Booking.family == family_id)
+        & (Booking.slot.starts_at >= since)
+        & ((Booking.status == "no_show") | ((Booking.status == "cancelled") & (Booking.late_cancel == True)))
+    )
+    if counted < NO_SHOW_LIMIT:
+        return
+    if await Suspension.exists().where((Suspension.family == family_id) & (Suspension.ends_at > now)):
+        return
+    ends = now + SUSPENSION
+    await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=ends, no_shows=counted))
+    if user_id is not None:
+        await outbox.add(
+            recipient_id=user_id,
+            kind="booking_suspended",
+            title="预约功能暂停通知",
+            body=f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
+            "到期后自动恢复，期间仍可直接到空间阅读。",
+            link="/bookings",
+            now=now,
+        )
 
 
 async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, now: datetime, clock: Clock) -> int:
@@ -179,6 +207,16 @@ async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, no
     return people
 
 
+async def _take_places(slot_id: int, people: int) -> bool:
+    """The conditional update that takes places; call inside the booking's transaction."""
+    taken = (
+        await Slot.update({Slot.remaining: Slot.remaining - people})
+        .where((Slot.id == slot_id) & (Slot.remaining >= people) & (Slot.cancelled == False))
+        .returning(Slot.id)
+    )
+    return bool(taken)
+
+
 async def book(slot_id: int, data: BookingIn, *, actor: Actor, clock: Clock) -> BookingOut:
     family_id = family_of(actor)
     now = clock.now()
@@ -188,11 +226,22 @@ async def book(slot_id: int, data: BookingIn, *, actor: Actor, clock: Clock) -> 
     people = await _check_rules(slot, family_id, data, now, clock)
     try:
         async with write_transaction():
-            taken = (
-                await Slot.update({Slot.remaining: Slot.remaining - people})
-                .where((Slot.id == slot_id) & (Slot.remaining >= people) & (Slot.cancelled == False))
-                .returning(Slot.id)
-            )
+            taken = await _take_places(slot_id, people)
+            if not taken and slot["waitlist"]:
+                # Joining the waitlist: lock the slot row first (a no-op update). A transaction
+                # freeing places right now then either committed before, and what it could not
+                # offer is free for this family, or waits for this booking and offers to it.
+                # Without the lock (PostgreSQL: a failed conditional update locks nothing) the
+                # places freed in between stayed free while this family waited.
+                locked = (
+                    await Slot.update({Slot.remaining: Slot.remaining + 0})
+                    .where(Slot.id == slot_id)
+                    .returning(Slot.remaining, Slot.cancelled)
+                )
+                if not locked or locked[0]["cancelled"]:
+                    raise BookingClosed()
+                if locked[0]["remaining"] >= people:
+                    taken = await _take_places(slot_id, people)
             if taken:
                 status = "confirmed"
             elif slot["waitlist"]:
@@ -257,6 +306,8 @@ async def cancel(booking_id: int, *, actor: Actor, clock: Clock) -> BookingOut:
         if current["status"] in HOLDS_PLACES:
             await Slot.update({Slot.remaining: Slot.remaining + row["people"]}).where(Slot.id == row["slot"])
             await offer_places(row["slot"], now)
+        if late:  # counts like a no-show, so it may be the one that reaches the limit
+            await maybe_suspend(row["family"], actor.user_id, now)
     return await booking_out(await get_booking_row(booking_id))
 
 
@@ -265,20 +316,25 @@ async def accept_offer(booking_id: int, *, actor: Actor, clock: Clock) -> Bookin
     if row["family"] != actor.family_id:
         raise BookingNotFound()
     now = clock.now()
-    async with write_transaction():
-        accepted = (
-            await Booking.update({Booking.status: "confirmed", Booking.offer_expires_at: None})
-            .where((Booking.id == booking_id) & (Booking.status == "offered") & (Booking.offer_expires_at > now))
-            .returning(Booking.id)
-        )
-    if not accepted:
+    for _ in range(2):
+        async with write_transaction():
+            accepted = (
+                await Booking.update({Booking.status: "confirmed", Booking.offer_expires_at: None})
+                .where((Booking.id == booking_id) & (Booking.status == "offered") & (Booking.offer_expires_at > now))
+                .returning(Booking.id)
+            )
+        if accepted:
+            return await booking_out(await get_booking_row(booking_id))
         current = await get_booking_row(booking_id)
-        if current["status"] == "confirmed":
-            return await booking_out(current)  # accepted twice: the same answer
-        if current["status"] in ("offered", "offer_expired"):
-            raise OfferExpired()
-        raise NoOffer()
-    return await booking_out(await get_booking_row(booking_id))
+        # The offer was made between the update and this read: it is fresh, try once more
+        # rather than call it expired.
+        if not (current["status"] == "offered" and current["offer_expires_at"] > now):
+            break
+    if current["status"] == "confirmed":
+        return await booking_out(current)  # accepted twice: the same answer
+    if current["status"] in ("offered", "offer_expired"):
+        raise OfferExpired()
+    raise NoOffer()
 
 
 async def list_bookings(
@@ -291,7 +347,7 @@ async def list_bookings(
     limit: int = 50,
 ) -> list[BookingOut]:
     """A family's own bookings, or the bookings of the spaces a staff member serves."""
-    query = Booking.select(*BOOKING_COLUMNS).where(Booking.id > after_id)
+    query = Booking.select(*BOOKING_COLUMNS).where(Booking.id > after_id).output(load_json=True)
     if actor.family_id is not None and not actor.is_staff:
         query = query.where(Booking.family == actor.family_id)
     elif not actor.is_admin:
@@ -314,6 +370,7 @@ async def roster(slot_id: int, *, actor: Actor) -> list[RosterEntry]:
     ensure_serves(actor, slot["space"])
     rows = (
         await Booking.select()
+        .output(load_json=True)
         .where(
             (Booking.slot == slot_id)
             & Booking.status.is_in(["confirmed", "offered", "waitlisted", "attended", "no_show"])
@@ -328,7 +385,7 @@ async def roster(slot_id: int, *, actor: Actor) -> list[RosterEntry]:
         .order_by(Guardian.id)
     ):
         guardians.setdefault(g["family"], g["name"])
-    child_ids = sorted({c for r in rows for c in (r["child_ids"] or [])}) or [-1]
+    child_ids = sorted({c for r in rows for c in loads(r["child_ids"], [])}) or [-1]
     nicknames = {
         c["id"]: c["nickname"] for c in await Child.select(Child.id, Child.nickname).where(Child.id.is_in(child_ids))
     }
@@ -337,7 +394,7 @@ async def roster(slot_id: int, *, actor: Actor) -> list[RosterEntry]:
             booking_id=r["id"],
             status=r["status"],
             guardian_name=guardians.get(r["family"], ""),
-            children=[nicknames.get(c, "") for c in r["child_ids"] or []],
+            children=[nicknames.get(c, "") for c in loads(r["child_ids"], [])],
             adults=r["adults"],
             people=r["people"],
             checked_in_at=r["checked_in_at"],

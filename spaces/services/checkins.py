@@ -22,6 +22,7 @@ from app.accounts.errors import ChildNotFound
 from app.accounts.tables import Child
 from app.kernel.clock import Clock, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.jsonvalue import loads
 from spaces.errors import (
     BookingNotFound,
     CornerNotFound,
@@ -153,6 +154,7 @@ async def _booking_in_window(family_id: int, space: dict[str, Any], now: datetim
             & (Booking.slot.starts_at >= now - timedelta(minutes=rules.check_in_closes_minutes))
         )
         .order_by(Booking.slot.starts_at)
+        .output(load_json=True)
     )
     return rows[0] if rows else None
 
@@ -234,7 +236,7 @@ async def corner_check_in(
             family_id=family_id,
             actor=actor,
             corner_id=corner_id,
-            child_ids=children or list(booking["child_ids"] or []),
+            child_ids=children or list(loads(booking["child_ids"], [])),
             nonce=nonce,
             now=now,
         )
@@ -293,6 +295,7 @@ async def booking_check_in(
             Booking.slot.space,
         )
         .where(Booking.id == booking_id)
+        .output(load_json=True)
         .first()
     )
     if booking is None or not actor.is_staff:
@@ -316,7 +319,7 @@ async def booking_check_in(
         family_id=booking["family"],
         actor=actor,
         corner_id=None,
-        child_ids=list(booking["child_ids"] or []),
+        child_ids=list(loads(booking["child_ids"], [])),
         nonce=nonce,
         now=now,
         override=override,

@@ -12,15 +12,14 @@ its effects, so running a job twice, or two workers at once, changes nothing the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from app.kernel import outbox
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
-from spaces.rules import NO_SHOW_LIMIT, NO_SHOW_WINDOW, SUSPENSION
-from spaces.services.bookings import when
+from spaces.services.bookings import maybe_suspend, when
 from spaces.services.offers import offer_places
-from spaces.tables import Booking, Slot, Suspension
+from spaces.tables import Booking, Slot
 
 
 async def release_no_shows(*, clock: Clock) -> int:
@@ -63,35 +62,9 @@ async def release_no_shows(*, clock: Clock) -> int:
                     link="/bookings",
                     now=now,
                 )
-            await _maybe_suspend(b["family"], b["booked_by"], now)
+            await maybe_suspend(b["family"], b["booked_by"], now)
         released += 1
     return released
-
-
-async def _maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> None:
-    """Inside the releasing transaction: suspend when the family reaches the limit."""
-    since = now - NO_SHOW_WINDOW
-    counted = await Booking.count().where(
-        (Booking.family == family_id)
-        & (Booking.slot.starts_at >= since)
-        & ((Booking.status == "no_show") | ((Booking.status == "cancelled") & (Booking.late_cancel == True)))
-    )
-    if counted < NO_SHOW_LIMIT:
-        return
-    if await Suspension.exists().where((Suspension.family == family_id) & (Suspension.ends_at > now)):
-        return
-    ends = now + SUSPENSION
-    await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=ends, no_shows=counted))
-    if user_id is not None:
-        await outbox.add(
-            recipient_id=user_id,
-            kind="booking_suspended",
-            title="预约功能暂停通知",
-            body=f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
-            "到期后自动恢复，期间仍可直接到空间阅读。",
-            link="/bookings",
-            now=now,
-        )
 
 
 async def expire_offers(*, clock: Clock) -> int:

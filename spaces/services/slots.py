@@ -12,7 +12,8 @@ from piccolo.query.mixins import OnConflictAction
 from app.accounts.actor import Actor
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today, local_zone
-from app.kernel.db import write_transaction
+from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
 from spaces.rules import CANCEL_DEADLINE_BEFORE
 from spaces.schemas import ClosureIn, SlotIn, SlotOut, SlotUpdate
@@ -40,7 +41,7 @@ def slot_out(row: dict[str, Any], waitlisted: int = 0) -> SlotOut:
         waitlisted=waitlisted,
         booking_opens_at=row["booking_opens_at"],
         cancel_deadline=row["cancel_deadline"],
-        lead_reader_ids=list(row["lead_reader_ids"] or []),
+        lead_reader_ids=list(loads(row["lead_reader_ids"], [])),
         series=row["series"],
         cancelled=row["cancelled"],
     )
@@ -57,7 +58,7 @@ async def _waitlist_counts(slot_ids: list[int]) -> dict[int, int]:
 
 
 async def get_slot(slot_id: int) -> SlotOut:
-    row = await Slot.select().where(Slot.id == slot_id).first()
+    row = await Slot.select().where(Slot.id == slot_id).output(load_json=True).first()
     if row is None:
         raise SlotNotFound()
     return slot_out(row, (await _waitlist_counts([slot_id])).get(slot_id, 0))
@@ -72,6 +73,7 @@ async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: in
         )
     rows = await (
         Slot.select()
+        .output(load_json=True)
         .where((Slot.space == space_id) & (Slot.starts_at >= start) & (Slot.starts_at < end))
         .order_by(Slot.starts_at)
         .order_by(Slot.id)
@@ -131,9 +133,17 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
                 created_at=now,
             )
         )
-    async with write_transaction():
-        ids = [r["id"] for r in await Slot.insert(*rows).returning(Slot.id)]
-    created = await Slot.select().where(Slot.id.is_in(ids)).order_by(Slot.starts_at)
+    try:
+        async with write_transaction():
+            ids = [r["id"] for r in await Slot.insert(*rows).returning(Slot.id)]
+    except Exception as exc:
+        if is_unique_violation(exc):  # one open-reading slot per space and start
+            raise InvalidSlot(
+                "这个时间已经有开放阅读时段",
+                fields=[{"field": "starts_at", "message": "an open-reading slot already starts at this time"}],
+            ) from exc
+        raise
+    created = await Slot.select().where(Slot.id.is_in(ids)).order_by(Slot.starts_at).output(load_json=True)
     return [slot_out(r) for r in created]
 
 
