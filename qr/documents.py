@@ -4,6 +4,7 @@ drawn in the shipped font with a QR code."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from PIL import Image, ImageDraw
 
@@ -70,15 +71,52 @@ class SummaryDoc:
     footer: str
 
 
+SUMMARY_SIZE = (1080, 1920)
+SUMMARY_TITLE = "故事角 · 亲子共读"
+
+
+def _glyph(char: str, bold: bool) -> bytes:
+    image = Image.new("L", (72, 72))
+    ImageDraw.Draw(image).text((4, 0), char, font=font(48, bold=bold), fill=255)
+    return image.tobytes()
+
+
+@cache
+def _notdef_mask(bold: bool) -> bytes:
+    # A private-use character is never in the subset: what the font draws for a missing glyph.
+    return _glyph("\U000f0000", bold)
+
+
+@cache
+def has_glyph(char: str, *, bold: bool = False) -> bool:
+    """Whether the shipped font (a GB 2312 subset) draws `char` rather than its empty box."""
+    if char.isspace():
+        return True
+    return _glyph(char, bold) != _notdef_mask(bold)
+
+
+def drawable(text: str, *, bold: bool = False) -> bool:
+    """Whether every character of `text` has a glyph in the shipped font. Names typed by
+    families may use characters outside GB 2312 (喆, emoji): those would print as boxes."""
+    return all(has_glyph(ch, bold=bold) for ch in text)
+
+
+def summary_texts(doc: SummaryDoc) -> list[str]:
+    """Every string the summary image draws, in order (lines the font cannot draw are left out)."""
+    return [SUMMARY_TITLE, doc.headline, *(line for line in doc.lines if drawable(line)), doc.footer]
+
+
 def summary_image(doc: SummaryDoc) -> Image.Image:
-    width, height = 1080, 1920
+    width, height = SUMMARY_SIZE
     page = Image.new("RGB", (width, height), (255, 250, 243))
     draw = ImageDraw.Draw(page)
     draw.rectangle((0, 0, width, 260), fill=ACCENT)
-    _center(draw, width, 90, "故事角 · 亲子共读", 72, bold=True, fill=(255, 255, 255))
+    _center(draw, width, 90, SUMMARY_TITLE, 72, bold=True, fill=(255, 255, 255))
     _center(draw, width, 420, doc.headline, 96, bold=True, fill=ACCENT)
     y = 620
     for line in doc.lines:
+        if not drawable(line):
+            continue
         _center(draw, width, y, line, 52)
         y += 90
     code = qr_image(doc.url, correction="M", size=360)

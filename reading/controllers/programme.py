@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from msgspec import Struct
 
 from app.accounts.actor import Actor
@@ -74,6 +74,23 @@ async def certificate_doc(row: dict[str, Any], state: State, now: datetime) -> d
         issuer="东城区妇联 · 东城区教委",
         url=f"{state.settings.base_url}/q/{token}",
         revoked=row["revoked_at"] is not None,
+    )
+
+
+def hours_csv_response(rows: list[HoursOut]) -> Response[bytes]:
+    """Volunteer hours as CSV (with a BOM, so that Excel reads the Chinese names)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["user_id", "name", "space_id", "sessions", "minutes", "hours"])
+    for h in rows:
+        name = h.display_name
+        if name[:1] in ("=", "+", "-", "@", "\t", "\r"):  # never a formula in a spreadsheet
+            name = "'" + name
+        writer.writerow([h.user_id, name, h.space_id, h.sessions, h.minutes, h.hours])
+    return Response(
+        ("\ufeff" + out.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="volunteer-hours.csv"'},
     )
 
 
@@ -146,14 +163,14 @@ class SessionsController(Controller):
     async def list_sessions(
         self,
         actor: ActorDep,
-        space_id: int | None = None,
+        space_id: FromQuery[int | None] = None,
         start: Annotated[Time | None, QueryParameter(name="from")] = None,
         end: Annotated[Time | None, QueryParameter(name="to")] = None,
     ) -> SessionList:
         return SessionList(items=await sessions.list_sessions(actor=actor, space_id=space_id, start=start, end=end))
 
     @get("/reading-sessions/prefill", opt=STAFF)
-    async def prefill(self, slot_id: int, actor: ActorDep) -> SessionPrefill:
+    async def prefill(self, slot_id: FromQuery[int], actor: ActorDep) -> SessionPrefill:
         """A session form filled in from a slot and its check-ins."""
         return await sessions.prefill(slot_id, actor=actor)
 
@@ -165,22 +182,13 @@ class SessionsController(Controller):
         return await sessions.update_session(session_id, data, actor=actor, clock=clock)
 
     @get("/volunteer-hours", opt=STAFF)
-    async def hours(self, actor: ActorDep, space_id: int | None = None) -> HoursList:
+    async def hours(self, actor: ActorDep, space_id: FromQuery[int | None] = None) -> HoursList:
         """Hours per person and space, from the sessions they ran or led."""
         return HoursList(items=await sessions.hours(actor=actor, space_id=space_id))
 
     @get("/volunteer-hours.csv", opt=STAFF, media_type="text/csv")
-    async def hours_csv(self, actor: ActorDep, space_id: int | None = None) -> Response[bytes]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["user_id", "name", "space_id", "sessions", "minutes", "hours"])
-        for h in await sessions.hours(actor=actor, space_id=space_id):
-            writer.writerow([h.user_id, h.display_name, h.space_id, h.sessions, h.minutes, h.hours])
-        return Response(
-            ("\ufeff" + out.getvalue()).encode(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="volunteer-hours.csv"'},
-        )
+    async def hours_csv(self, actor: ActorDep, space_id: FromQuery[int | None] = None) -> Response[bytes]:
+        return hours_csv_response(await sessions.hours(actor=actor, space_id=space_id))
 
     @get("/users/{user_id:int}/certificate.png", media_type="image/png")
     async def volunteer_certificate(
@@ -216,27 +224,32 @@ class ReadingLogController(Controller):
         actor: ActorDep,
         clock: ClockDep,
         state: State,
-        year: Annotated[int | None, Parameter(ge=2020, le=2100)] = None,
+        year: Annotated[int | None, QueryParameter(ge=2020, le=2100)] = None,
     ) -> Response[bytes]:
         """This year's summary, 1080 × 1920, to share in WeChat."""
         if actor.family_id is None:
             raise Forbidden()
-        year = year or local_today(clock).year
-        figures = await readinglog.year_summary(actor.family_id, year)
-        names = "、".join(
-            r["nickname"] for r in await Child.select(Child.nickname).where(Child.family == actor.family_id)
-        )
-        doc = documents.SummaryDoc(
-            headline=f"今年共读 {figures['books']} 本绘本",
-            lines=tuple(
-                line
-                for line in (f"一起读书 {figures['days']} 天", f"最长连续 {figures['longest_streak']} 天", names)
-                if line
-            ),
-            url=state.settings.base_url + "/",
-            footer=f"{year} · 东城区家庭亲子阅读 · 故事角",
-        )
+        doc = await summary_doc(actor.family_id, year or local_today(clock).year, state.settings.base_url)
         return Response(posters.to_png(documents.summary_image(doc)), media_type="image/png")
+
+
+async def summary_doc(family_id: int, year: int, base_url: str) -> documents.SummaryDoc:
+    """The family's year in one shareable picture; also behind the reading-log page's link."""
+    figures = await readinglog.year_summary(family_id, year)
+    nicknames = [r["nickname"] for r in await Child.select(Child.nickname).where(Child.family == family_id)]
+    # A nickname the shipped font cannot draw (a character outside GB 2312, an emoji) is left
+    # out rather than printed as boxes.
+    names = "、".join(n for n in nicknames if documents.drawable(n))
+    return documents.SummaryDoc(
+        headline=f"今年共读 {figures['books']} 本绘本",
+        lines=tuple(
+            line
+            for line in (f"一起读书 {figures['days']} 天", f"最长连续 {figures['longest_streak']} 天", names)
+            if line
+        ),
+        url=base_url + "/",
+        footer=f"{year} · 东城区家庭亲子阅读 · 故事角",
+    )
 
 
 PROGRAMME_API = [LeadReadersController, SessionsController, ReadingLogController]

@@ -3,6 +3,7 @@ only the holder's display name, level and date. Revoking one shows it revoked.""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -57,7 +58,9 @@ async def _current(user_id: int, kind: str, name: str, level: str, hours: int, n
     async with write_transaction():
         rows = await Certificate.insert(
             Certificate(
-                serial=f"new-{user_id}-{now.timestamp()}",
+                # A placeholder within the column's 20 characters until the id is known
+                # (a timestamp with microseconds was too long for PostgreSQL's varchar(20)).
+                serial=f"tmp-{secrets.token_hex(8)}",
                 kind=kind,
                 user=user_id,
                 display_name=name,

@@ -174,17 +174,39 @@ async def lead_reader_out(row: dict[str, Any]) -> LeadReaderOut:
     )
 
 
+async def may_manage(row: dict[str, Any], actor: Actor) -> bool:
+    """The people who decided the application may move the lead reader: a district admin, or
+    a librarian of one of the spaces the application preferred."""
+    if actor.is_admin:
+        return True
+    if "librarian" not in actor.roles or row["application"] is None:
+        return False
+    application = (
+        await LeadReaderApplication.select(LeadReaderApplication.preferred_space_ids)
+        .where(LeadReaderApplication.id == row["application"])
+        .first()
+    )
+    preferred = set(loads(application["preferred_space_ids"], [])) if application else set()
+    return bool(preferred & actor.space_ids)
+
+
 async def set_status(lead_reader_id: int, status: str, *, actor: Actor, now: datetime) -> LeadReaderOut:
-    """Staff move a lead reader: trainee → active needs the training; the lead reader may
-    pause, resume or retire themselves."""
+    """A district admin or a librarian of a preferred space moves a lead reader (trainee →
+    active needs the training); the lead reader may pause, resume or retire themselves;
+    volunteers and librarians of other spaces may not (403)."""
     row = await LeadReader.select().where(LeadReader.id == lead_reader_id).first()
     if row is None:
         raise LeadReaderNotFound()
-    self_service = (
-        row["user"] == actor.user_id and status in ("paused", "active", "retired") and row["status"] != "trainee"
-    )
-    if not (actor.is_staff or self_service):
-        raise LeadReaderNotFound()
+    own = row["user"] == actor.user_id
+    # The lead reader pauses, resumes (not from trainee: that needs the training) or retires.
+    self_service = own and (status == "retired" or (status in ("paused", "active") and row["status"] != "trainee"))
+    if not self_service:
+        if own and not actor.is_staff:
+            raise Forbidden("参加领读人培训后，由馆员转为正式领读人")
+        if not actor.is_staff:
+            raise LeadReaderNotFound()  # another family's lead reader: reveal nothing
+        if not await may_manage(row, actor):
+            raise Forbidden("只有区管理员或领读人所选空间的馆员可以变更领读人状态")
     if status not in TRANSITIONS[row["status"]]:
         raise IllegalLeadReaderTransition(f"不能从“{row['status']}”变为“{status}”")
     if (

@@ -27,7 +27,7 @@ from reading.schemas import BookIn, HoursOut, SessionIn, SessionOut, SessionPref
 from reading.services import catalogue
 from reading.tables import Book, LeadReader, ReadingSession, SessionBook, SessionLeadReader
 from spaces.errors import NotStaffOfSpace, SlotNotFound
-from spaces.tables import Booking, CheckIn, Slot
+from spaces.tables import Booking, CheckIn, Slot, WalkIn
 
 
 async def _book_ids(book_ids: list[int], isbns: list[str], clock: Clock) -> list[int]:
@@ -47,6 +47,11 @@ async def _book_ids(book_ids: list[int], isbns: list[str], clock: Clock) -> list
         else:
             ids.add(row["id"])
     return sorted(ids)
+
+
+async def resolve_books(book_ids: list[int], isbns: list[str], clock: Clock) -> list[int]:
+    """Book ids for ticked ids and scanned ISBNs (an unknown ISBN becomes a draft title)."""
+    return await _book_ids(book_ids, isbns, clock)
 
 
 async def _check_lead_readers(ids: list[int]) -> list[int]:
@@ -195,27 +200,37 @@ async def list_sessions(
 
 async def prefill(slot_id: int, *, actor: Actor) -> SessionPrefill:
     """A session form filled in from a slot: its time, theme, lead readers, and the adults and
-    children actually checked in (editable before saving)."""
+    children actually present (editable before saving): the check-ins, the bookings staff
+    marked attended by hand, and the walk-ins."""
     slot = await Slot.select().where(Slot.id == slot_id).first()
     if slot is None:
         raise SlotNotFound()
     if not actor.serves(slot["space"]):
         raise NotStaffOfSpace()
-    check_ins = await CheckIn.select(CheckIn.people, CheckIn.child_ids, CheckIn.booking).where(CheckIn.slot == slot_id)
+    check_ins = await CheckIn.select(CheckIn.people, CheckIn.child_ids, CheckIn.booking, CheckIn.family).where(
+        CheckIn.slot == slot_id
+    )
     children = sum(len(loads(c["child_ids"], [])) for c in check_ins)
     people = sum(c["people"] for c in check_ins)
-    if not check_ins:  # staff marked attendance by hand: count the attended bookings
-        attended = await Booking.select(Booking.people, Booking.child_ids).where(
-            (Booking.slot == slot_id) & (Booking.status == "attended")
-        )
-        children = sum(len(loads(b["child_ids"], [])) for b in attended)
-        people = sum(b["people"] for b in attended)
+    # Families staff marked present by hand have no check-in row: count their attended
+    # bookings too (once: a family that also scanned is already counted above).
+    scanned = {c["family"] for c in check_ins}
+    attended = await Booking.select(Booking.people, Booking.child_ids, Booking.family).where(
+        (Booking.slot == slot_id) & (Booking.status == "attended")
+    )
+    for b in attended:
+        if b["family"] not in scanned:
+            children += len(loads(b["child_ids"], []))
+            people += b["people"]
+    walk_ins = await WalkIn.select(WalkIn.adults, WalkIn.children).where(WalkIn.slot == slot_id)
+    adults = max(0, people - children) + sum(w["adults"] for w in walk_ins)
+    children += sum(w["children"] for w in walk_ins)
     return SessionPrefill(
         space_id=slot["space"],
         slot_id=slot_id,
         started_at=slot["starts_at"],
         minutes=max(1, int((slot["ends_at"] - slot["starts_at"]).total_seconds() // 60)),
-        adults=max(0, people - children),
+        adults=adults,
         children=children,
         theme=slot["theme"],
         lead_reader_ids=list(loads(slot["lead_reader_ids"], [])),
