@@ -11,10 +11,8 @@ from reading.errors import InvalidIsbn
 def normalize(raw: str, field: str = "isbn") -> str:
     """The 13-digit ISBN for any valid ISBN-10 or ISBN-13 spelling (hyphens, spaces)."""
     try:
-        compact = stdnum_isbn.validate(raw or "")
-        if stdnum_isbn.isbn_type(compact) not in ("ISBN10", "ISBN13"):
-            raise ValidationError()
-        return str(stdnum_isbn.to_isbn13(compact))
+        compact = str(stdnum_isbn.validate(raw or ""))  # 10 or 13 characters, check digit right
+        return compact if len(compact) == 13 else str(stdnum_isbn.to_isbn13(compact))
     except ValidationError:
         raise InvalidIsbn(
             "ISBN 不正确，请检查校验位", fields=[{"field": field, "message": "not a valid ISBN-10 or ISBN-13"}]

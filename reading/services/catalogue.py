@@ -2,7 +2,7 @@
 
 Search takes Chinese substrings (title, author, illustrator, series), ISBNs with or without
 hyphens (ISBN-10 too) and pinyin initials ("ccwydan" finds 猜猜我有多爱你), ranked: exact
-title, title prefix, initials prefix, then the rest, newest first.
+title, title prefix, exact initials, initials prefix, then the rest, newest first.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import io
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypinyin import Style, lazy_pinyin
 
@@ -160,6 +161,17 @@ async def availability(book_ids: list[int], space_id: int | None) -> dict[int, t
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+def _escape(text: str) -> str:
+    """Text for a LIKE pattern: % and _ typed in a search box are plain characters."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def _like(column: str, pattern: str, *, wrap: bool = False) -> WhereRaw:
+    """`column LIKE pattern ESCAPE '!'` (both engines); `wrap` matches within ",column,"."""
+    target = f"(',' || \"reading_book\".\"{column}\" || ',')" if wrap else f'"reading_book"."{column}"'
+    return WhereRaw(f"{target} LIKE {{}} ESCAPE '!'", pattern)
+
+
 async def search(
     q: str | None = None,
     *,
@@ -179,14 +191,14 @@ async def search(
             query = query.where(Book.search_text.like(f"%{text.lower()}%"))
     elif text:
         lowered = text.lower()
-        condition: Any = Book.search_text.like(f"%{lowered}%")
+        condition: Any = _like("search_text", f"%{_escape(lowered)}%")
         if lowered.isascii() and lowered.isalnum():
             condition = condition | Book.initials.like(f"{lowered}%")
         query = query.where(condition)
     if age_band:
         query = query.where(Book.age_band == age_band)
-    if theme:
-        query = query.where(Book.themes.like(f"%{theme}%"))
+    if theme:  # one of the comma-separated themes, exactly
+        query = query.where(_like("themes", f"%,{_escape(theme.strip())},%", wrap=True))
     if space_id is not None and available_only:
         query = query.where(
             Book.id.is_in(Copy.select(Copy.book).where((Copy.current_space == space_id) & (Copy.status == "available")))
@@ -201,11 +213,13 @@ async def search(
                 return (0, -row["id"])
             if title.startswith(lowered):
                 return (1, -row["id"])
-            if row["initials"].startswith(lowered):
+            if row["initials"] == lowered:  # "ccwydan": 猜猜我有多爱你 before longer titles
                 return (2, -row["id"])
-            if lowered in title:
+            if row["initials"].startswith(lowered):
                 return (3, -row["id"])
-            return (4, -row["id"])
+            if lowered in title:
+                return (4, -row["id"])
+            return (5, -row["id"])
 
         rows.sort(key=rank)
     page = rows[offset : offset + limit]

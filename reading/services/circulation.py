@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
+from app.accounts.tables import Family
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
@@ -109,11 +110,14 @@ async def lend(copy_id: int, family_id: int, *, actor: Actor, clock: Clock, self
         raise OnHoldForOther()
     if copy["status"] not in ("available", "on_hold_shelf"):
         raise CopyUnavailable(copy_status=copy["status"])
-    await check_can_borrow(family_id, space_id, today)
     rules = await rules_for(space_id)
     due_on = today + timedelta(days=rules.loan_days)
     try:
         async with write_transaction():
+            # The family's loans are counted with its row locked (a no-op update), so that
+            # simultaneous loans to one family stop at its limit instead of each seeing room.
+            await Family.update({Family.created_at: Family.created_at}).where(Family.id == family_id)
+            await check_can_borrow(family_id, space_id, today)
             await copies.move(
                 copy_id,
                 "on_loan",
@@ -167,8 +171,20 @@ async def _next_hold(book_id: int) -> dict[str, Any] | None:
     return row
 
 
-async def _route(copy: dict[str, Any], here: int, now: datetime) -> Destination:
-    """Where a copy at `here` goes next; claims the first waiting hold (inside the transaction)."""
+async def _lock_title(book_id: int) -> None:
+    """Take the title's row lock (a no-op update; SQLite's write transactions are serial
+    anyway) for the rest of the transaction. Routing a copy and joining the queue both take
+    it, so neither misses the other: without it, a hold placed while its copy was being
+    returned saw the copy still on loan, and the return had seen no hold yet, so the copy
+    went back on the shelf while the family waited."""
+    await Book.update({Book.draft: Book.draft}).where(Book.id == book_id)
+
+
+async def _route(copy: dict[str, Any], here: int, now: datetime, *, stay: bool = False) -> Destination:
+    """Where a copy at `here` goes next; claims the first waiting hold (inside the transaction).
+    `stay`: with no hold to serve, the copy stays on the shelf here even away from home (a
+    transfer's copies at their destination)."""
+    await _lock_title(copy["book"])
     claimed_for = (
         await Hold.select(Hold.id, Hold.pickup_space)
         .where((Hold.copy == copy["id"]) & (Hold.status == "waiting"))
@@ -196,14 +212,19 @@ async def _route(copy: dict[str, Any], here: int, now: datetime) -> Destination:
         if pickup == here:
             return Destination("on_hold_shelf", "hold_shelf", here, hold["id"])
         return Destination("in_transit", "transit", pickup, hold["id"])
-    if copy["home_space"] != here:
+    if copy["home_space"] != here and not stay:
         return Destination("in_transit", "transit", copy["home_space"])
     return Destination("available", "shelf", here)
 
 
+# The note of the transfers routing makes (home, or to a hold's pickup space); a librarian's
+# own transfers ("book boxes") are the others, and their copies stay where they were sent.
+ROUTED_NOTE = "归还后调回"
+
+
 async def _send_in_transit(copy_id: int, from_space: int, to_space: int, actor_id: int | None, now: datetime) -> None:
     rows = await Transfer.insert(
-        Transfer(from_space=from_space, to_space=to_space, created_by=actor_id, created_at=now, note="归还后调回")
+        Transfer(from_space=from_space, to_space=to_space, created_by=actor_id, created_at=now, note=ROUTED_NOTE)
     ).returning(Transfer.id)
     await TransferItem.insert(TransferItem(transfer=rows[0]["id"], copy=copy_id))
 
@@ -227,12 +248,25 @@ async def _hold_ready_notice(hold_id: int, now: datetime) -> None:
     )
 
 
-async def shelve(copy_id: int, here: int, *, actor_id: int | None, now: datetime, kind: str) -> Destination:
-    """Put a copy that is at `here` where it belongs next (hold shelf, transit, or shelf)."""
+async def shelve(
+    copy_id: int,
+    here: int,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    kind: str,
+    expect: tuple[str, ...] | None = None,
+    allow_same: bool = False,
+    stay: bool = False,
+) -> Destination:
+    """Put a copy that is at `here` where it belongs next (hold shelf, transit, or shelf).
+    `allow_same`: a copy may stay in its status (a hold-shelf copy passing to the next hold at
+    the same shelf, a copy on a shelf found at another space), its place and history updated.
+    `stay`: see `_route`."""
     copy = await copies.by_id(copy_id)
     copy_row = {"id": copy_id, "book": copy["book"], "home_space": copy["home_space"]}
     async with write_transaction():
-        destination = await _route(copy_row, here, now)
+        destination = await _route(copy_row, here, now, stay=stay)
         await copies.move(
             copy_id,
             destination.status,
@@ -241,6 +275,8 @@ async def shelve(copy_id: int, here: int, *, actor_id: int | None, now: datetime
             actor_id=actor_id,
             space_id=here,
             current_space=here,
+            expect=expect,
+            allow_same=allow_same,
             detail={"goes_to": destination.goes_to, "destination": destination.space_id},
         )
         if destination.status == "in_transit" and destination.space_id is not None:
@@ -408,6 +444,7 @@ async def place_hold(book_id: int, pickup_space_id: int, *, actor: Actor, clock:
     now = clock.now()
     try:
         async with write_transaction():
+            await _lock_title(book_id)  # a return routing a copy of this title sees this hold, or we see its copy
             rows = await Hold.insert(
                 Hold(
                     book=book_id,
@@ -469,16 +506,11 @@ async def _release_hold_copy(copy_id: int, space_id: int, actor_id: int | None, 
     copy = await Copy.select(Copy.status).where(Copy.id == copy_id).first()
     if copy is None or copy["status"] != "on_hold_shelf":
         return
-    await copies.move(
-        copy_id,
-        "available",
-        kind="hold_released",
-        now=now,
-        actor_id=actor_id,
-        space_id=space_id,
-        expect=("on_hold_shelf",),
+    # One move from the hold shelf (to it again for the next hold here): going through
+    # `available` first made the plain way back to the shelf an illegal available → available.
+    await shelve(
+        copy_id, space_id, actor_id=actor_id, now=now, kind="hold_released", expect=("on_hold_shelf",), allow_same=True
     )
-    await shelve(copy_id, space_id, actor_id=actor_id, now=now, kind="reshelve")
 
 
 async def expire_holds(*, clock: Clock) -> int:

@@ -5,6 +5,7 @@
     available ──hold──▶ on_hold_shelf ──lend (the holder)──▶ on_loan
     available ──transfer──▶ in_transit ──receive──▶ available | on_hold_shelf
     any but on_loan ──▶ missing | damaged | withdrawn;  missing | damaged ──found──▶ available
+    (by hand, "marked_available", only that way: see FOUND_FROM)
 
 `move()` applies a transition with a conditional update on the current status (so two
 simultaneous changes cannot both succeed) and writes the event in the same transaction.
@@ -12,6 +13,7 @@ simultaneous changes cannot both succeed) and writes the event in the same trans
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any, Literal
 
@@ -24,7 +26,7 @@ from spaces.tables import Space
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "available": frozenset({"on_loan", "on_hold_shelf", "in_transit", "missing", "damaged", "withdrawn"}),
-    "on_loan": frozenset({"available", "on_hold_shelf", "in_transit", "awaiting_shelving", "missing"}),
+    "on_loan": frozenset({"available", "on_hold_shelf", "in_transit", "awaiting_shelving"}),
     "awaiting_shelving": frozenset({"available", "on_hold_shelf", "in_transit", "missing", "damaged"}),
     "on_hold_shelf": frozenset({"on_loan", "available", "in_transit", "missing", "damaged", "withdrawn"}),
     "in_transit": frozenset({"available", "on_hold_shelf", "in_transit", "missing", "damaged"}),
@@ -32,6 +34,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "damaged": frozenset({"available", "withdrawn"}),
     "withdrawn": frozenset(),
 }
+
+# Staff marking a copy by hand (kind "marked_<status>", from the API or a page) only find it
+# again from missing or damaged: `available` from any other status skips what a return, a
+# receipt or a hold's end does (close the loan, route to a hold, end the transfer).
+FOUND_FROM = ("missing", "damaged")
 
 COPY_COLUMNS = (
     Copy.id,
@@ -92,6 +99,8 @@ async def move(
         if row is None:
             raise CopyNotFound()
         before = row["status"]
+        if expect is None and kind == "marked_available":
+            expect = FOUND_FROM
         allowed = expect if expect is not None else tuple(s for s, targets in TRANSITIONS.items() if to in targets)
         same = allow_same and before == to
         if not same and (before not in allowed or to not in TRANSITIONS[before]):
@@ -129,7 +138,9 @@ async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, 
             rows = await Copy.insert(
                 Copy(
                     book=book_id,
-                    barcode=f"NEW-{now.timestamp()}-{len(ids)}",
+                    # A placeholder until the id is known; unique and within the column's 20
+                    # characters (a timestamp with microseconds was not: PostgreSQL refused it).
+                    barcode=f"NEW{secrets.token_hex(8)}",
                     home_space=space_id,
                     current_space=space_id,
                     status="available",

@@ -99,22 +99,38 @@ async def create_transfer(data: TransferIn, *, actor: Actor, clock: Clock) -> Tr
 
 async def receive(space_id: int, barcodes: list[str], *, actor: Actor, clock: Clock) -> list[CopyOut]:
     """Scan copies arriving at `space_id`: each open transfer item ends; the copy goes to the
-    hold shelf if a family waits for it here, else onto the shelf (or on to its next stop)."""
+    hold shelf if a family waits for it here, else onto the shelf here when a librarian's
+    transfer sent it here (a book box stays where it was sent), else on to its next stop
+    (home, when the hold it travelled for was cancelled meanwhile)."""
     if not actor.serves(space_id):
         raise NotStaffOfSpace()
     rows = await _copies_for(barcodes)
+    for row in rows:  # the whole batch is checked first: none received, or all
+        if row["status"] != "in_transit":
+            raise IllegalTransition(f"{row['barcode']} 不在调拨途中", barcode=row["barcode"])
     now = clock.now()
     out = []
     for row in rows:
-        if row["status"] != "in_transit":
-            raise IllegalTransition(f"{row['barcode']} 不在调拨途中", barcode=row["barcode"])
         async with write_transaction():
             items = (
                 await TransferItem.update({TransferItem.received_at: now})
                 .where((TransferItem.copy == row["id"]) & TransferItem.received_at.is_null())
                 .returning(TransferItem.transfer)
             )
-            await circulation.shelve(row["id"], space_id, actor_id=actor.user_id, now=now, kind="transfer_in")
+            sent_here = await Transfer.exists().where(
+                Transfer.id.is_in([i["transfer"] for i in items] or [-1])
+                & (Transfer.to_space == space_id)
+                & (Transfer.note != circulation.ROUTED_NOTE)
+            )
+            await circulation.shelve(
+                row["id"],
+                space_id,
+                actor_id=actor.user_id,
+                now=now,
+                kind="transfer_in",
+                expect=("in_transit",),
+                stay=sent_here,
+            )
             for item in items:
                 if not await TransferItem.exists().where(
                     (TransferItem.transfer == item["transfer"]) & TransferItem.received_at.is_null()
@@ -247,24 +263,37 @@ async def apply_stocktake(
             return await stocktake_out(stocktake_id)
         if mark_missing:
             for entry in report.get("missing", []):
-                await _try_move(int(entry["copy_id"]), "missing", now, actor, space_id, "stocktake_missing")
-        for entry in report.get("unexpected", []) + report.get("to_shelve", []):
-            await _try_shelve(int(entry["copy_id"]), space_id, actor, now)
-        for entry in report.get("inconsistent", []):
-            copy_id = int(entry["copy_id"])
-            await Loan.update({Loan.returned_at: now, Loan.returned_space: space_id}).where(
-                (Loan.copy == copy_id) & Loan.returned_at.is_null()
-            )
-            await _try_shelve(copy_id, space_id, actor, now)
+                await _try_move(
+                    int(entry["copy_id"]), "missing", now, actor, space_id, "stocktake_missing", ("available",)
+                )
+        for entry in report.get("unexpected", []) + report.get("to_shelve", []) + report.get("inconsistent", []):
+            await _try_shelve(int(entry["copy_id"]), str(entry["status"]), space_id, actor, now)
     return await stocktake_out(stocktake_id)
 
 
-async def _try_move(copy_id: int, to: str, now: datetime, actor: Actor, space_id: int, kind: str) -> None:
-    # Changed since the report (lent, returned): the newer fact wins.
+async def _try_move(
+    copy_id: int, to: str, now: datetime, actor: Actor, space_id: int, kind: str, expect: tuple[str, ...]
+) -> None:
+    # Changed since the report (lent, put on the hold shelf): the newer fact wins.
     with contextlib.suppress(IllegalTransition):
-        await copies.move(copy_id, to, kind=kind, now=now, actor_id=actor.user_id, space_id=space_id)
+        await copies.move(copy_id, to, kind=kind, now=now, actor_id=actor.user_id, space_id=space_id, expect=expect)
 
 
-async def _try_shelve(copy_id: int, space_id: int, actor: Actor, now: datetime) -> None:
+async def _try_shelve(copy_id: int, was: str, space_id: int, actor: Actor, now: datetime) -> None:
+    """A copy found on this shelf, still as the report saw it (else the newer fact wins: lent or
+    returned since), goes where it belongs from here: a forgotten loan ends, so does a transfer
+    it was on, and one recorded on another space's shelf is now here (allow_same)."""
+    current = await Copy.select(Copy.status).where(Copy.id == copy_id).first()
+    if current is None or current["status"] != was:
+        return
     with contextlib.suppress(IllegalTransition):
-        await circulation.shelve(copy_id, space_id, actor_id=actor.user_id, now=now, kind="stocktake_found")
+        if was == "on_loan":
+            await Loan.update({Loan.returned_at: now, Loan.returned_space: space_id}).where(
+                (Loan.copy == copy_id) & Loan.returned_at.is_null()
+            )
+        await TransferItem.update({TransferItem.received_at: now}).where(
+            (TransferItem.copy == copy_id) & TransferItem.received_at.is_null()
+        )
+        await circulation.shelve(
+            copy_id, space_id, actor_id=actor.user_id, now=now, kind="stocktake_found", expect=(was,), allow_same=True
+        )
