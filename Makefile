@@ -64,5 +64,11 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o var/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i var/messages.pot -d app/translations -l en --no-fuzzy-matching
 
+## Benchmarks (tests/load/bench.py): PostgreSQL + Redis + several web processes, then the
+## embedded SQLite variant. `make bench SCALE=city`; BENCH_ARGS='--profile' samples with py-spy.
+SCALE ?= district
+bench: $(STAMP)
+	$(BIN)/python -m tests.load.bench --scale $(SCALE) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
-"""`python -m app <command>`: serve, migrate, seed-demo, create-user, disable-user, worker,
-check-migrations. Clear messages and non-zero exit codes on failure."""
+"""`python -m app <command>`: serve, migrate, seed-demo, seed-synthetic, create-user, disable-user,
+worker, check-migrations. Clear messages and non-zero exit codes on failure."""
 
 from __future__ import annotations
 
@@ -64,6 +64,29 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     report = asyncio.run(_with_db(seed_demo))
     for line in report:
+        print(line)
+    return 0
+
+
+def cmd_seed_synthetic(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.synthetic import SeedError, seed_synthetic
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        return _fail(f"--today must be YYYY-MM-DD, got {args.today!r}", 2)
+
+    async def work() -> Any:
+        print(f"seeding synthetic data at {args.scale} scale (seed {args.seed})")
+        return await seed_synthetic(args.scale, seed=args.seed, today=today, progress=print, titles=args.titles or None)
+
+    try:
+        report = asyncio.run(_with_db(work))
+    except SeedError as exc:
+        return _fail(str(exc))
+    for line in report.lines():
         print(line)
     return 0
 
@@ -163,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("seed-demo", help="load the demo spaces and staff (idempotent)")
     p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("seed-synthetic", help="bulk synthetic data at district or city scale (benchmarks)")
+    p.add_argument("--scale", choices=["tiny", "district", "city"], default="district")
+    p.add_argument("--seed", type=int, default=1, help="the same seed and day give the same data")
+    p.add_argument("--today", default="", help="the last day of history is the day before (default: today)")
+    p.add_argument("--titles", type=int, default=0, help="picture-book titles instead of the scale's number")
+    p.set_defaults(func=cmd_seed_synthetic)
 
     p = sub.add_parser("create-user", help="create a staff user")
     p.add_argument("--login", required=True)
