@@ -37,7 +37,7 @@ import time as clock_time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.people import age_band
@@ -428,26 +428,20 @@ def _generated_streets(rng: random.Random, count: int) -> list[str]:
 # --- the writers ------------------------------------------------------------------------
 
 
-class Sink:
+class Sink(Protocol):
     """Where rows go; one transaction for the whole run."""
 
-    async def begin(self) -> None:
-        raise NotImplementedError
+    async def begin(self) -> None: ...
 
-    async def max_id(self, table: str) -> int:
-        raise NotImplementedError
+    async def max_id(self, table: str) -> int: ...
 
-    async def exists(self, sql: str, value: Any) -> bool:
-        raise NotImplementedError
+    async def exists(self, sql: str, value: Any) -> bool: ...
 
-    async def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        raise NotImplementedError
+    async def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None: ...
 
-    async def commit(self, tables: Sequence[str]) -> None:
-        raise NotImplementedError
+    async def commit(self, tables: Sequence[str]) -> None: ...
 
-    async def rollback(self) -> None:
-        raise NotImplementedError
+    async def rollback(self) -> None: ...
 
 
 class PostgresSink(Sink):
