@@ -7,6 +7,7 @@ at import from the environment.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from pathlib import Path
@@ -106,7 +107,20 @@ async def clean_tables(database: None) -> None:
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
                 conn.execute("DELETE FROM sqlite_sequence")
     else:
-        await engine().run_ddl(f"TRUNCATE {', '.join(chr(34) + n + chr(34) for n in names)} RESTART IDENTITY CASCADE")
+        import asyncpg
+
+        statement = f"TRUNCATE {', '.join(chr(34) + n + chr(34) for n in names)} RESTART IDENTITY CASCADE"
+        # Live servers started by module fixtures run their periodic jobs once at start, so a
+        # job's write may meet the TRUNCATE's table locks; PostgreSQL then aborts one side as a
+        # deadlock. Ours is the side to try again: the job's transaction finishes meanwhile.
+        for attempt in range(5):
+            try:
+                await engine().run_ddl(statement)
+                break
+            except asyncpg.exceptions.DeadlockDetectedError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
