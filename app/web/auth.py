@@ -97,7 +97,8 @@ class AuthMiddleware:
         return await actor_for(row), {"kind": "session", "cookie": cookie}
 
 
-def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    # A coroutine: Litestar would run a plain-function guard in a worker thread on every request.
     if handler.opt.get("public") or connection.scope["path"].startswith(SKIP_PREFIXES):
         return
     actor = connection.scope.get("user")

@@ -161,6 +161,14 @@ async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> N
         )
 
 
+async def _already_booked(slot_id: int, family_id: int) -> bool:
+    return bool(
+        await Booking.exists().where(
+            (Booking.slot == slot_id) & (Booking.family == family_id) & Booking.status.is_in(list(ACTIVE_BOOKING))
+        )
+    )
+
+
 async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, now: datetime, clock: Clock) -> int:
     """Every refusal that needs no lock; returns the party's size."""
     rules = SpaceRules.of({k.removeprefix("space."): v for k, v in slot.items() if k.startswith("space.")})
@@ -170,6 +178,15 @@ async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, no
         raise BookingNotOpen(
             f"预约将于 {when(slot['booking_opens_at'])} 开放", opens_at=slot["booking_opens_at"].isoformat()
         )
+    people = data.adults + len(set(data.child_ids))
+    if not slot["waitlist"] and people <= slot["capacity"] and slot["remaining"] < people:
+        # A popular activity is refused a thousand times a minute after its places are gone:
+        # say so before the rule queries. The read may be stale only towards refusing a request
+        # that raced a cancellation, as if it had come a moment earlier; the conditional update
+        # still decides every booking that gets through.
+        if await _already_booked(slot["id"], family_id):
+            raise AlreadyBooked()
+        raise SlotFull()
     horizon = local_today(clock) + timedelta(days=rules.booking_horizon_days)
     if slot["kind"] == "open_reading" and slot["starts_at"].astimezone(local_zone()).date() > horizon:
         raise BookingNotOpen(f"开放阅读只能提前 {rules.booking_horizon_days} 天预约")
@@ -190,12 +207,9 @@ async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, no
         today = local_today(clock)
         if any(age_band(c["birth_month"], today) != slot["age_band"] for c in children):
             raise AgeBandMismatch(f"这个活动适合 {slot['age_band']} 岁的孩子")
-    people = data.adults + len(child_ids)
     if people > slot["capacity"]:
         raise PartyTooLarge(f"这个时段最多 {slot['capacity']} 人", capacity=slot["capacity"])
-    if await Booking.exists().where(
-        (Booking.slot == slot["id"]) & (Booking.family == family_id) & Booking.status.is_in(list(ACTIVE_BOOKING))
-    ):
+    if await _already_booked(slot["id"], family_id):
         raise AlreadyBooked()
     upcoming = await Booking.count().where(
         (Booking.family == family_id)

@@ -146,6 +146,19 @@ async def test_one_booking_per_family_and_slot(
     assert r.status_code == 201 and r.json()["status"] == "waitlisted"
 
 
+async def test_a_full_slot_refuses_early_but_says_what_is_true(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """A full slot without a waitlist is refused before the rule queries; the family already in
+    it still hears already_booked, a party that can never fit party_too_large."""
+    slot = await make_slot(client, space, clock, capacity=2)
+    a, b = await quick_families(2)
+    assert (await book(client, slot["id"], a)).status_code == 201
+    assert problem(await book(client, slot["id"], a)) == (409, "already_booked")
+    assert problem(await book(client, slot["id"], b)) == (409, "slot_full")
+    assert problem(await book(client, slot["id"], b, adults=3)) == (409, "party_too_large")
+
+
 async def test_cap_on_future_bookings(client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock) -> None:
     slots = [await make_slot(client, space, clock, starts_at=local(2026, 12, 1 + i, 10), capacity=2) for i in range(6)]
     [fam] = await quick_families(1)

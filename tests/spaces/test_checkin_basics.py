@@ -38,6 +38,36 @@ async def test_visit_then_duplicate_then_nonce_replay(
     assert r.json()["checked_in_at"] == first["checked_in_at"]
 
 
+async def test_a_nonce_reused_at_another_space_checks_in_there(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """A client that reuses a nonce for another corner gets that check-in, not the old answer."""
+    clock.set(datetime(2026, 11, 28, 2, 30, tzinfo=UTC))
+    here = await corner_token(client, space, clock)
+    body = {
+        "name": "和平里十平米阅读空间",
+        "kind": "ten_square",
+        "street": "和平里",
+        "address": "东城区和平里街道",
+        "capacity": 12,
+        "opening_hours": [{"weekday": d, "opens": "09:00", "closes": "17:00"} for d in range(1, 8)],
+    }
+    r = await client.post("/api/v1/spaces", json=body, headers=space["admin"])
+    assert r.status_code == 201, r.text
+    other_space = {**r.json(), "admin": space["admin"]}
+    there = await corner_token(client, other_space, clock)
+    fam = await register_family(client)
+    r = await client.post("/api/v1/check-ins", json={"token": here, "nonce": "same"}, headers=fam["headers"])
+    assert r.status_code == 201 and r.json()["space_id"] == space["id"], r.text
+    clock.advance(minutes=30)
+    r = await client.post("/api/v1/check-ins", json={"token": there, "nonce": "same"}, headers=fam["headers"])
+    assert r.status_code == 201, r.text
+    assert r.json()["space_id"] == other_space["id"] and r.json()["duplicate"] is False
+    # The first corner again with that nonce: still its own first answer.
+    r = await client.post("/api/v1/check-ins", json={"token": here, "nonce": "same"}, headers=fam["headers"])
+    assert r.status_code == 201 and r.json()["space_id"] == space["id"]
+
+
 async def test_outside_opening_hours(client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock) -> None:
     clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))  # 20:00 in Beijing
     token = await corner_token(client, space, clock)
