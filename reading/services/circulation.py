@@ -33,7 +33,7 @@ from reading.errors import (
     OnHoldForOther,
     RenewalLimitReached,
 )
-from reading.rules import HOLD_PICKUP, PRESENCE, rules_for
+from reading.rules import HOLD_PICKUP, PRESENCE, Rules, rules_for
 from reading.schemas import HoldOut, LoanOut, ReturnOut
 from reading.services import copies
 from reading.tables import Book, Copy, Hold, Loan, Transfer, TransferItem
@@ -85,8 +85,7 @@ async def _notify(family_id: int, *, kind: str, title: str, body: str, now: date
         await outbox.add(recipient_id=user_id, kind=kind, title=title, body=body, link=link, now=now)
 
 
-async def check_can_borrow(family_id: int, space_id: int | None, today: date) -> None:
-    rules = await rules_for(space_id)
+async def check_can_borrow(family_id: int, rules: Rules, today: date) -> None:
     open_loans = await Loan.select(Loan.due_on).where((Loan.family == family_id) & Loan.returned_at.is_null())
     if len(open_loans) >= rules.max_loans:
         raise LoanLimitReached(f"在借的绘本最多 {rules.max_loans} 本", limit=rules.max_loans)
@@ -117,7 +116,7 @@ async def lend(copy_id: int, family_id: int, *, actor: Actor, clock: Clock, self
             # The family's loans are counted with its row locked (a no-op update), so that
             # simultaneous loans to one family stop at its limit instead of each seeing room.
             await Family.update({Family.created_at: Family.created_at}).where(Family.id == family_id)
-            await check_can_borrow(family_id, space_id, today)
+            await check_can_borrow(family_id, rules, today)
             await copies.move(
                 copy_id,
                 "on_loan",
