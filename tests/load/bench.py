@@ -82,16 +82,6 @@ SIZES: dict[str, dict[str, int]] = {
     },
 }
 SEARCH_CONNECTIONS = 50  # the goal: p95 <= 30 ms at 50 concurrent searches
-# The search fix `--fixes` measures (a migration would add them): substring LIKE through a
-# trigram index, initials prefix LIKE through a pattern-ops btree (the database is C.UTF-8,
-# which PostgreSQL 15 does not treat as "C", so the plain btree cannot serve LIKE 'x%').
-SEARCH_INDEXES = (
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX reading_book_search_trgm ON reading_book USING gin (search_text gin_trgm_ops)",
-    "CREATE INDEX reading_book_initials_prefix ON reading_book (initials text_pattern_ops)",
-    "ANALYZE reading_book",
-)
-
 STARTED = time.monotonic()
 
 
@@ -269,11 +259,10 @@ class Target:
     web: Service | None = None
     worker: Service | None = None
     fixtures: dict[str, Any] = field(default_factory=dict)
-    fixes: bool = False  # serve through tests/load/experiments.py (candidate fixes applied)
 
     @property
     def label(self) -> str:
-        return f"{self.engine}+fixes" if self.fixes else self.engine
+        return self.engine
 
     @property
     def base(self) -> str:
@@ -398,10 +387,6 @@ def load_data(target: Target, scale: str, seed: int, sizes: dict[str, int], repo
             counts[parts[0]] = int(parts[1].replace(",", ""))
     report["rows"] = counts
     log(f"{target.label}: seeded in {report['seed_seconds']} s ({sum(counts.values()):,} rows)")
-    if target.fixes and target.engine == "postgresql":
-        for statement in SEARCH_INDEXES:
-            target.query(statement)
-        log(f"{target.label}: search indexes added (pg_trgm on search_text, text_pattern_ops on initials)")
     fixtures_path = OUT / "tmp" / f"fixtures-{target.label}.json"
     fixtures_path.parent.mkdir(parents=True, exist_ok=True)
     wave = sizes["wave"] if target.engine == "postgresql" else sizes["sqlite_wave"]
@@ -433,7 +418,7 @@ def load_data(target: Target, scale: str, seed: int, sizes: dict[str, int], repo
 
 
 def start_service(target: Target) -> None:
-    module = ["tests.load.experiments"] if target.fixes else ["app"]
+    module = ["app"]
     target.web = start(
         f"{target.label}-web",
         [PY, "-m", *module, "serve", "--port", str(target.port), "--workers", str(target.workers)],
@@ -1051,10 +1036,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true", help="only the embedded SQLite variant")
     parser.add_argument("--profile", action="store_true", help="sample one web process with py-spy per scenario")
     parser.add_argument("--quick", action="store_true", help="a fifth of the requests (a smoke run of the harness)")
-    parser.add_argument(
-        "--fixes", action="store_true", help="also run PostgreSQL with the candidate fixes (tests/load/experiments.py)"
-    )
-    parser.add_argument("--only-fixes", action="store_true", help="with --fixes: skip the unpatched PostgreSQL run")
     args = parser.parse_args(argv)
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -1087,11 +1068,10 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = report["failures"]
     log(f"bench {run_id}: scale {args.scale}, machine {report['machine']}, load {report['loadavg_start']}")
     try:
-        variants = ([] if args.no_postgres or args.only_fixes else [False]) + ([True] if args.fixes else [])
-        for fixes in variants:
+        if not args.no_postgres:
             target = setup_postgres(args)
-            target.fixes = fixes
-            report["data"][target.label] = data = {}
+            data: dict[str, Any] = {}
+            report["data"][target.label] = data
             load_data(target, args.scale, args.seed, sizes, data)
             start_service(target)
             html_pages = http("GET", f"{target.base}/spaces/{target.fixtures['hot_space']}")[0] == 200
@@ -1108,7 +1088,8 @@ def main(argv: list[str] | None = None) -> int:
             stop_all()
         if not args.no_sqlite:
             target = setup_sqlite(args)
-            report["data"]["sqlite"] = data = {}
+            data = {}
+            report["data"]["sqlite"] = data
             load_data(target, "district", args.seed, sizes, data)
             start_service(target)
             html_pages = http("GET", f"{target.base}/spaces/{target.fixtures['hot_space']}")[0] == 200
@@ -1135,13 +1116,13 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown(report)
     print()
     print(table)
-    suffix = ("-profiled" if args.profile else "") + ("-fixes" if args.fixes else "") + ("-quick" if args.quick else "")
+    suffix = ("-profiled" if args.profile else "") + ("-quick" if args.quick else "")
     stem = f"bench-{run_id}-{args.scale}{suffix}"
     for row in rows:
         row.pop("bodies", None)
     (OUT / f"{stem}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     (OUT / f"{stem}.md").write_text(table, encoding="utf-8")
-    if not (args.profile or args.fixes or args.quick):
+    if not (args.profile or args.quick):
         shutil.copyfile(OUT / f"{stem}.json", OUT / f"latest-{args.scale}.json")
         shutil.copyfile(OUT / f"{stem}.md", OUT / f"latest-{args.scale}.md")
     log(f"wrote {(OUT / stem).relative_to(ROOT)}.json and .md")
