@@ -65,8 +65,6 @@ async def get_slot(slot_id: int) -> SlotOut:
 
 
 async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: int = 500) -> list[SlotOut]:
-    if not await Space.exists().where(Space.id == space_id):
-        raise SpaceNotFound()
     if end <= start or end - start > timedelta(days=92):
         raise InvalidSlot(
             "时间范围不正确（最长 92 天）", fields=[{"field": "to", "message": "after from, at most 92 days"}]
@@ -79,6 +77,9 @@ async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: in
         .order_by(Slot.id)
         .limit(limit)
     )
+    # Slots found prove the space exists: ask only when there are none.
+    if not rows and not await Space.exists().where(Space.id == space_id):
+        raise SpaceNotFound()
     counts = await _waitlist_counts([r["id"] for r in rows])
     return [slot_out(r, counts.get(r["id"], 0)) for r in rows]
 

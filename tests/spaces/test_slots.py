@@ -139,3 +139,15 @@ async def test_bad_slot_input_is_refused_and_never_a_server_error(
     assert problem(r) == (400, "invalid_input")
     assert problem(await client.get("/api/v1/spaces/999/slots")) == (404, "space_not_found")
     assert problem(await client.get("/api/v1/slots/999")) == (404, "slot_not_found")
+
+
+async def test_the_week_of_an_unknown_space_is_404_and_an_empty_week_is_empty(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    start = local(2027, 3, 1)
+    params = {"from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat()}
+    r = await client.get("/api/v1/spaces/999999/slots", params=params)
+    assert problem(r) == (404, "space_not_found")
+    assert await slots_between(client, space["id"], start, start + timedelta(days=7)) == []
+    slot = await make_slot(client, space, clock, starts_at=local(2027, 3, 2, 10))
+    assert [s["id"] for s in await slots_between(client, space["id"], start, start + timedelta(days=7))] == [slot["id"]]
