@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
@@ -46,7 +46,7 @@ PUBLIC = {"public": True}
 FAMILY = {"roles": ("family",)}
 ADMIN = {"roles": ("district_admin",)}
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
 async def kick_outbox(queue: QueueDep) -> None:
@@ -198,7 +198,7 @@ class AccountsController(Controller):
 
     @get("/notifications")
     async def notifications(
-        self, actor: ActorDep, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+        self, actor: ActorDep, limit: Limit = DEFAULT_LIMIT, cursor: FromQuery[str | None] = None
     ) -> NotificationPage:
         """The in-app inbox, newest first."""
         rows = await inbox(actor.user_id, before_id=decode_cursor(cursor), limit=limit)

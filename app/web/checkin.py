@@ -13,7 +13,7 @@ import anyio
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
@@ -195,7 +195,12 @@ class QrController(Controller):
 
     @get("/spaces/{space_id:int}/poster.pdf", opt=STAFF, media_type="application/pdf")
     async def poster_pdf(
-        self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, corner_id: int | None = None
+        self,
+        space_id: FromPath[int],
+        actor: ActorDep,
+        clock: ClockDep,
+        state: State,
+        corner_id: FromQuery[int | None] = None,
     ) -> Response[bytes]:
         """A4 posters, one page per corner of the space (or the one `corner_id`)."""
         ensure_serves(actor, space_id)
@@ -210,7 +215,12 @@ class QrController(Controller):
 
     @get("/spaces/{space_id:int}/poster.png", opt=STAFF, media_type="image/png")
     async def poster_png(
-        self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, corner_id: int | None = None
+        self,
+        space_id: FromPath[int],
+        actor: ActorDep,
+        clock: ClockDep,
+        state: State,
+        corner_id: FromQuery[int | None] = None,
     ) -> Response[bytes]:
         """The A4 poster of one corner (the first when `corner_id` is not given) as PNG."""
         ensure_serves(actor, space_id)

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
@@ -33,7 +33,10 @@ from spaces.services.spaces import list_spaces
 
 PUBLIC = {"public": True}
 FAMILY = {"roles": ("family",)}
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+ActorDep = NamedDependency[Actor]
+MaybeActor = NamedDependency[Actor | None]
+ClockDep = NamedDependency[Clock]
+QueueDep = NamedDependency[JobQueue]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -97,7 +100,7 @@ class HomeController(Controller):
     include_in_schema = False
 
     @get("/", opt=PUBLIC)
-    async def home(self, maybe_actor: Actor | None) -> Template:
+    async def home(self, maybe_actor: MaybeActor) -> Template:
         """The spaces, grouped by subdistrict; the reading base first."""
         spaces = await list_spaces(limit=500)
         spaces.sort(key=lambda s: (s.kind != "reading_base", s.street, s.id))
@@ -107,7 +110,7 @@ class HomeController(Controller):
         return Template("home.html", context={"actor": maybe_actor, "reading_bases": base, "by_street": by_street})
 
     @get("/privacy", opt=PUBLIC)
-    async def privacy(self, maybe_actor: Actor | None) -> Template:
+    async def privacy(self, maybe_actor: MaybeActor) -> Template:
         return Template("privacy.html", context={"actor": maybe_actor, **policy_context()})
 
 
@@ -115,16 +118,18 @@ class SessionController(Controller):
     include_in_schema = False
 
     @get("/login", opt=PUBLIC)
-    async def login_form(self, maybe_actor: Actor | None, next: str | None = None, staff: bool = False) -> Template:
+    async def login_form(
+        self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None, staff: FromQuery[bool] = False
+    ) -> Template:
         return Template("login.html", context={"actor": maybe_actor, "next": safe_next(next), "staff": staff})
 
     @get("/staff/login", opt=PUBLIC)
-    async def staff_login_form(self, maybe_actor: Actor | None, next: str | None = None) -> Template:
+    async def staff_login_form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
         return Template("login.html", context={"actor": maybe_actor, "next": safe_next(next, "/"), "staff": True})
 
     @post("/login", opt=PUBLIC)
     async def login(
-        self, request: Request[Any, Any, Any], clock: Clock, data: dict[str, str] = Form
+        self, request: Request[Any, Any, Any], clock: ClockDep, data: URLEncodedBody[dict[str, str]]
     ) -> Template | Redirect:
         login, password = data.get("login", ""), data.get("password", "")
         target = safe_next(data.get("next"))
@@ -157,14 +162,14 @@ class RegisterController(Controller):
     include_in_schema = False
 
     @get("/register", opt=PUBLIC)
-    async def form(self, maybe_actor: Actor | None, next: str | None = None) -> Template:
+    async def form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
         return Template(
             "register.html",
             context={"actor": maybe_actor, **policy_context(), "next": safe_next(next, "/family"), "form": {}},
         )
 
     @post("/register", opt=PUBLIC)
-    async def register(self, request: Request[Any, Any, Any], clock: Clock, queue: JobQueue) -> Template | Redirect:
+    async def register(self, request: Request[Any, Any, Any], clock: ClockDep, queue: QueueDep) -> Template | Redirect:
         form = await request.form()
         nicknames = form.getall("child_nickname", [])
         births = form.getall("child_birth_month", [])
@@ -218,7 +223,7 @@ class FamilyController(Controller):
     path = "/family"
 
     @get("/", opt=FAMILY)
-    async def family(self, actor: Actor, clock: Clock) -> Template:
+    async def family(self, actor: ActorDep, clock: ClockDep) -> Template:
         assert actor.family_id is not None
         family = await families.get_family(actor.family_id, clock=clock)
         has_consent = await families.has_consent(actor.family_id)
@@ -228,7 +233,7 @@ class FamilyController(Controller):
         )
 
     @get("/export", opt=FAMILY)
-    async def export(self, actor: Actor) -> Response[bytes]:
+    async def export(self, actor: ActorDep) -> Response[bytes]:
         """The family's data as a JSON download (PIPL right of access), for the browser session."""
         assert actor.family_id is not None
         data = await families.export_family(actor.family_id)
@@ -242,7 +247,9 @@ class FamilyController(Controller):
         )
 
     @post("/children", opt=FAMILY)
-    async def add_child(self, actor: Actor, clock: Clock, data: dict[str, str] = Form) -> Template | Redirect:
+    async def add_child(
+        self, actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
+    ) -> Template | Redirect:
         assert actor.family_id is not None
         consent = (
             ConsentIn(policy_version=data.get("policy_version", ""), accepted=True)
@@ -276,7 +283,7 @@ class FamilyController(Controller):
 
     @post("/children/{child_id:int}", opt=FAMILY)
     async def edit_child(
-        self, child_id: int, actor: Actor, clock: Clock, data: dict[str, str] = Form
+        self, child_id: FromPath[int], actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
     ) -> Template | Redirect:
         assert actor.family_id is not None
         try:
@@ -308,7 +315,7 @@ class InboxController(Controller):
     include_in_schema = False
 
     @get("/notifications")
-    async def inbox_page(self, actor: Actor) -> Template:
+    async def inbox_page(self, actor: ActorDep) -> Template:
         # Messages are stored in Chinese; fixed texts such as the welcome have catalogue entries.
         items = [
             {**item, "title": gettext(item["title"]), "body": gettext(item["body"])}
@@ -317,7 +324,7 @@ class InboxController(Controller):
         return Template("notifications.html", context={"actor": actor, "items": items})
 
     @post("/notifications/read")
-    async def read_all(self, actor: Actor) -> Redirect:
+    async def read_all(self, actor: ActorDep) -> Redirect:
         await mark_read(actor.user_id)
         return Redirect(path="/notifications")
 

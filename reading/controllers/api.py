@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from msgspec import Struct
 
 from app.accounts.actor import Actor
@@ -111,13 +110,13 @@ class BooksController(Controller):
     @get("/", opt=PUBLIC)
     async def search(
         self,
-        q: Annotated[str | None, Parameter(max_length=100)] = None,
-        age_band: Literal["0-3", "3-6", "6-9", "9-12"] | None = None,
-        theme: Annotated[str | None, Parameter(max_length=30)] = None,
-        space_id: int | None = None,
-        available: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-        cursor: str | None = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        age_band: FromQuery[Literal["0-3", "3-6", "6-9", "9-12"] | None] = None,
+        theme: Annotated[str | None, QueryParameter(max_length=30)] = None,
+        space_id: FromQuery[int | None] = None,
+        available: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        cursor: FromQuery[str | None] = None,
     ) -> BookPage:
         """Search by title, author, ISBN (any spelling) or pinyin initials, with availability."""
         offset = _offset(cursor)
@@ -133,7 +132,7 @@ class BooksController(Controller):
         return await catalogue.create_book(data, clock=clock)
 
     @get("/{book_id:int}", opt=PUBLIC)
-    async def get_book(self, book_id: FromPath[int], space_id: int | None = None) -> BookOut:
+    async def get_book(self, book_id: FromPath[int], space_id: FromQuery[int | None] = None) -> BookOut:
         return await catalogue.get_book(book_id, space_id=space_id)
 
     @patch("/{book_id:int}", opt=LIBRARIAN)
@@ -147,7 +146,7 @@ class BooksController(Controller):
         await catalogue.set_cover(book_id, body, now=clock.now())
 
     @get("/{book_id:int}/cover.jpg", opt=PUBLIC, media_type="image/jpeg")
-    async def get_cover(self, book_id: FromPath[int], thumb: bool = False) -> Response[bytes]:
+    async def get_cover(self, book_id: FromPath[int], thumb: FromQuery[bool] = False) -> Response[bytes]:
         image = await catalogue.cover(book_id, thumbnail=thumb)
         if image is None:
             raise NotFound("这本书还没有封面")
@@ -173,7 +172,7 @@ class BooksController(Controller):
     @post("/import", opt=LIBRARIAN, status_code=202, request_max_body_size=imports.MAX_UPLOAD_BYTES)
     async def import_csv(
         self,
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: MultipartBody[dict[str, Any]],
         actor: ActorDep,
         clock: ClockDep,
         state: State,
@@ -282,7 +281,7 @@ class CopiesController(Controller):
         actor: ActorDep,
         clock: ClockDep,
         state: State,
-        copy_ids: Annotated[str | None, Parameter(max_length=5000)] = None,
+        copy_ids: Annotated[str | None, QueryParameter(max_length=5000)] = None,
     ) -> Response[bytes]:
         """A4 label sheets (3 × 8): QR code, title and barcode per copy (default: all at the space)."""
         ensure_serves(actor, space_id)
@@ -312,8 +311,8 @@ class CopiesController(Controller):
     async def lookup_family(
         self,
         clock: ClockDep,
-        phone: Annotated[str | None, Parameter(max_length=20)] = None,
-        card: Annotated[str | None, Parameter(max_length=200)] = None,
+        phone: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        card: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> FamilyCard:
         """Find a family at the desk by its card's QR code or a guardian's phone number."""
         if card:
@@ -389,11 +388,11 @@ class LendingController(Controller):
         self,
         actor: ActorDep,
         clock: ClockDep,
-        overdue: bool = False,
-        family_id: int | None = None,
-        include_returned: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: str | None = None,
+        overdue: FromQuery[bool] = False,
+        family_id: FromQuery[int | None] = None,
+        include_returned: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> LoanPage:
         """A family's loans, or the loans of the spaces a staff member serves (`overdue=true`)."""
         after = _offset(cursor)
@@ -409,7 +408,7 @@ class LendingController(Controller):
         return LoanPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
     @get("/holds")
-    async def holds(self, actor: ActorDep, space_id: int | None = None) -> HoldList:
+    async def holds(self, actor: ActorDep, space_id: FromQuery[int | None] = None) -> HoldList:
         """A family's holds; staff: holds to pull at a space (ready or waiting)."""
         query = Hold.select(Hold.id).where(Hold.status.is_in(["waiting", "ready"]))
         if actor.is_staff and space_id is not None:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Struct
 
 from app.accounts.actor import Actor
@@ -40,11 +40,11 @@ class SpacesController(Controller):
     @get("/", opt=PUBLIC)
     async def list_spaces(
         self,
-        kind: Literal["reading_base", "ten_square"] | None = None,
-        street: Annotated[str | None, Parameter(max_length=20)] = None,
-        q: Annotated[str | None, Parameter(max_length=50)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: str | None = None,
+        kind: FromQuery[Literal["reading_base", "ten_square"] | None] = None,
+        street: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=50)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> SpacePage:
         """Spaces, filterable by kind, subdistrict (`street`) and text (`q`)."""
         items = await spaces.list_spaces(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from msgspec import Struct
 
 from app.accounts.actor import Actor
@@ -163,21 +163,23 @@ class BookingsController(Controller):
     async def list_bookings(
         self,
         actor: ActorDep,
-        space_id: int | None = None,
-        slot_id: int | None = None,
-        status: Literal[
-            "confirmed",
-            "waitlisted",
-            "offered",
-            "attended",
-            "cancelled",
-            "no_show",
-            "offer_expired",
-            "waitlist_closed",
-        ]
-        | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: str | None = None,
+        space_id: FromQuery[int | None] = None,
+        slot_id: FromQuery[int | None] = None,
+        status: FromQuery[
+            Literal[
+                "confirmed",
+                "waitlisted",
+                "offered",
+                "attended",
+                "cancelled",
+                "no_show",
+                "offer_expired",
+                "waitlist_closed",
+            ]
+            | None
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> BookingPage:
         """A family's own bookings; staff see the bookings of the spaces they serve."""
         items = await bookings.list_bookings(
