@@ -7,12 +7,13 @@ one image page per poster or sheet, at the same resolution, so it prints at true
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
 from qr.images import font, qr_image
+from qr.pdf import PdfPages
 
 DPI = 200
 A4 = (1654, 2339)  # 210 × 297 mm at 200 dpi
@@ -216,8 +217,11 @@ def to_png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def to_pdf(pages: Sequence[Image.Image]) -> bytes:
+def to_pdf(pages: Iterable[Image.Image]) -> bytes:
+    """Pages drawn at DPI as one PDF; a generator of pages keeps one in memory at a time."""
     out = io.BytesIO()
-    first, *rest = pages
-    first.save(out, format="PDF", save_all=True, append_images=list(rest), resolution=DPI)
+    pdf = PdfPages(out, dpi=DPI)
+    for page in pages:
+        pdf.add_page(page)
+    pdf.close()
     return out.getvalue()

@@ -140,3 +140,8 @@ class LiveCodeRequired(SpacesError, Conflict):
 class CornerNotFound(SpacesError, NotFound):
     code = "corner_not_found"
     title = "没有找到这个阅读角"
+
+
+class NoCornersToPrint(SpacesError, Conflict):
+    code = "no_corners"
+    title = "所选的空间还没有阅读角，没有可以打印的海报"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.kernel.clock import system_clock
-from spaces.services import noshows, slots
+from spaces.services import noshows, poster_exports, slots
 
 
 async def generate_open_slots(ctx: dict[str, Any], days: int = 14) -> int:
@@ -21,3 +21,8 @@ async def booking_housekeeping(ctx: dict[str, Any]) -> dict[str, int]:
         "waitlists_closed": await noshows.close_waitlists(clock=clock),
         "reminders": await noshows.send_reminders(clock=clock),
     }
+
+
+async def export_posters(ctx: dict[str, Any], export_id: int) -> dict[str, Any]:
+    """Draw an export's corner posters into one PDF, with progress (a rerun restarts it)."""
+    return await poster_exports.run_export(export_id, clock=ctx.get("clock", system_clock))

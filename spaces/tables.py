@@ -4,7 +4,9 @@ the staff assigned to each space."""
 from piccolo.columns import (
     JSONB,
     Boolean,
+    Bytea,
     Date,
+    Float,
     ForeignKey,
     Integer,
     OnDelete,
@@ -182,3 +184,25 @@ class CheckIn(Table, tablename="spaces_check_in"):
     by_user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     nonce = Varchar(length=64, null=True, default=None)
     override_reason = Varchar(length=200, default="")
+
+
+class PosterExport(Table, tablename="spaces_poster_export"):
+    """One PDF of the corner posters of some spaces or of every space, made by a job
+    (spaces/services/poster_exports.py): status queued, running, done, failed; `progress` 0–1.
+
+    `posters` is what each page shows (space, corner, URL with the corner's token), fixed when
+    the export is asked for, so the job only draws. `attempt` counts the job's runs: a rerun
+    restarts from the first page, and an older run still going stops at its next batch."""
+
+    id: Serial
+    user_id = Integer(null=True, default=None, index=True)  # who asked: only they see it
+    scope = JSONB(default="{}")  # {"space_ids": [...]} or {"all": true}
+    posters = JSONB(default="[]")
+    status = Varchar(length=10, default="queued")
+    progress = Float(default=0.0)
+    pages = Integer(default=0)
+    attempt = Integer(default=0)
+    pdf = Bytea()
+    error = Varchar(length=500, default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -13,6 +13,7 @@ JOBS: dict[str, JobFunction] = {
     "purge_expired": notifications.purge_expired_job,
     "generate_open_slots": spaces_jobs.generate_open_slots,
     "booking_housekeeping": spaces_jobs.booking_housekeeping,
+    "export_posters": spaces_jobs.export_posters,
     "import_books": reading_jobs.import_books,
     "lending_housekeeping": reading_jobs.lending_housekeeping,
 }

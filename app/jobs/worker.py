@@ -7,10 +7,9 @@ from typing import Any
 from arq import cron, func
 from arq.connections import RedisSettings
 
-from app import database
+from app import database, runtime
 from app.jobs.queue import json_deserializer, json_serializer
 from app.jobs.registry import CRON, JOBS
-from app.kernel.clock import set_local_zone
 from app.settings import Settings
 
 
@@ -28,7 +27,7 @@ def worker_settings(settings: Settings, *, burst: bool = False, queue_name: str 
     assert settings.redis_url, "the arq worker needs REDIS_URL"
 
     async def startup(ctx: dict[str, Any]) -> None:
-        set_local_zone(settings.tz)
+        runtime.configure(settings)
         ctx["owns_pool"] = await database.start(settings)
 
     async def shutdown(ctx: dict[str, Any]) -> None:

@@ -18,11 +18,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from app import database
+from app import database, runtime
 from app.errors import EXCEPTION_HANDLERS
 from app.jobs.queue import JobQueue
 from app.jobs.registry import build_queue
-from app.kernel.clock import Clock, local_zone, set_local_zone, system_clock
+from app.kernel.clock import Clock, local_zone, system_clock
 from app.settings import ROOT, Settings, get_settings
 from app.web.api_accounts import AccountsController
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
@@ -36,15 +36,13 @@ from app.web.pages import PAGE_CONTROLLERS
 from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
-from qr.services import tokens as qr_tokens
-from qr.tokens import Keyring
-from reading import programme_rules
 from reading.controllers.api import READING_API
 from reading.controllers.pages import READING_PAGES
 from reading.controllers.programme import PROGRAMME_API
 from reading.controllers.programme_pages import PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController
 from spaces.controllers.pages import BOOKING_PAGES
+from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS
 from spaces.controllers.slots import SPACES_API
 
 TEMPLATE_DIRS = [
@@ -105,16 +103,7 @@ def create_app(
     session_store = build_session_store(settings)
 
     async def startup(app: Litestar) -> None:
-        set_local_zone(settings.tz)
-        programme_rules.configure(settings.lead_reader_levels)
-        qr_tokens.configure(
-            Keyring.derived(
-                settings.secret_key,
-                key_ids=settings.qr_key_ids,
-                signing_key_id=settings.qr_signing_key_id,
-                retired=settings.qr_retired_key_ids,
-            )
-        )
+        runtime.configure(settings)
         app.state.owns_pool = await database.start(settings)
         await queue.start()
         if settings.redis_url:
@@ -147,6 +136,7 @@ def create_app(
             AccountsController,
             SpacesController,
             *SPACES_API,
+            *POSTER_EXPORT_CONTROLLERS,
             *READING_API,
             *PROGRAMME_API,
             CheckInController,

@@ -206,7 +206,7 @@ class QrController(Controller):
         ensure_serves(actor, space_id)
         specs = await self._posters(space_id, corner_id, clock, state)
         # Drawing A4 pages takes a CPU-bound second or more: off the event loop.
-        pdf = await anyio.to_thread.run_sync(lambda: posters.to_pdf([posters.poster_image(p) for p in specs]))
+        pdf = await anyio.to_thread.run_sync(lambda: posters.to_pdf(posters.poster_image(p) for p in specs))
         return Response(
             pdf,
             media_type="application/pdf",

@@ -29,7 +29,7 @@ from app.kernel.errors import DomainError, Forbidden, InvalidInput, NotFound, Ra
 from spaces.errors import BookingNotFound, InvalidSlot, NotStaffOfSpace
 from spaces.rules import MAX_ADULTS
 from spaces.schemas import BookingIn, BookingOut, ClosureIn, SlotIn, SlotOut, SlotUpdate, SpaceSummary
-from spaces.services import bookings, calendar, slots
+from spaces.services import bookings, calendar, poster_exports, slots
 from spaces.services.access import ensure_serves
 from spaces.services.spaces import get_space, list_spaces
 from spaces.tables import Closure, Space, WalkIn
@@ -419,9 +419,11 @@ class StaffPages(Controller):
         day: FromQuery[str | None] = None,
         note: FromQuery[str | None] = None,
         n: FromQuery[int | None] = None,
+        posters: FromQuery[str | None] = None,
     ) -> Template:
         """The day or week schedule of the spaces the actor serves (district admins: any
-        space, one at a time, with a picker)."""
+        space, one at a time, with a picker; and the posters of every corner as one PDF,
+        spaces/controllers/poster_exports.py)."""
         served = [s for s in await all_spaces() if actor.serves(s.id)]
         picked = to_int(space) if space else None  # "" = every space the actor serves
         if picked is not None:
@@ -458,6 +460,8 @@ class StaffPages(Controller):
                 "next_day": first + timedelta(days=length),
                 "note": note,
                 "count": n,
+                "poster_export": await poster_exports.latest_export(actor.user_id) if actor.is_admin else None,
+                "poster_refusal": posters,
             },
         )
 

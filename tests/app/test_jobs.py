@@ -191,3 +191,26 @@ async def test_in_process_cron_loop_delivers_without_enqueue(clock: FrozenClock)
     finally:
         await cron_queue.stop()
     assert await inbox_outbox_ids() == first + second
+
+
+async def test_the_worker_configures_what_jobs_need_like_a_web_process(settings: Any) -> None:
+    """A job may issue QR tokens or read the local zone: the worker sets them up at start."""
+    from qr.services import tokens as qr_tokens
+    from qr.tokens import Purpose, decode, encode
+
+    previous = qr_tokens._keyring
+    qr_tokens._keyring = None
+    try:
+        with pytest.raises(RuntimeError):
+            qr_tokens.keyring()
+        config = worker_settings(dataclasses.replace(settings, redis_url="redis://127.0.0.1:6379/0"), burst=True)
+        ctx: dict[str, Any] = {}
+        await config["on_startup"](ctx)
+        try:
+            keyring = qr_tokens.keyring()
+            claims = decode(keyring, encode(keyring, Purpose.corner, 7, 1))
+            assert (claims.purpose, claims.subject, claims.version) == (Purpose.corner, 7, 1)
+        finally:
+            await config["on_shutdown"](ctx)
+    finally:
+        qr_tokens._keyring = previous

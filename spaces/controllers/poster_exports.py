@@ -1,0 +1,125 @@
+"""One PDF of the corner posters of some spaces or of every space, for district admins: a job
+with progress (spaces/services/poster_exports.py).
+
+The JSON API (bearer tokens) starts an export and downloads it; its progress is
+GET /api/v1/jobs/posters-<id>. The staff page's twins (session cookie, CSRF on the form) do the
+same for the form on /staff: start, a small status JSON for the progress bar, the download.
+Only the admin who asked for an export sees it; anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import Redirect
+from msgspec import Meta, Struct
+
+from app.accounts.actor import Actor
+from app.kernel.clock import Clock
+from app.kernel.errors import DomainError, NotFound
+from app.kernel.i18n import N_
+from app.kernel.jobs import JobQueue
+from spaces.services import poster_exports
+
+ActorDep = NamedDependency[Actor]
+ClockDep = NamedDependency[Clock]
+QueueDep = NamedDependency[JobQueue]
+ADMIN = {"roles": ("district_admin",)}
+SpaceId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+
+
+class PosterExportIn(Struct, forbid_unknown_fields=True):
+    """`space_ids` left out: every space."""
+
+    space_ids: Annotated[list[SpaceId], Meta(min_length=1, max_length=poster_exports.MAX_SPACE_IDS)] | None = None
+
+
+class PosterExportQueued(Struct):
+    job_id: str
+
+
+async def start(actor: Actor, space_ids: list[int] | None, clock: Clock, state: State, queue: JobQueue) -> int:
+    export_id = await poster_exports.start_export(
+        user_id=actor.user_id, space_ids=space_ids, base_url=state.settings.base_url, clock=clock
+    )
+    await queue.enqueue(poster_exports.JOB, job_id=poster_exports.job_id(export_id), export_id=export_id)
+    return export_id
+
+
+async def pdf_response(export_id: int, actor: Actor) -> Response[bytes]:
+    pdf = await poster_exports.export_pdf(export_id, actor.user_id)
+    if pdf is None:
+        raise NotFound(N_("没有找到这份海报，或者还没有生成好"))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="corner-posters-{export_id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+class PosterExportsController(Controller):
+    path = "/api/v1/poster-exports"
+    tags = ("qr",)
+
+    @post("/", opt=ADMIN, status_code=202)
+    async def create(
+        self,
+        actor: ActorDep,
+        clock: ClockDep,
+        state: State,
+        queue: QueueDep,
+        data: JSONBody[PosterExportIn | None] = None,
+    ) -> PosterExportQueued:
+        """Start a PDF of the corner posters (one A4 page per corner) of the spaces listed, or
+        of every space: 202 with the job id (progress: GET /api/v1/jobs/{job_id}); 409
+        `no_corners` when there is nothing to print."""
+        export_id = await start(actor, data.space_ids if data else None, clock, state, queue)
+        return PosterExportQueued(job_id=poster_exports.job_id(export_id))
+
+    @get("/{name:str}", opt=ADMIN, media_type="application/pdf")
+    async def download(self, name: FromPath[str], actor: ActorDep) -> Response[bytes]:
+        """`<id>.pdf`: the finished PDF, for the admin who started it (404 until it is done)."""
+        number = name.removesuffix(".pdf")
+        if not name.endswith(".pdf") or not number.isdigit() or len(number) > 9:
+            raise NotFound(N_("没有找到这份海报，或者还没有生成好"))
+        return await pdf_response(int(number), actor)
+
+
+class PosterExportPages(Controller):
+    """The form and status area on the staff page (`spaces/templates/spaces/staff.html`)."""
+
+    include_in_schema = False
+    path = "/staff/poster-exports"
+
+    @post("/", opt=ADMIN)
+    async def create(self, actor: ActorDep, clock: ClockDep, state: State, queue: QueueDep) -> Redirect:
+        try:
+            await start(actor, None, clock, state, queue)
+        except DomainError as exc:
+            return Redirect(path=f"/staff?posters={exc.code}#posters", status_code=303)
+        return Redirect(path="/staff#posters", status_code=303)
+
+    @get("/{export_id:int}/status", opt=ADMIN)
+    async def status(self, export_id: FromPath[int], actor: ActorDep) -> Response[dict[str, Any]]:
+        """For the page's progress bar (the session's twin of GET /api/v1/jobs/posters-<id>)."""
+        row = await poster_exports.export_status(export_id, actor.user_id)
+        if row is None:
+            raise NotFound(N_("没有找到这个任务"))
+        return Response(
+            {"job_id": poster_exports.job_id(export_id), "status": row["status"], "progress": row["progress"]},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/{export_id:int}/posters.pdf", opt=ADMIN, media_type="application/pdf")
+    async def download(self, export_id: FromPath[int], actor: ActorDep) -> Response[bytes]:
+        return await pdf_response(export_id, actor)
+
+
+POSTER_EXPORT_CONTROLLERS = [PosterExportsController, PosterExportPages]
