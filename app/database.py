@@ -15,7 +15,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
-from app.kernel.db import engine
+from app.kernel.db import PooledSQLiteEngine, engine
 from app.settings import Settings
 
 
@@ -55,6 +55,7 @@ async def start(settings: Settings) -> bool:
         return True
     if isinstance(db, SQLiteEngine):
         prepare_sqlite(settings)
+        return True  # this event loop's pooled connections are the caller's to close
     return False
 
 
@@ -62,6 +63,8 @@ async def stop() -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.close_connections()
 
 
 async def ping() -> None:

@@ -60,6 +60,13 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
     503: ("unavailable", "服务暂时不可用"),
 }
 
+# SQLite's write lock stayed taken longer than the busy timeout: the request did nothing (its
+# statement or transaction failed whole), so the client may simply try again in a moment.
+DATABASE_BUSY_CODE = "database_busy"
+DATABASE_BUSY_TITLE = "系统繁忙，请稍后再试"
+DATABASE_BUSY_RETRY_AFTER = 1
+_BUSY_MESSAGES = ("database is locked", "database is busy")
+
 
 def status_for(exc: DomainError) -> int:
     return next(status for cls, status in STATUS if isinstance(exc, cls))
@@ -128,6 +135,8 @@ def _validation_fields(exc: ValidationException) -> list[dict[str, str]]:
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     _ensure_locale(request)
     status = exc.status_code
+    if status >= 500 and is_database_busy(exc):
+        return database_busy(request, exc)
     if status >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
@@ -172,7 +181,46 @@ def is_missing_reference(exc: Exception) -> bool:
     return isinstance(exc, ForeignKeyViolationError)
 
 
+def is_database_busy(exc: BaseException) -> bool:
+    """True when `exc`, or an exception it wraps (`__cause__`, `__context__`, an exception
+    group's members), is SQLite's "database is locked" / "database is busy"."""
+    import sqlite3
+
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, sqlite3.OperationalError):
+            message = str(current).lower()
+            if any(busy in message for busy in _BUSY_MESSAGES):
+                return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
+def database_busy(request: Request[Any, Any, Any], exc: BaseException) -> Response[Any]:
+    """503 with Retry-After: an expected moment of contention, logged without a trace."""
+    _ensure_locale(request)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    title = gettext(DATABASE_BUSY_TITLE)
+    return problem(
+        request,
+        status=503,
+        code=DATABASE_BUSY_CODE,
+        title=title,
+        detail=title,
+        headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)},
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_database_busy(exc):
+        return database_busy(request, exc)
     if is_missing_reference(exc):
         log.warning("foreign key refused on %s %s: %s", request.method, request.url.path, exc)
         title = "引用的对象不存在或仍在使用"

@@ -3,15 +3,16 @@
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from app.kernel.db import PooledSQLiteEngine
 from app.settings import Settings, get_settings
 
 
 def make_engine(settings: Settings) -> Engine:  # type: ignore[type-arg]
     if settings.is_sqlite:
-        # `timeout` is SQLite's busy timeout: writers queue instead of failing at once.
-        return SQLiteEngine(path=settings.sqlite_path, timeout=30)
+        # `timeout` is SQLite's busy timeout: writers queue instead of failing at once. Queries
+        # outside a transaction reuse open connections (see app.kernel.db).
+        return PooledSQLiteEngine(path=settings.sqlite_path, timeout=30)
     return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
 
 

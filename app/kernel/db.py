@@ -3,17 +3,31 @@
 SQLite: writes take the lock at BEGIN (`IMMEDIATE`), else two readers upgrading to writers
 deadlock into "database is locked". PostgreSQL: a plain transaction; invariants are held by
 conditional updates and unique indexes inside it.
+
+`PooledSQLiteEngine` is the SQLite engine: Piccolo's opens an aiosqlite connection (a thread,
+the connect, `PRAGMA foreign_keys`, the close) for every query outside a transaction, which
+was most of the CPU of a check-in (docs/benchmarks.md, SQLite). Ours keeps those connections
+open for the next query; transactions still get a connection of their own, as in Piccolo, and
+the write transactions of a process queue for SQLite's lock in arrival order.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import re
 import sqlite3
+import threading
+import weakref
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import aiosqlite
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 
 @cache
@@ -45,3 +59,239 @@ def is_unique_violation(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover - asyncpg ships with the postgres extra
         return False
     return isinstance(exc, asyncpg.UniqueViolationError)
+
+
+# --- SQLite -------------------------------------------------------------------------------
+
+# Statements that change a connection's state beyond the statement (transactions, pragmas,
+# attached or temporary databases) run on a connection of their own, as in Piccolo.
+_CONNECTION_STATE = re.compile(
+    r"\s*(?:PRAGMA|ATTACH|DETACH|BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|VACUUM|CREATE\s+TEMP(?:ORARY)?)\b",
+    re.IGNORECASE,
+)
+
+
+async def _close(connection: aiosqlite.Connection) -> None:
+    try:
+        await connection.close()
+    except Exception:  # pragma: no cover - the connection is gone either way
+        connection.stop()
+
+
+def _autocommit(connection: aiosqlite.Connection) -> bool:
+    """Open and outside any transaction: fit for the next query."""
+    try:
+        return not connection.in_transaction
+    except (ValueError, sqlite3.ProgrammingError):  # closed
+        return False
+
+
+class _Transaction(SQLiteTransaction):
+    """Piccolo's transaction, with two changes:
+
+    - a write transaction (`IMMEDIATE`, `EXCLUSIVE`) first waits its turn at its event loop's
+      write gate (FIFO, at most the busy timeout), so the writers of one process reach
+      `BEGIN` one at a time and in order instead of polling in SQLite's busy handler;
+    - its connection is closed (and the context reset) whatever fails: Piccolo's left the
+      connection (a thread) open when `BEGIN IMMEDIATE` met "database is locked", which kept a
+      process from exiting, and kept the finished transaction current when COMMIT failed.
+    """
+
+    _gate: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            if self.transaction_type is not TransactionType.deferred and isinstance(self.engine, PooledSQLiteEngine):
+                self._gate = await self.engine._enter_write_gate()
+            await self.begin()  # type: ignore[no-untyped-call]
+        except BaseException:
+            self._leave_gate()
+            await _close(self.connection)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    def _leave_gate(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()  # type: ignore[no-untyped-call]
+            elif not self._committed and not self._rolled_back:
+                await self.commit()  # type: ignore[no-untyped-call]
+        finally:
+            self._leave_gate()
+            try:
+                await _close(self.connection)
+            finally:
+                self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+@dataclass(eq=False)
+class _Pool:
+    """One event loop's open connections (each runs one statement at a time) and write gate."""
+
+    loop: asyncio.AbstractEventLoop
+    max_idle: int
+    idle: list[aiosqlite.Connection] = field(default_factory=list)
+    in_use: int = 0
+    opened: int = 0
+    closed: bool = False
+    write_gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLite with open connections reused by the queries that run outside a transaction.
+
+    Each event loop (each test's app, each uvicorn worker process) has its own pool. A query
+    checks a connection out, runs its one statement to the end in the connection's thread (one
+    hop: execute and fetch together) and checks it back in. Connections are in autocommit
+    mode (`isolation_level=None`), so a read holds no snapshot after its statement and a
+    single write commits by itself; one that is left inside a transaction (or whose query was
+    cancelled midway) is closed instead of reused. A query never waits for a connection:
+    when all are busy it opens another, as Piccolo always did, and at most `max_idle` stay
+    open afterwards. So WAL readers keep running beside a writer that waits for the lock.
+    Their threads are daemons: a process that never calls `close_connections()` still exits.
+    """
+
+    __slots__ = ("__weakref__", "_forked_away", "_pools", "max_idle")
+
+    def __init__(self, path: str = "piccolo.sqlite", *, max_idle: int = 8, **kwargs: Any) -> None:
+        super().__init__(path=path, **kwargs)
+        self.max_idle = max_idle
+        self._pools: dict[asyncio.AbstractEventLoop, _Pool] = {}
+        self._forked_away: list[dict[asyncio.AbstractEventLoop, _Pool]] = []
+        this = weakref.ref(self)
+
+        def after_fork_in_child() -> None:
+            # A child must not use (nor close) its parent's connections: keep them unreachable.
+            engine = this()
+            if engine is not None:
+                engine._forked_away.append(engine._pools)
+                engine._pools = {}
+
+        os.register_at_fork(after_in_child=after_fork_in_child)
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _Transaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        """A new connection (transactions, batches and the pool): Piccolo's, but its thread is
+        a daemon (a connection left open cannot keep the process from exiting) and it is
+        closed again if its set-up fails."""
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        thread = getattr(connection, "_thread", None)
+        if isinstance(thread, threading.Thread) and not thread.is_alive():
+            thread.daemon = True
+        await connection
+        try:
+            connection.row_factory = dict_factory  # type: ignore[assignment] # rows as dicts, as in Piccolo
+            await connection.execute_fetchall("PRAGMA foreign_keys = 1")
+        except BaseException:
+            await _close(connection)
+            raise
+        return connection
+
+    # --- the pool -----------------------------------------------------------------------
+
+    def _pool(self) -> _Pool:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            for ended in [p for p in list(self._pools.values()) if p.loop.is_closed()]:
+                self._pools.pop(ended.loop, None)
+                ended.closed = True
+                while ended.idle:  # idle: they stop at once in their own threads
+                    ended.idle.pop().stop()
+            pool = self._pools[loop] = _Pool(loop=loop, max_idle=self.max_idle)
+        return pool
+
+    async def _checkout(self, pool: _Pool) -> aiosqlite.Connection:
+        if pool.idle:
+            connection = pool.idle.pop()
+        else:
+            connection = await self.get_connection()
+            pool.opened += 1
+        pool.in_use += 1
+        return connection
+
+    def _checkin(self, pool: _Pool, connection: aiosqlite.Connection, *, reusable: bool) -> None:
+        pool.in_use -= 1
+        if reusable and not pool.closed and len(pool.idle) < pool.max_idle and _autocommit(connection):
+            pool.idle.append(connection)
+        else:
+            # Behind whatever the connection's thread is still running, without waiting for it.
+            connection.stop()
+
+    async def close_connections(self) -> None:
+        """Close the pooled connections of this event loop and of loops that have ended (those
+        of other running loops are theirs); connections in use close when their query ends.
+        Later queries open new ones."""
+        current = asyncio.get_running_loop()
+        pools = [p for p in list(self._pools.values()) if p.loop is current or p.loop.is_closed()]
+        for pool in pools:
+            self._pools.pop(pool.loop, None)
+            pool.closed = True
+            idle, pool.idle = pool.idle, []
+            for connection in idle:
+                await _close(connection)
+
+    def pool_stats(self) -> dict[str, int]:
+        """This event loop's pool: connections opened so far, idle now, in use now."""
+        pool = self._pools.get(asyncio.get_running_loop())
+        if pool is None:
+            return {"opened": 0, "idle": 0, "in_use": 0}
+        return {"opened": pool.opened, "idle": len(pool.idle), "in_use": pool.in_use}
+
+    async def _enter_write_gate(self) -> asyncio.Lock:
+        """Write transactions of one event loop take SQLite's lock one after the other, in
+        arrival order: SQLite's busy handler polls and is not fair, so under the booking burst
+        some writers starved past the 30 s busy timeout while others got through at once
+        (docs/benchmarks.md). Waiting here is bounded by the same busy timeout and then fails
+        as SQLite would ("database is locked", answered 503 by app.errors)."""
+        gate = self._pool().write_gate
+        try:
+            async with asyncio.timeout(float(self.connection_kwargs.get("timeout", 5.0))):
+                await gate.acquire()
+        except TimeoutError as exc:
+            raise sqlite3.OperationalError("database is locked") from exc
+        return gate
+
+    # --- queries outside a transaction --------------------------------------------------
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        if _CONNECTION_STATE.match(query) or (query_type == "insert" and self.get_version_sync() < 3.35):
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        pool = self._pool()
+        connection = await self._checkout(pool)
+        try:
+            rows = await connection.execute_fetchall(query, args or [])
+        except Exception:
+            self._checkin(pool, connection, reusable=True)  # the statement failed whole (autocommit)
+            raise
+        except BaseException:
+            # Cancelled midway: stop the statement (sqlite3_interrupt, no hop) and never reuse it.
+            with contextlib.suppress(ValueError, sqlite3.ProgrammingError):
+                await connection.interrupt()
+            self._checkin(pool, connection, reusable=False)
+            raise
+        self._checkin(pool, connection, reusable=True)
+        return list(rows)

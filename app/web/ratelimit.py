@@ -5,6 +5,10 @@ business transaction never starts, so a burst stays correct.
 
 Per-account limits are the tight ones; the per-address limit is generous because many
 families share one address (a corner's Wi-Fi, a school).
+
+On SQLite the counters of one request are counted in one `write_transaction()` (`BEGIN
+IMMEDIATE`), which waits for the database's write lock like every other write; PostgreSQL
+counts each with a single statement.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from piccolo.querystring import QueryString
 
-from app.kernel.db import engine
+from app.kernel.db import engine, is_sqlite, write_transaction
 from app.kernel.errors import RateLimited
 
 
@@ -47,14 +51,17 @@ class RateLimiter:
             count, _ = await pipe.execute()
             return int(count), retry_after
         expires_at = datetime.now(UTC) + timedelta(seconds=retry_after + 5)
-        rows = await engine().run_querystring(
-            QueryString(
-                "INSERT INTO app_rate_counter (key, hits, expires_at) VALUES ({}, 1, {}) "
-                "ON CONFLICT (key) DO UPDATE SET hits = app_rate_counter.hits + 1 RETURNING hits",
-                full_key,
-                expires_at,
-            )
+        upsert = QueryString(
+            "INSERT INTO app_rate_counter (key, hits, expires_at) VALUES ({}, 1, {}) "
+            "ON CONFLICT (key) DO UPDATE SET hits = app_rate_counter.hits + 1 RETURNING hits",
+            full_key,
+            expires_at,
         )
+        if is_sqlite():
+            async with write_transaction():  # joins the caller's, see `check`
+                rows = await engine().run_querystring(upsert)
+        else:
+            rows = await engine().run_querystring(upsert)
         return int(rows[0]["hits"]), retry_after
 
     async def check(self, bucket: str, *, account: str | None, client: str) -> None:
@@ -62,10 +69,21 @@ class RateLimiter:
         checks = [(f"{bucket}:c:{client}", limit.per_client)]
         if account is not None:
             checks.insert(0, (f"{bucket}:a:{account}", limit.per_account))
+        if self.redis is None and is_sqlite():
+            async with write_transaction():  # one lock wait for all of this request's counters
+                over = await self._count(checks, limit.window_seconds)
+        else:
+            over = await self._count(checks, limit.window_seconds)
+        if over is not None:  # raised after the counts are committed
+            raise RateLimited(retry_after=over)
+
+    async def _count(self, checks: list[tuple[str, int]], window_seconds: int) -> int | None:
+        """Count each key until one is over its limit; returns that one's retry-after, or None."""
         for key, allowed in checks:
-            count, retry_after = await self.hit(key, limit.window_seconds)
+            count, retry_after = await self.hit(key, window_seconds)
             if count > allowed:
-                raise RateLimited(retry_after=retry_after)
+                return retry_after
+        return None
 
 
 async def rate_limit_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
