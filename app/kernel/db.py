@@ -28,6 +28,7 @@ import aiosqlite
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 
 @cache
@@ -48,6 +49,23 @@ def write_transaction() -> Any:
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()
+
+
+async def write_statement(statement: QueryString) -> list[dict[str, Any]]:
+    """One writing statement that needs no transaction around it (it commits by itself). On
+    SQLite outside a transaction it waits its turn at the process's write gate like a write
+    transaction, so a stream of such statements cannot starve the transactions (and runs on a
+    pooled connection: one thread hop, not a connection and BEGIN/COMMIT of its own)."""
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
+        gate = await db._enter_write_gate()
+        try:
+            rows = await db.run_querystring(statement)
+        finally:
+            gate.release()
+    else:
+        rows = await db.run_querystring(statement)
+    return list(rows or [])
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -22,7 +22,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from piccolo.querystring import QueryString
 
-from app.kernel.db import engine, is_sqlite, write_transaction
+from app.kernel.db import write_statement
 from app.kernel.errors import RateLimited
 
 
@@ -38,52 +38,40 @@ class RateLimiter:
         self.limits = limits
         self.redis = redis
 
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
-        """Count one request; returns (count in this window, seconds until it ends)."""
+    async def counts(self, keys: list[str], window_seconds: int) -> tuple[list[int], int]:
+        """Count one request under each key; returns (each key's count in this window, seconds
+        until the window ends)."""
         now = time.time()
         window = int(now // window_seconds)
         retry_after = max(1, int((window + 1) * window_seconds - now))
-        full_key = f"rl:{key}:{window}"
+        full_keys = [f"rl:{key}:{window}" for key in keys]
         if self.redis is not None:
             pipe = self.redis.pipeline()
-            pipe.incr(full_key)
-            pipe.expire(full_key, window_seconds + 5)
-            count, _ = await pipe.execute()
-            return int(count), retry_after
+            for full_key in full_keys:
+                pipe.incr(full_key)
+                pipe.expire(full_key, window_seconds + 5)
+            results = await pipe.execute()
+            return [int(n) for n in results[::2]], retry_after
+        # Every counter of the request in one statement: one round trip, and on SQLite one turn
+        # at the write lock (app.kernel.db.write_statement).
         expires_at = datetime.now(UTC) + timedelta(seconds=retry_after + 5)
+        rows = ", ".join("({}, 1, {})" for _ in full_keys)  # placeholders only: values are bound
         upsert = QueryString(
-            "INSERT INTO app_rate_counter (key, hits, expires_at) VALUES ({}, 1, {}) "
-            "ON CONFLICT (key) DO UPDATE SET hits = app_rate_counter.hits + 1 RETURNING hits",
-            full_key,
-            expires_at,
+            f"INSERT INTO app_rate_counter (key, hits, expires_at) VALUES {rows} "  # noqa: S608
+            "ON CONFLICT (key) DO UPDATE SET hits = app_rate_counter.hits + 1 RETURNING key, hits",
+            *[value for full_key in full_keys for value in (full_key, expires_at)],
         )
-        if is_sqlite():
-            async with write_transaction():  # joins the caller's, see `check`
-                rows = await engine().run_querystring(upsert)
-        else:
-            rows = await engine().run_querystring(upsert)
-        return int(rows[0]["hits"]), retry_after
+        hits = {row["key"]: int(row["hits"]) for row in await write_statement(upsert)}
+        return [hits[k] for k in full_keys], retry_after
 
     async def check(self, bucket: str, *, account: str | None, client: str) -> None:
         limit = self.limits[bucket]
         checks = [(f"{bucket}:c:{client}", limit.per_client)]
         if account is not None:
             checks.insert(0, (f"{bucket}:a:{account}", limit.per_account))
-        if self.redis is None and is_sqlite():
-            async with write_transaction():  # one lock wait for all of this request's counters
-                over = await self._count(checks, limit.window_seconds)
-        else:
-            over = await self._count(checks, limit.window_seconds)
-        if over is not None:  # raised after the counts are committed
-            raise RateLimited(retry_after=over)
-
-    async def _count(self, checks: list[tuple[str, int]], window_seconds: int) -> int | None:
-        """Count each key until one is over its limit; returns that one's retry-after, or None."""
-        for key, allowed in checks:
-            count, retry_after = await self.hit(key, window_seconds)
-            if count > allowed:
-                return retry_after
-        return None
+        counts, retry_after = await self.counts([key for key, _ in checks], limit.window_seconds)
+        if any(count > allowed for count, (_, allowed) in zip(counts, checks, strict=True)):
+            raise RateLimited(retry_after=retry_after)
 
 
 async def rate_limit_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

@@ -1,6 +1,6 @@
-"""The database rate-limit counters (no Redis): on SQLite one request's counters are counted
-in one `BEGIN IMMEDIATE` transaction, which waits for a held write lock instead of failing;
-on either engine an over-limit request is refused after its counts are committed."""
+"""The database rate-limit counters (no Redis): one request's counters are counted in one
+statement, which on SQLite takes its turn at the process's write gate and waits for a held
+write lock instead of failing; an over-limit request is refused after its counts are committed."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import time
 from typing import Any
 
 import pytest
-from piccolo.engine.sqlite import TransactionType
 
-from app.kernel.db import engine, is_sqlite
+from app.kernel.db import engine, is_sqlite, write_transaction
 from app.kernel.errors import RateLimited
 from app.tables import RateCounter
 from app.web.ratelimit import Limit, RateLimiter
@@ -52,30 +51,53 @@ async def test_over_the_limit_is_refused_and_still_counted() -> None:
     with pytest.raises(RateLimited) as refused:
         await rl.check("booking", account="7", client="10.0.0.1")
     assert 1 <= refused.value.retry_after <= 60
-    # The refused request's account hit is committed; the client counter was not reached.
-    assert await hits() == {"booking:a:7": 3, "booking:c:10.0.0.1": 2}
+    # The refused request's hits are committed, on both counters.
+    assert await hits() == {"booking:a:7": 3, "booking:c:10.0.0.1": 3}
     await rl.check("booking", account=None, client="10.0.0.1")
-    assert (await hits())["booking:c:10.0.0.1"] == 3
+    assert await hits() == {"booking:a:7": 3, "booking:c:10.0.0.1": 4}
 
 
-@sqlite_only
-async def test_counters_of_a_request_are_counted_in_one_immediate_transaction(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_the_counters_of_a_request_are_one_statement(monkeypatch: pytest.MonkeyPatch) -> None:
     db: Any = engine()
-    seen: list[Any] = []
+    seen: list[str] = []
     run_querystring = type(db).run_querystring
 
     async def spy(self: Any, querystring: Any, in_pool: bool = False) -> Any:
         if "app_rate_counter" in str(querystring):
-            seen.append(self.current_transaction.get())
+            seen.append(str(querystring))
         return await run_querystring(self, querystring, in_pool=in_pool)
 
     monkeypatch.setattr(type(db), "run_querystring", spy)
     await limiter().check("booking", account="7", client="10.0.0.1")
-    assert len(seen) == 2
-    assert seen[0] is not None and seen[0] is seen[1]
-    assert seen[0].transaction_type is TransactionType.immediate
+    assert len(seen) == 1
+    assert await hits() == {"booking:a:7": 1, "booking:c:10.0.0.1": 1}
+
+
+@sqlite_only
+async def test_counting_waits_its_turn_behind_a_write_transaction_of_the_process() -> None:
+    """The write gate: a counter statement arriving while a write transaction of this process
+    holds SQLite's lock runs after it, in order, instead of polling SQLite's busy handler."""
+    order: list[str] = []
+    inside = asyncio.Event()
+    waiting_connections: list[int] = []
+
+    async def writer() -> None:
+        async with write_transaction():
+            await RateCounter.count()
+            inside.set()
+            await asyncio.sleep(0.3)
+            # The counter waits at the gate, not on a pooled connection in SQLite's busy handler.
+            waiting_connections.append(engine().pool_stats()["in_use"])  # type: ignore[attr-defined]
+            order.append("transaction")
+
+    async def counter() -> None:
+        await inside.wait()
+        await limiter().check("booking", account="7", client="10.0.0.1")
+        order.append("counter")
+
+    await asyncio.gather(writer(), counter())
+    assert waiting_connections == [0]
+    assert order == ["transaction", "counter"]
 
 
 @sqlite_only
