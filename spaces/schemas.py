@@ -73,6 +73,7 @@ class SpaceOut(Struct):
     closures: list[ClosureOut]
     corners: list[CornerOut]
     require_live_code: bool = False
+    booking_horizon_days: int = 14  # open reading can be booked this many days ahead
 
 
 AgeBand = Literal["0-3", "3-6", "6-9", "9-12"]

@@ -192,7 +192,7 @@ class BookingPages(Controller):
         today = local_today(clock)
         first = min(max(parse_day(week, today), today), today + timedelta(days=366))
         slot_list = await slots.list_slots(space_id, day_start(first), day_start(first + timedelta(days=7)))
-        horizon = await horizon_days(space_id)
+        horizon = space.booking_horizon_days
         mine: dict[int, str] = {}
         if maybe_actor is not None and is_family(maybe_actor):
             for b in await family_bookings(maybe_actor):

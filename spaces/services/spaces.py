@@ -186,4 +186,5 @@ async def get_space(space_id: int) -> SpaceOut:
         ],
         corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
         require_live_code=row["require_live_code"],
+        booking_horizon_days=row["booking_horizon_days"],
     )
