@@ -42,6 +42,11 @@ class ChildNotFound(AccountsError, NotFound):
     title = "没有找到这个孩子"
 
 
+class FamilyNotFound(AccountsError, NotFound):
+    code = "family_not_found"
+    title = "没有找到这个家庭"
+
+
 class UserNotFound(AccountsError, NotFound):
     code = "user_not_found"
     title = "没有找到这个用户"

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
+from app.accounts.errors import FamilyNotFound
 from app.accounts.tables import Family
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today, local_zone
@@ -115,7 +116,13 @@ async def lend(copy_id: int, family_id: int, *, actor: Actor, clock: Clock, self
         async with write_transaction():
             # The family's loans are counted with its row locked (a no-op update), so that
             # simultaneous loans to one family stop at its limit instead of each seeing room.
-            await Family.update({Family.created_at: Family.created_at}).where(Family.id == family_id)
+            locked = (
+                await Family.update({Family.created_at: Family.created_at})
+                .where(Family.id == family_id)
+                .returning(Family.id)
+            )
+            if not locked:
+                raise FamilyNotFound()
             await check_can_borrow(family_id, rules, today)
             await copies.move(
                 copy_id,

@@ -57,6 +57,17 @@ async def test_lend_return_hold_route(client: httpx.AsyncClient, library: dict[s
     assert copy["copy"]["status"] == "available" and copy["history"][0]["kind"] == "added"
 
 
+async def test_a_loan_to_an_unknown_family_is_404_and_the_copy_stays(
+    client: httpx.AsyncClient, library: dict[str, Any]
+) -> None:
+    lib = library["librarian"]
+    first, _ = library["copies"]
+    r = await client.post("/api/v1/loans", json={"barcode": first["barcode"], "family_id": 999_999}, headers=lib)
+    assert r.status_code == 404 and r.json()["code"] == "family_not_found", r.text
+    copy = (await client.get(f"/api/v1/copies/{first['barcode']}", headers=lib)).json()
+    assert copy["copy"]["status"] == "available" and copy["open_loan_id"] is None
+
+
 async def test_stocktake_reports_planted_problems(client: httpx.AsyncClient, library: dict[str, Any]) -> None:
     lib = library["librarian"]
     first, second = library["copies"]
