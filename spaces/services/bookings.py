@@ -13,7 +13,7 @@ from typing import Any
 from app.accounts.actor import Actor
 from app.accounts.errors import ChildNotFound
 from app.accounts.people import age_band
-from app.accounts.tables import Child, Guardian
+from app.accounts.tables import Child, Family, Guardian
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
@@ -161,6 +161,11 @@ async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> N
         )
 
 
+def _space_values(slot: dict[str, Any]) -> dict[str, Any]:
+    """The space's rule columns selected with the slot (`space.<column>`)."""
+    return {k.removeprefix("space."): v for k, v in slot.items() if k.startswith("space.")}
+
+
 async def _already_booked(slot_id: int, family_id: int) -> bool:
     return bool(
         await Booking.exists().where(
@@ -171,7 +176,7 @@ async def _already_booked(slot_id: int, family_id: int) -> bool:
 
 async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, now: datetime, clock: Clock) -> int:
     """Every refusal that needs no lock; returns the party's size."""
-    rules = SpaceRules.of({k.removeprefix("space."): v for k, v in slot.items() if k.startswith("space.")})
+    rules = SpaceRules.of(_space_values(slot))
     if slot["cancelled"] or now >= slot["starts_at"]:
         raise BookingClosed()
     if slot["booking_opens_at"] is not None and now < slot["booking_opens_at"]:
@@ -211,14 +216,18 @@ async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, no
         raise PartyTooLarge(f"这个时段最多 {slot['capacity']} 人", capacity=slot["capacity"])
     if await _already_booked(slot["id"], family_id):
         raise AlreadyBooked()
+    await _check_cap(family_id, rules.max_future_bookings, now)
+    return people
+
+
+async def _check_cap(family_id: int, limit: int, now: datetime) -> None:
     upcoming = await Booking.count().where(
         (Booking.family == family_id)
         & Booking.status.is_in(["confirmed", "offered", "waitlisted"])
         & (Booking.slot.starts_at > now)
     )
-    if upcoming >= rules.max_future_bookings:
-        raise BookingLimitReached(f"待参加的预约最多 {rules.max_future_bookings} 个", limit=rules.max_future_bookings)
-    return people
+    if upcoming >= limit:
+        raise BookingLimitReached(f"待参加的预约最多 {limit} 个", limit=limit)
 
 
 async def _take_places(slot_id: int, people: int) -> bool:
@@ -240,6 +249,11 @@ async def book(slot_id: int, data: BookingIn, *, actor: Actor, clock: Clock) -> 
     people = await _check_rules(slot, family_id, data, now, clock)
     try:
         async with write_transaction():
+            # The family's row locked (a no-op update), its upcoming bookings counted again:
+            # simultaneous bookings of one family for different slots stop at the cap instead
+            # of each seeing room (the count above only refuses early).
+            await Family.update({Family.created_at: Family.created_at}).where(Family.id == family_id)
+            await _check_cap(family_id, SpaceRules.of(_space_values(slot)).max_future_bookings, now)
             taken = await _take_places(slot_id, people)
             if not taken and slot["waitlist"]:
                 # Joining the waitlist: lock the slot row first (a no-op update). A transaction

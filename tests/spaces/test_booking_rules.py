@@ -4,6 +4,7 @@ frees a place in the cap, staff act only on their own spaces)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -177,6 +178,20 @@ async def test_cap_on_future_bookings(client: httpx.AsyncClient, space: dict[str
     assert r.status_code == 200
     extra = await make_slot(client, space, clock, starts_at=local(2026, 12, 9, 10))
     assert problem(await book(client, extra["id"], fam)) == (409, "booking_limit_reached")
+
+
+async def test_simultaneous_bookings_of_one_family_stop_at_the_cap(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """Eight bookings of one family for eight slots at the same moment: exactly the cap (4)
+    are made, the rest refused, on either engine (the family's row is locked to count)."""
+    slots = [await make_slot(client, space, clock, starts_at=local(2026, 12, 1 + i, 10), capacity=5) for i in range(8)]
+    [fam] = await quick_families(1)
+    answers = await asyncio.gather(*[book(client, s["id"], fam) for s in slots])
+    codes = sorted(problem(r) if r.status_code != 201 else (201, "") for r in answers)
+    assert codes == [(201, "")] * 4 + [(409, "booking_limit_reached")] * 4, codes
+    mine = await client.get("/api/v1/bookings", headers=fam["headers"])
+    assert len([b for b in mine.json()["items"] if b["status"] == "confirmed"]) == 4
 
 
 async def test_age_band(client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock) -> None:
