@@ -153,6 +153,20 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium for the browser tests: missing, they skip locally and fail under CI."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(CHROMIUM)
+
+
 @pytest.fixture
 def redis_url() -> str:
     if not REDIS_URL:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from app.accounts.consent import CURRENT_POLICY
 
@@ -95,6 +96,13 @@ async def create_staff(
     )
     await assign(user.id, list(spaces))
     return int(user.id)
+
+
+# The engine under test (tests/conftest.py sets DATABASE_URL before this module is imported):
+# a test of one engine's machinery is skipped in the other engine's pass, never both.
+ON_SQLITE = os.environ.get("DATABASE_URL", "").startswith("sqlite")
+sqlite_only = pytest.mark.skipif(not ON_SQLITE, reason="SQLite's own machinery: runs in the SQLite pass")
+postgres_only = pytest.mark.skipif(ON_SQLITE, reason="PostgreSQL's own machinery: runs in the PostgreSQL pass")
 
 
 async def staff_headers(

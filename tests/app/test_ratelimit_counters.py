@@ -17,10 +17,7 @@ from app.kernel.db import engine, is_sqlite, write_transaction
 from app.kernel.errors import RateLimited
 from app.tables import RateCounter
 from app.web.ratelimit import Limit, RateLimiter
-
-sqlite_only = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("sqlite"), reason="SQLite's write lock"
-)
+from tests.helpers import sqlite_only
 
 
 def limiter(per_account: int = 3, per_client: int = 100) -> RateLimiter:

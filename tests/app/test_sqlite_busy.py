@@ -17,14 +17,10 @@ import pytest
 from app.errors import is_database_busy
 from app.kernel.db import engine, is_sqlite
 from tests.app.conftest import expect_problem
-from tests.helpers import family_body, next_phone
+from tests.helpers import family_body, next_phone, sqlite_only
 from tests.web.forms import csrf_token, family_form
 
 BUSY_TITLE = "系统繁忙，请稍后再试"
-
-sqlite_only = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("sqlite"), reason="SQLite's database lock"
-)
 
 
 async def _close_pooled_connections() -> None:

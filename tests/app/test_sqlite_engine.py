@@ -18,8 +18,9 @@ from piccolo.querystring import QueryString
 
 from app.kernel.db import PooledSQLiteEngine, engine, write_transaction
 from app.tables import KeyValue
+from tests.helpers import sqlite_only
 
-pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("sqlite"), reason="the SQLite engine")
+pytestmark = sqlite_only
 
 EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 SLOW_QUERY = (

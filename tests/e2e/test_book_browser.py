@@ -8,7 +8,6 @@ token, the family registers through the page. System Chromium only (`/usr/bin/ch
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -23,20 +22,9 @@ from tests.helpers import create_staff, next_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/tmp")
 BEIJING = ZoneInfo("Asia/Shanghai")
 TITLE = "绘本＋安全教育：过马路"
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 async def space_with_an_activity(base: str) -> tuple[int, int]:

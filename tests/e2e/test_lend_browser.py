@@ -10,7 +10,6 @@ the book, its copies and the family are created through the API. System Chromium
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,6 @@ from tests.helpers import create_staff, family_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/tmp")
 # Everything a thumb taps must be at least 44 px high; links inside sentences excepted. Radio
 # buttons and checkboxes sit inside a 44 px `label.check`, which is what the thumb taps.
@@ -32,16 +30,6 @@ TAP_TARGETS = (
     ".bar a, .bar button, .foot-links a, .alt a, .back, .button, button, summary, label.check, .chips a,"
     " .segmented a, .pager a, .card-link, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
 )
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 async def fits_a_phone(page: Any) -> None:

@@ -9,7 +9,6 @@ Runs the real app in a uvicorn subprocess (`live_server`) and the system Chromiu
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,19 +21,8 @@ from tests.helpers import bearer, create_staff, family_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path("/tmp/programme-session-360.png")
 DRAFTS = "Object.keys(localStorage).filter((k) => k.startsWith('storycorner:session-draft:')).length"
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 async def setup_programme(base: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ Runs the real app in a uvicorn subprocess (`live_server`) and the system Chromiu
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from tests.helpers import next_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -35,16 +33,6 @@ TAP_TARGETS = (
     ".bar a, .bar button, .foot-links a, .alt a, .button, button, summary, label.check,"
     " input:not([type=hidden]):not([type=checkbox])"
 )
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 async def assert_fits_a_phone(page: Any) -> None:

@@ -10,7 +10,6 @@ is opened, as a phone would. System Chromium only (`/usr/bin/chromium`).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,20 +24,9 @@ from tests.qr.conftest import decode_one, token_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path("/tmp/qr-check-in-360.png")
 SPACE = "史家十平米阅读空间"
 CORNER = "绘本架"
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 async def poster_of_a_space_open_now(base: str) -> tuple[bytes, int]:

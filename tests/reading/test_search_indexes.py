@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.kernel.db import engine, is_sqlite
+from app.kernel.db import engine
 from reading.services import catalogue
 from reading.tables import Book
+from tests.helpers import postgres_only
 from tests.reading.support import add_book, isbn13, one_app_per_module, quick_staff
 from tests.reading.test_book_import import csv_bytes, upload
 
@@ -33,11 +34,6 @@ async def fresh_stats() -> AsyncIterator[None]:
     catalogue._stats.clear()
     yield
     catalogue._stats.clear()
-
-
-def postgres_only() -> None:
-    if is_sqlite():
-        pytest.skip("SQLite has no search indexes: it scans")
 
 
 async def titles(client: httpx.AsyncClient, q: str) -> list[str]:
@@ -84,8 +80,8 @@ async def test_a_term_finds_the_same_either_way(
     assert await titles(client, "%_") == [] and await titles(client, "zz") == []
 
 
+@postgres_only
 async def test_the_pieces_follow_creates_edits_and_imports(client: httpx.AsyncClient, queue: Any) -> None:
-    postgres_only()
     staff = await quick_staff("cataloguer")
     bear = await add_book(client, staff, isbn13(1), "小熊和狮子", authors="佚名")
     assert await titles(client, "熊和") == ["小熊和狮子"]
@@ -115,8 +111,8 @@ async def explain(query: Any, **settings: str) -> str:
     return json.dumps(json.loads(plan))
 
 
+@postgres_only
 async def test_each_shape_of_query_can_use_its_index(client: httpx.AsyncClient, fresh_stats: None) -> None:
-    postgres_only()
     staff = await quick_staff("cataloguer")
     for n, title in enumerate(("小熊和狮子", "猜猜我有多爱你", "大卫，不可以")):
         await add_book(client, staff, isbn13(n + 1), title)
@@ -133,8 +129,8 @@ async def test_each_shape_of_query_can_use_its_index(client: httpx.AsyncClient, 
         assert "reading_book_search_pairs" in used and "reading_book_initials_prefix" in used, letters
 
 
+@postgres_only
 async def test_the_statistics_tell_frequent_pieces_from_rare_ones(client: httpx.AsyncClient, fresh_stats: None) -> None:
-    postgres_only()
     staff = await quick_staff("cataloguer")
     for n in range(40):
         await add_book(client, staff, isbn13(n + 1), f"小熊的第{n}个故事")
