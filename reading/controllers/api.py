@@ -14,10 +14,10 @@ from app.accounts.actor import Actor
 from app.accounts.tables import Child, Guardian
 from app.kernel.clock import Clock
 from app.kernel.errors import Forbidden, InvalidInput, NotFound
-from app.kernel.jsonvalue import loads
 from qr import posters
 from qr.services import tokens
 from qr.tokens import Purpose
+from reading.controllers.jobs import JobsController
 from reading.errors import CopyNotFound, LoanNotFound
 from reading.schemas import (
     ApplyIn,
@@ -40,7 +40,6 @@ from reading.schemas import (
 )
 from reading.services import catalogue, circulation, copies, imports, stock
 from reading.tables import Copy, Hold
-from spaces.services import poster_exports
 from spaces.services.access import ensure_serves
 
 ActorDep = NamedDependency[Actor]
@@ -217,52 +216,6 @@ class BooksController(Controller):
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": 'attachment; filename="books.xlsx"'},
         )
-
-
-class JobsController(Controller):
-    path = "/api/v1/jobs"
-    tags = ("jobs",)
-
-    @get("/{job_id:str}")
-    async def status(self, job_id: FromPath[str], actor: ActorDep) -> dict[str, Any]:
-        """A job the caller started: status, progress (0–1), the result or error report."""
-        kind, _sep, number = job_id.partition("-")
-        if kind not in ("import", "posters") or not number.isdigit() or len(number) > 9:
-            raise NotFound("没有找到这个任务")
-        if kind == "posters":
-            return await poster_job(job_id, int(number), actor)
-        row = await imports.import_status(int(number), actor.user_id)
-        if row is None:
-            raise NotFound("没有找到这个任务")
-        return {
-            "job_id": job_id,
-            "status": row["status"],
-            "progress": row["progress"],
-            "result": loads(row["report"]) or None,
-            "created_at": row["created_at"].isoformat(),
-            "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-        }
-
-
-async def poster_job(job_id: str, export_id: int, actor: Actor) -> dict[str, Any]:
-    """A corner-poster export (spaces/services/poster_exports.py): its pages and download link
-    when done, its error when it failed."""
-    row = await poster_exports.export_status(export_id, actor.user_id)
-    if row is None:
-        raise NotFound("没有找到这个任务")
-    result: dict[str, Any] | None = None
-    if row["status"] == "done":
-        result = {"pages": row["pages"], "pdf_url": f"/api/v1/poster-exports/{export_id}.pdf"}
-    elif row["status"] == "failed":
-        result = {"error": row["error"]}
-    return {
-        "job_id": job_id,
-        "status": row["status"],
-        "progress": row["progress"],
-        "result": result,
-        "created_at": row["created_at"].isoformat(),
-        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-    }
 
 
 class CopiesController(Controller):

@@ -47,6 +47,7 @@ from qr import posters
 from qr.errors import QrError
 from qr.services import tokens
 from qr.tokens import Purpose
+from reading.controllers.jobs import job_status
 from reading.errors import BookNotFound, CopyNotFound, StocktakeNotFound, TransferNotFound
 from reading.rules import PRESENCE, rules_for
 from reading.schemas import BookIn, BookOut, BookUpdate, HoldOut, LoanOut, TransferIn
@@ -1202,25 +1203,10 @@ class CataloguePages(Controller):
     async def job_status(self, job_name: FromPath[str], actor: ActorDep) -> Response[dict[str, Any]]:
         """A job the user started, as JSON for the page's progress bar (the session's twin of
         GET /api/v1/jobs/{job_id}, which needs a bearer token)."""
-        job_id = job_name.removesuffix(".json")
-        kind, _sep, number = job_id.partition("-")
-        if not job_name.endswith(".json") or kind != "import" or not number.isdigit() or len(number) > 9:
+        if not job_name.endswith(".json"):
             raise NotFound(N_("没有找到这个任务"))
-        row = await imports.import_status(int(number), actor.user_id)
-        if row is None:
-            raise NotFound(N_("没有找到这个任务"))
-        result = loads(row["report"]) or None
-        return Response(
-            {
-                "job_id": job_id,
-                "status": row["status"],
-                "progress": row["progress"],
-                "result": {k: v for k, v in result.items() if k != "report"} if isinstance(result, dict) else None,
-                "created_at": row["created_at"].isoformat(),
-                "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        status = await job_status(job_name.removesuffix(".json"), actor, page=True)
+        return Response(status, headers={"Cache-Control": "no-store"})
 
     @get("/books/import-template.csv", opt=LIBRARIAN, media_type="text/csv")
     async def template(self) -> Response[bytes]:

@@ -3,13 +3,14 @@ with progress (spaces/services/poster_exports.py).
 
 The JSON API (bearer tokens) starts an export and downloads it; its progress is
 GET /api/v1/jobs/posters-<id>. The staff page's twins (session cookie, CSRF on the form) do the
-same for the form on /staff: start, a small status JSON for the progress bar, the download.
+same for the form on /staff: start and download (the progress bar reads the shared
+`/staff/jobs/posters-<id>.json`, reading/controllers/jobs.py).
 Only the admin who asked for an export sees it; anyone else gets 404.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
@@ -105,17 +106,6 @@ class PosterExportPages(Controller):
         except DomainError as exc:
             return Redirect(path=f"/staff?posters={exc.code}#posters", status_code=303)
         return Redirect(path="/staff#posters", status_code=303)
-
-    @get("/{export_id:int}/status", opt=ADMIN)
-    async def status(self, export_id: FromPath[int], actor: ActorDep) -> Response[dict[str, Any]]:
-        """For the page's progress bar (the session's twin of GET /api/v1/jobs/posters-<id>)."""
-        row = await poster_exports.export_status(export_id, actor.user_id)
-        if row is None:
-            raise NotFound(N_("没有找到这个任务"))
-        return Response(
-            {"job_id": poster_exports.job_id(export_id), "status": row["status"], "progress": row["progress"]},
-            headers={"Cache-Control": "no-store"},
-        )
 
     @get("/{export_id:int}/posters.pdf", opt=ADMIN, media_type="application/pdf")
     async def download(self, export_id: FromPath[int], actor: ActorDep) -> Response[bytes]:

@@ -345,14 +345,19 @@ async def test_the_staff_page_starts_it_and_offers_the_download(
         r = await submit(browser, "/staff/poster-exports", {}, page="/staff")
         assert r.status_code == 303 and r.headers["location"] == "/staff#posters", r.text
         page = await browser.get("/staff")
-        number = re.search(r'data-url="/staff/poster-exports/(\d+)/status"', page.text)
+        number = re.search(r'data-url="/staff/jobs/posters-(\d+)\.json"', page.text)
         assert number is not None, page.text
-        status = await browser.get(f"/staff/poster-exports/{number[1]}/status")
+        status = await browser.get(f"/staff/jobs/posters-{number[1]}.json")
         assert status.status_code == 200 and status.json()["status"] in ("queued", "running")
 
         await queue.drain()
-        status = await browser.get(f"/staff/poster-exports/{number[1]}/status")
-        assert status.json() == {"job_id": f"posters-{number[1]}", "status": "done", "progress": 1.0}
+        status = await browser.get(f"/staff/jobs/posters-{number[1]}.json")
+        assert {k: status.json()[k] for k in ("job_id", "status", "progress")} == {
+            "job_id": f"posters-{number[1]}",
+            "status": "done",
+            "progress": 1.0,
+        }
+        assert status.json()["result"] == {"pages": 6, "pdf_url": f"/staff/poster-exports/{number[1]}/posters.pdf"}
         page = await browser.get("/staff")
         link = f"/staff/poster-exports/{number[1]}/posters.pdf"
         assert f'href="{link}"' in page.text and "下载海报 PDF（6 页）" in page.text, page.text
@@ -383,7 +388,7 @@ async def test_the_staff_page_starts_it_and_offers_the_download(
         await log_in(other, "posterpage2", "staff-pass-1")
         r = await other.get(link)
         assert r.status_code == 404
-        r = await other.get(f"/staff/poster-exports/{number[1]}/status")
+        r = await other.get(f"/staff/jobs/posters-{number[1]}.json")
         assert r.status_code == 404
 
 
