@@ -174,8 +174,10 @@ async def _already_booked(slot_id: int, family_id: int) -> bool:
     )
 
 
-async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, now: datetime, clock: Clock) -> int:
-    """Every refusal that needs no lock; returns the party's size."""
+async def _check_rules(
+    slot: dict[str, Any], family_id: int, data: BookingIn, now: datetime, clock: Clock
+) -> tuple[int, SpaceRules]:
+    """Every refusal that needs no lock; returns the party's size and the space's rules."""
     rules = SpaceRules.of(_space_values(slot))
     if slot["cancelled"] or now >= slot["starts_at"]:
         raise BookingClosed()
@@ -217,7 +219,7 @@ async def _check_rules(slot: dict[str, Any], family_id: int, data: BookingIn, no
     if await _already_booked(slot["id"], family_id):
         raise AlreadyBooked()
     await _check_cap(family_id, rules.max_future_bookings, now)
-    return people
+    return people, rules
 
 
 async def _check_cap(family_id: int, limit: int, now: datetime) -> None:
@@ -246,14 +248,14 @@ async def book(slot_id: int, data: BookingIn, *, actor: Actor, clock: Clock) -> 
     slot = await Slot.select(*Slot.all_columns(), *RULE_COLUMNS).where(Slot.id == slot_id).first()
     if slot is None:
         raise SlotNotFound()
-    people = await _check_rules(slot, family_id, data, now, clock)
+    people, rules = await _check_rules(slot, family_id, data, now, clock)
     try:
         async with write_transaction():
             # The family's row locked (a no-op update), its upcoming bookings counted again:
             # simultaneous bookings of one family for different slots stop at the cap instead
             # of each seeing room (the count above only refuses early).
             await Family.update({Family.created_at: Family.created_at}).where(Family.id == family_id)
-            await _check_cap(family_id, SpaceRules.of(_space_values(slot)).max_future_bookings, now)
+            await _check_cap(family_id, rules.max_future_bookings, now)
             taken = await _take_places(slot_id, people)
             if not taken and slot["waitlist"]:
                 # Joining the waitlist: lock the slot row first (a no-op update). A transaction
