@@ -215,26 +215,29 @@ async def _replay(user_id: int, nonce: str | None, family_id: int, slot_id: int)
     return first
 
 
-def _replay_of(row: dict[str, Any] | None, *, corner_id: int | None = None, booking_id: int | None = None) -> bool:
-    """A nonce is answered from its first check-in only when it names the same target: a
-    client reusing a nonce for another corner or booking gets that check-in, not the old one."""
+async def _nonce(
+    user_id: int, nonce: str | None, *, corner_id: int | None = None, booking_id: int | None = None
+) -> tuple[CheckInResult | None, str | None]:
+    """(the first answer, None) for a nonce this user already sent for the same corner or
+    booking; otherwise (None, the nonce to record). A client reusing a nonce for another
+    target gets that check-in, recorded without the nonce, never the old answer."""
+    row = await _by_nonce(user_id, nonce)
     if row is None:
-        return False
+        return None, nonce
     if corner_id is not None:
-        return bool(row["corner"] == corner_id)
-    return bool(row["booking"] == booking_id and row["corner"] is None)
+        same = row["corner"] == corner_id
+    else:  # a staff scan of a booking code: no corner
+        same = row["booking"] == booking_id and row["corner"] is None
+    return (_result(row, duplicate=False), None) if same else (None, None)
 
 
 async def corner_check_in(
     corner_id: int, *, actor: Actor, child_ids: list[int] | None, nonce: str | None, live: bool, clock: Clock
 ) -> CheckInResult:
     family_id = family_of(actor)
-    first_of_nonce = await _by_nonce(actor.user_id, nonce)
-    if _replay_of(first_of_nonce, corner_id=corner_id):
-        assert first_of_nonce is not None
-        return _result(first_of_nonce, duplicate=False)
-    if first_of_nonce is not None:
-        nonce = None
+    replay, nonce = await _nonce(actor.user_id, nonce, corner_id=corner_id)
+    if replay is not None:
+        return replay
     space = (
         await Space.select().where(Space.id.is_in(Corner.select(Corner.space).where(Corner.id == corner_id))).first()
     )
@@ -305,12 +308,9 @@ async def booking_check_in(
 ) -> CheckInResult:
     """Staff scanned a family's booking code. Wrong space or outside the window is refused
     unless the staff member overrides with a reason (kept with the check-in)."""
-    first_of_nonce = await _by_nonce(actor.user_id, nonce)
-    if _replay_of(first_of_nonce, booking_id=booking_id):
-        assert first_of_nonce is not None
-        return _result(first_of_nonce, duplicate=False)
-    if first_of_nonce is not None:
-        nonce = None
+    replay, nonce = await _nonce(actor.user_id, nonce, booking_id=booking_id)
+    if replay is not None:
+        return replay
     booking = (
         await Booking.select(
             Booking.id,
