@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.accounts.roles import STAFF_ROLES
 from app.settings import SettingsError, get_settings
 
 
@@ -198,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--login", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--name", default="")
-    p.add_argument("--role", action="append", required=True, choices=["volunteer", "librarian", "district_admin"])
+    p.add_argument("--role", action="append", required=True, choices=sorted(STAFF_ROLES))
     p.add_argument("--space", action="append", type=int, default=[], help="a space id the user serves (repeatable)")
     p.set_defaults(func=cmd_create_user)
 

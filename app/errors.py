@@ -1,7 +1,8 @@
 """The one place that turns errors into HTTP: problem details (RFC 9457) for the JSON API,
 a friendly page (Chinese by default) for browsers.
 
-Domain errors map to a status by class (most specific first); their `code` is stable.
+Domain errors carry a stable `code`; their status comes from the one table in
+`app.kernel.errors` (`status_for`), which the pages use too.
 """
 
 from __future__ import annotations
@@ -20,27 +21,12 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from app.accounts.errors import BadCredentials, NotAuthenticated
-from app.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from app.kernel.errors import DomainError, RateLimited, status_for
 from app.web.i18n import current_locale, gettext, pick_locale
-from qr.errors import TokenRevoked
 
 log = logging.getLogger("storycorner.errors")
 
 PROBLEM_JSON = "application/problem+json"
-
-# Most specific first; a domain error that matches none is a conflict with the current state.
-STATUS: list[tuple[type[DomainError], int]] = [
-    (InvalidInput, 400),
-    (BadCredentials, 401),
-    (NotAuthenticated, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (RateLimited, 429),
-    (TokenRevoked, 410),
-    (Conflict, 409),
-    (DomainError, 409),
-]
 
 # Framework exceptions: status → (code, title msgid).
 HTTP_CODES: dict[int, tuple[str, str]] = {
@@ -66,10 +52,6 @@ DATABASE_BUSY_CODE = "database_busy"
 DATABASE_BUSY_TITLE = "系统繁忙，请稍后再试"
 DATABASE_BUSY_RETRY_AFTER = 1
 _BUSY_MESSAGES = ("database is locked", "database is busy")
-
-
-def status_for(exc: DomainError) -> int:
-    return next(status for cls, status in STATUS if isinstance(exc, cls))
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:

@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from app.accounts.tables import LoginAttempt
+from app.kernel import idempotency
 from app.kernel.clock import Clock, system_clock
 from app.kernel.db import is_unique_violation, write_transaction
-from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
+from app.kernel.tables import Notification, OutboxMessage
 from app.tables import KeyValue
 
 log = logging.getLogger("storycorner.notifications")
@@ -100,11 +101,7 @@ async def purge_expired(*, clock: Clock = system_clock) -> int:
     now = clock.now()
     removed = 0
     removed += len(await KeyValue.delete().where(KeyValue.expires_at < now).returning(KeyValue.id))
-    removed += len(
-        await IdempotencyRecord.delete()
-        .where(IdempotencyRecord.created_at < now - timedelta(hours=25))
-        .returning(IdempotencyRecord.id)
-    )
+    removed += await idempotency.purge(now=now)
     removed += len(
         await LoginAttempt.delete().where(LoginAttempt.at < now - timedelta(days=1)).returning(LoginAttempt.id)
     )

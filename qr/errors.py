@@ -1,6 +1,6 @@
 """Refusals of the QR module. A bad token never says which part was wrong."""
 
-from app.kernel.errors import DomainError, InvalidInput
+from app.kernel.errors import DomainError, Gone, InvalidInput
 
 
 class QrError(DomainError):
@@ -15,7 +15,7 @@ class InvalidToken(QrError, InvalidInput):
         super().__init__(detail or "这个二维码无法识别，请确认扫描的是故事角的二维码")
 
 
-class TokenRevoked(QrError):
+class TokenRevoked(QrError, Gone):
     code = "token_revoked"
     title = "二维码已作废"
 

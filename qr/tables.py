@@ -17,7 +17,9 @@ class TokenSubject(Table, tablename="qr_token_subject"):
 
 class Scan(Table, tablename="qr_scan"):
     """Every scan or check-in attempt with its outcome, failed ones too (audit, statistics).
-    `subject` is empty when the token could not be read; no token text is kept."""
+    `subject` is empty when the token could not be read; no token text is kept. Where the
+    scan happened (`space_id`, `corner_id`) and for whom (`family_id`) are plain ids given by
+    the check-in target, so the log can be read per space without qr knowing spaces."""
 
     id: Serial
     purpose = Varchar(length=16, default="")
@@ -25,3 +27,6 @@ class Scan(Table, tablename="qr_scan"):
     user_id = Integer(null=True, default=None)
     outcome = Varchar(length=40)
     at = Timestamptz(index=True)
+    space_id = Integer(null=True, default=None)
+    corner_id = Integer(null=True, default=None)
+    family_id = Integer(null=True, default=None)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("family", "volunteer", "librarian", "district_admin")
-STAFF_ROLES = frozenset({"volunteer", "librarian", "district_admin"})
+from app.accounts.roles import DISTRICT_ADMIN, FAMILY, LIBRARIAN, STAFF_ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +24,17 @@ class Actor:
         return bool(self.roles & STAFF_ROLES)
 
     @property
+    def is_family(self) -> bool:
+        """A family account (staff accounts may belong to a family too, but act as staff)."""
+        return self.family_id is not None and FAMILY in self.roles
+
+    @property
+    def is_librarian(self) -> bool:
+        return LIBRARIAN in self.roles
+
+    @property
     def is_admin(self) -> bool:
-        return "district_admin" in self.roles
+        return DISTRICT_ADMIN in self.roles
 
     def serves(self, space_id: int) -> bool:
         """District admins act on every space; other staff only on their assigned ones."""

@@ -1,6 +1,6 @@
 """Refusals of the identity domain."""
 
-from app.kernel.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited
+from app.kernel.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited, Unauthenticated
 
 
 class AccountsError(DomainError):
@@ -22,12 +22,12 @@ class ConsentRequired(AccountsError, InvalidInput):
     title = "登记孩子信息需要监护人同意隐私政策"
 
 
-class BadCredentials(AccountsError):
+class BadCredentials(AccountsError, Unauthenticated):
     code = "bad_credentials"
     title = "账号或密码不正确"
 
 
-class NotAuthenticated(AccountsError):
+class NotAuthenticated(AccountsError, Unauthenticated):
     code = "not_authenticated"
     title = "请先登录"
 

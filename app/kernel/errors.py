@@ -1,12 +1,19 @@
 """Base domain errors. Each names a business fact and carries a stable `code`.
 
-Services raise these; `app.errors` alone decides which HTTP status each becomes.
+Services raise these. Every refusal derives from one of the categories below, and `STATUS`
+is the one table that turns a category into an HTTP status: the API's problem details and
+the pages both answer `status_for(exc)`, so a refusal has the same status everywhere.
 `title` is the Simplified Chinese message (a gettext msgid, translated at the edge).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
+
+from app.kernel.i18n import current_locale, gettext
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class DomainError(Exception):
@@ -17,6 +24,16 @@ class DomainError(Exception):
         self.detail = detail or self.title
         self.extra = extra
         super().__init__(self.detail)
+
+    def message(self) -> str:
+        """The refusal in plain words, in the reader's language: what the API's `detail` and
+        the pages say. A refusal that can say more from its extras (a limit, a barcode)
+        overrides this; a detail built with numbers or names has no translation, so other
+        languages get the translated title instead of Chinese."""
+        text = gettext(self.detail)
+        if text == self.detail and current_locale.get() != "zh-CN" and _CJK.search(text):
+            return gettext(self.title)
+        return text
 
 
 class NotFound(DomainError):
@@ -44,6 +61,20 @@ class Conflict(DomainError):
     title = "与当前状态冲突"
 
 
+class Unauthenticated(DomainError):
+    """The caller is not (or no longer) known: log in again."""
+
+    code = "not_authenticated"
+    title = "请先登录"
+
+
+class Gone(DomainError):
+    """The thing existed and was withdrawn for good (a reprinted code, an erased record)."""
+
+    code = "gone"
+    title = "已失效"
+
+
 class RateLimited(DomainError):
     code = "too_many_requests"
     title = "请求过于频繁，请稍后再试"
@@ -51,3 +82,21 @@ class RateLimited(DomainError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(detail, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+# Most specific first; the one map from a refusal's category to its HTTP status.
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 400),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Gone, 410),
+    (RateLimited, 429),
+    (Conflict, 409),
+)
+CATEGORIES = tuple(cls for cls, _status in STATUS)
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a refusal (409 for one outside every category: a state conflict)."""
+    return next((status for cls, status in STATUS if isinstance(exc, cls)), 409)

@@ -13,6 +13,7 @@ from msgspec import Meta, Struct
 from app.accounts.actor import Actor
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import NotAuthenticated
+from app.accounts.roles import ADMINS, FAMILIES, PUBLIC
 from app.accounts.schemas import (
     ChildIn,
     ChildOut,
@@ -42,9 +43,6 @@ log = logging.getLogger("storycorner.api")
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
 QueueDep = NamedDependency[JobQueue]
-PUBLIC = {"public": True}
-FAMILY = {"roles": ("family",)}
-ADMIN = {"roles": ("district_admin",)}
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
@@ -145,17 +143,17 @@ class AccountsController(Controller):
         """The logged-in user with roles and assigned spaces."""
         return await user_out(actor.user_id)
 
-    @get("/families/me", opt=FAMILY)
+    @get("/families/me", opt=FAMILIES)
     async def my_family(self, actor: ActorDep, clock: ClockDep) -> FamilyOut:
         return await families.get_family(family_of(actor), clock=clock)
 
-    @post("/families/me/children", opt=FAMILY, status_code=201)
+    @post("/families/me/children", opt=FAMILIES, status_code=201)
     async def add_child(self, data: JSONBody[AddChildIn], actor: ActorDep, clock: ClockDep) -> ChildOut:
         """Add a child; needs the guardian's consent on record or given in `consent`."""
         child = ChildIn(nickname=data.nickname, birth_month=data.birth_month)
         return await families.add_child(family_of(actor), child, consent=data.consent, clock=clock)
 
-    @patch("/families/me/children/{child_id:int}", opt=FAMILY)
+    @patch("/families/me/children/{child_id:int}", opt=FAMILIES)
     async def update_child(
         self,
         child_id: FromPath[int],
@@ -165,22 +163,22 @@ class AccountsController(Controller):
     ) -> ChildOut:
         return await families.update_child(family_of(actor), child_id, data, clock=clock)
 
-    @delete("/families/me/children/{child_id:int}", opt=FAMILY, status_code=204)
+    @delete("/families/me/children/{child_id:int}", opt=FAMILIES, status_code=204)
     async def remove_child(self, child_id: FromPath[int], actor: ActorDep) -> None:
         await families.remove_child(family_of(actor), child_id)
 
-    @get("/families/me/export", opt=FAMILY)
+    @get("/families/me/export", opt=FAMILIES)
     async def export(self, actor: ActorDep) -> dict[str, Any]:
         """Everything stored about the family, as JSON (PIPL right of access)."""
         return await families.export_family(family_of(actor))
 
-    @delete("/families/me", opt=FAMILY, status_code=202)
+    @delete("/families/me", opt=FAMILIES, status_code=202)
     async def erase(self, actor: ActorDep, clock: ClockDep) -> Response[dict[str, str]]:
         """Erase the family's personal data; anonymised statistics stay. Logs out everywhere."""
         await families.erase_family(family_of(actor), clock=clock)
         return Response({"status": "erased"}, status_code=202)
 
-    @post("/staff", opt=ADMIN, status_code=201)
+    @post("/staff", opt=ADMINS, status_code=201)
     async def create_staff(self, data: JSONBody[StaffIn], clock: ClockDep) -> UserOut:
         """Create a staff user with roles and the spaces they serve."""
         async with write_transaction():  # unknown spaces must not leave a half-created user
@@ -190,7 +188,7 @@ class AccountsController(Controller):
             await space_staff.assign(user.id, data.space_ids)
         return await user_out(user.id)
 
-    @post("/users/{user_id:int}/disable", opt=ADMIN, status_code=200)
+    @post("/users/{user_id:int}/disable", opt=ADMINS, status_code=200)
     async def disable(self, user_id: FromPath[int], clock: ClockDep) -> UserOut:
         """Disable a user: every session and token of theirs ends at once."""
         await users.disable_user(user_id, clock=clock)

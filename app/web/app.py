@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from app import database, runtime
+from app.accounts.roles import PUBLIC
 from app.errors import EXCEPTION_HANDLERS
 from app.jobs.queue import JobQueue
 from app.jobs.registry import build_queue
@@ -148,9 +149,7 @@ def create_app(
             *BOOKING_PAGES,
             *READING_PAGES,
             *PROGRAMME_PAGES,
-            create_static_files_router(
-                path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
-            ),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False),
         ],
         dependencies={
             "actor": Provide(provide_actor),
@@ -162,7 +161,7 @@ def create_app(
         middleware=[
             DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
             DefineMiddleware(AuthMiddleware, session_store=session_store),
-            DefineMiddleware(IdempotencyMiddleware),
+            DefineMiddleware(IdempotencyMiddleware, clock=clock),
             DefineMiddleware(OutboxKickMiddleware, queue=queue),
         ],
         csrf_config=CSRFConfig(

@@ -19,7 +19,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.stores.base import Store
 from litestar.types import ASGIApp, Scope
 
-from app.accounts.actor import STAFF_ROLES, Actor
+from app.accounts.actor import Actor
+from app.accounts.roles import STAFF_ROLES
 from app.accounts.services.auth import user_for_token
 from app.accounts.tables import User
 from app.web.sessions import SESSION_COOKIE, decode_session, store_key

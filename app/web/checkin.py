@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import FAMILIES, STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from qr import images, posters
@@ -31,7 +32,6 @@ from spaces.tables import Corner
 
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 LIVE_PERIOD = 30  # seconds a live code is shown; one more period of grace
 
 
@@ -241,7 +241,7 @@ class QrController(Controller):
         refresh = max(1, int((expires - timedelta(seconds=LIVE_PERIOD) - now).total_seconds()))
         return LiveToken(token=token, url=qr_url(state, token), expires_at=expires, refresh_seconds=refresh)
 
-    @get("/bookings/{booking_id:int}/qr.png", opt={"roles": ("family",)}, media_type="image/png")
+    @get("/bookings/{booking_id:int}/qr.png", opt=FAMILIES, media_type="image/png")
     async def booking_png(
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Response[bytes]:

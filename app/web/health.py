@@ -9,8 +9,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 
 from app import database
-
-PUBLIC = {"public": True}
+from app.accounts.roles import PUBLIC
 
 
 class HealthController(Controller):

@@ -1,5 +1,6 @@
 """`Idempotency-Key` on state-changing API requests: the same key from the same user returns
-the first response again (kept 24 h) instead of acting twice.
+the first response again (kept 24 h) instead of acting twice, through the one idempotency
+helper (`app.kernel.idempotency`) on the app's clock.
 
 A unique index on (owner, key) makes two simultaneous requests with one key act once: the
 second sees the first "in progress" and gets 409 `idempotency_in_progress`. A key reused
@@ -10,17 +11,14 @@ holds a secret.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.types import ASGIApp, Scope
 
-from app.kernel.db import is_unique_violation
-from app.kernel.tables import IdempotencyRecord
+from app.kernel import idempotency
+from app.kernel.clock import Clock
 
-KEEP_FOR = timedelta(hours=24)
 METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_STORED = {"/api/v1/auth/tokens"}
 REPLAYED_HEADERS = {b"content-type", b"location", b"retry-after"}
@@ -45,8 +43,9 @@ async def _send_problem(send: Any, status: int, code: str, title: str, retry_aft
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, clock: Clock) -> None:
         self.app = app
+        self.clock = clock
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -69,29 +68,10 @@ class IdempotencyMiddleware:
         actor = scope.get("user")
         client = scope.get("client") or ("-", 0)
         owner = f"user:{actor.user_id}" if actor is not None else f"anon:{client[0]}"
-        fingerprint = hashlib.sha256(
-            b"\0".join([scope["method"].encode(), path.encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
-        where = (IdempotencyRecord.owner == owner) & (IdempotencyRecord.key == key)
-        now = datetime.now(UTC)
-
-        existing = await IdempotencyRecord.select().where(where).first()
-        if existing is not None and existing["created_at"] < now - KEEP_FOR:
-            await IdempotencyRecord.delete().where(where)
-            existing = None
-        if existing is None:
-            try:
-                await IdempotencyRecord.insert(
-                    IdempotencyRecord(
-                        owner=owner, key=key, fingerprint=fingerprint, method=scope["method"], path=path, created_at=now
-                    )
-                )
-            except Exception as exc:
-                if not is_unique_violation(exc):
-                    raise
-                existing = await IdempotencyRecord.select().where(where).first()
-        if existing is not None:
-            await self.answer_existing(existing, fingerprint, send)
+        print_ = idempotency.fingerprint(scope["method"], path, scope.get("query_string", b""), body)
+        verdict = await idempotency.claim(owner, key, print_, now=self.clock.now(), method=scope["method"], path=path)
+        if verdict.state is not idempotency.State.NEW:
+            await self.answer_existing(verdict, send)
             return
 
         sent_body = False
@@ -120,30 +100,20 @@ class IdempotencyMiddleware:
             await self.app(scope, replay_receive, capture)
         finally:
             if status >= 500:
-                await IdempotencyRecord.delete().where(where)
+                await idempotency.release(owner, key)
             else:
                 kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers if k.lower() in REPLAYED_HEADERS]
-                await IdempotencyRecord.update(
-                    {
-                        IdempotencyRecord.completed: True,
-                        IdempotencyRecord.status: status,
-                        IdempotencyRecord.headers: kept,
-                        IdempotencyRecord.body: b"".join(out),
-                    }
-                ).where(where)
+                await idempotency.complete(owner, key, idempotency.Answer(status, b"".join(out), kept))
 
-    async def answer_existing(self, record: dict[str, Any], fingerprint: str, send: Any) -> None:
-        if record["fingerprint"] != fingerprint:
+    async def answer_existing(self, verdict: idempotency.Claim, send: Any) -> None:
+        if verdict.state is idempotency.State.MISMATCH:
             await _send_problem(send, 422, "idempotency_key_reused", "这个 Idempotency-Key 已用于另一个请求")
             return
-        if not record["completed"]:
+        if verdict.state is idempotency.State.IN_PROGRESS or verdict.answer is None:
             await _send_problem(send, 409, "idempotency_in_progress", "相同的请求正在处理中", retry_after=1)
             return
-        stored = record["headers"]
-        if isinstance(stored, str):
-            stored = json.loads(stored)
-        body = bytes(record["body"])
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored]
-        headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
-        await send({"type": "http.response.start", "status": record["status"], "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        answer = verdict.answer
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
+        headers += [(b"content-length", str(len(answer.body)).encode()), (b"idempotent-replayed", b"true")]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})

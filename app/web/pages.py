@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
 from app.accounts.consent import CURRENT_POLICY
+from app.accounts.roles import FAMILIES, PUBLIC
 from app.accounts.schemas import ChildIn, ChildUpdate, ConsentIn, FamilyRegistration
 from app.accounts.services import auth, families, registration
 from app.accounts.tables import User
@@ -31,8 +32,6 @@ from app.web.i18n import N_, gettext
 from app.web.sessions import SESSION_COOKIE, SESSION_TTL, encode_session, new_session_id, store_key
 from spaces.services.spaces import list_spaces
 
-PUBLIC = {"public": True}
-FAMILY = {"roles": ("family",)}
 ActorDep = NamedDependency[Actor]
 MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
@@ -222,7 +221,7 @@ class FamilyController(Controller):
     include_in_schema = False
     path = "/family"
 
-    @get("/", opt=FAMILY)
+    @get("/", opt=FAMILIES)
     async def family(self, actor: ActorDep, clock: ClockDep) -> Template:
         assert actor.family_id is not None
         family = await families.get_family(actor.family_id, clock=clock)
@@ -232,7 +231,7 @@ class FamilyController(Controller):
             context={"actor": actor, "family": family, "has_consent": has_consent, "policy": CURRENT_POLICY},
         )
 
-    @get("/export", opt=FAMILY)
+    @get("/export", opt=FAMILIES)
     async def export(self, actor: ActorDep) -> Response[bytes]:
         """The family's data as a JSON download (PIPL right of access), for the browser session."""
         assert actor.family_id is not None
@@ -246,7 +245,7 @@ class FamilyController(Controller):
             },
         )
 
-    @post("/children", opt=FAMILY)
+    @post("/children", opt=FAMILIES)
     async def add_child(
         self, actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
     ) -> Template | Redirect:
@@ -281,7 +280,7 @@ class FamilyController(Controller):
             return Template("family.html", context=context, status_code=400)
         return Redirect(path="/family")
 
-    @post("/children/{child_id:int}", opt=FAMILY)
+    @post("/children/{child_id:int}", opt=FAMILIES)
     async def edit_child(
         self, child_id: FromPath[int], actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
     ) -> Template | Redirect:

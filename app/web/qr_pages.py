@@ -18,10 +18,10 @@ from litestar.response import Redirect, Template
 from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import FAMILIES, PUBLIC, STAFF
 from app.accounts.services.families import get_family
-from app.errors import status_for
 from app.kernel.clock import Clock, local_zone
-from app.kernel.errors import DomainError
+from app.kernel.errors import DomainError, status_for
 from app.web.checkin import LIVE_PERIOD, CheckInIn, check_in, live_expiry, log_scan
 from app.web.i18n import gettext
 from qr import images, posters
@@ -36,10 +36,7 @@ from spaces.tables import Corner
 
 MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
-PUBLIC = {"public": True}
 SCANNABLE = (Purpose.corner, Purpose.live, Purpose.booking, Purpose.family, Purpose.copy, Purpose.certificate)
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
-FAMILY = {"roles": ("family",)}
 
 
 class ScanIn(Struct, forbid_unknown_fields=True):
@@ -175,7 +172,7 @@ class ScanPages(Controller):
             return page
         return Template("qr/checked_in.html", context={"actor": maybe_actor, "result": result})
 
-    @get("/bookings/{booking_id:int}/qr.png", opt={"roles": ("family",)}, media_type="image/png")
+    @get("/bookings/{booking_id:int}/qr.png", opt=FAMILIES, media_type="image/png")
     async def booking_qr(
         self, booking_id: FromPath[int], actor: NamedDependency[Actor], clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Response[bytes]:
@@ -191,7 +188,7 @@ class ScanPages(Controller):
 class FamilyCardPage(Controller):
     include_in_schema = False
 
-    @get("/family/card.png", opt=FAMILY, media_type="image/png")
+    @get("/family/card.png", opt=FAMILIES, media_type="image/png")
     async def card(
         self, actor: NamedDependency[Actor], clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Response[bytes]:

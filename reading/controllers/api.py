@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryP
 from msgspec import Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import FAMILIES, LIBRARIANS, PUBLIC, STAFF
 from app.accounts.tables import Child, Guardian
 from app.kernel.clock import Clock
 from app.kernel.errors import Forbidden, InvalidInput, NotFound
@@ -44,10 +45,6 @@ from spaces.services.access import ensure_serves
 
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
-PUBLIC = {"public": True}
-FAMILY = {"roles": ("family",)}
-LIBRARIAN = {"roles": ("district_admin", "librarian")}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 
 
 class BookPage(Struct):
@@ -126,7 +123,7 @@ class BooksController(Controller):
         more = len(items) == limit and offset + limit < catalogue.SEARCH_CANDIDATES
         return BookPage(items=items, next_cursor=str(offset + limit) if more else None)
 
-    @post("/", opt=LIBRARIAN, status_code=201)
+    @post("/", opt=LIBRARIANS, status_code=201)
     async def create(self, data: JSONBody[BookIn], clock: ClockDep) -> BookOut:
         """Add a title; ISBN-10 is converted to ISBN-13 (400 invalid_isbn, 409 isbn_exists)."""
         return await catalogue.create_book(data, clock=clock)
@@ -135,11 +132,11 @@ class BooksController(Controller):
     async def get_book(self, book_id: FromPath[int], space_id: FromQuery[int | None] = None) -> BookOut:
         return await catalogue.get_book(book_id, space_id=space_id)
 
-    @patch("/{book_id:int}", opt=LIBRARIAN)
+    @patch("/{book_id:int}", opt=LIBRARIANS)
     async def update(self, book_id: FromPath[int], data: JSONBody[BookUpdate], clock: ClockDep) -> BookOut:
         return await catalogue.update_book(book_id, data, clock=clock)
 
-    @put("/{book_id:int}/cover", opt=LIBRARIAN, status_code=204)
+    @put("/{book_id:int}/cover", opt=LIBRARIANS, status_code=204)
     async def set_cover(self, book_id: FromPath[int], request: Request[Any, Any, Any], clock: ClockDep) -> None:
         """Upload a cover (JPEG, PNG or WebP, at most 5 MB) as the raw request body."""
         body = await request.body()
@@ -152,7 +149,7 @@ class BooksController(Controller):
             raise NotFound("这本书还没有封面")
         return Response(image, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=86400"})
 
-    @post("/{book_id:int}/copies", opt=LIBRARIAN, status_code=201)
+    @post("/{book_id:int}/copies", opt=LIBRARIANS, status_code=201)
     async def add_copies(
         self, book_id: FromPath[int], data: JSONBody[CopiesIn], actor: ActorDep, clock: ClockDep
     ) -> CopyList:
@@ -162,14 +159,14 @@ class BooksController(Controller):
             items=await copies.add_copies(book_id, data.space_id, data.count, now=clock.now(), actor_id=actor.user_id)
         )
 
-    @post("/{book_id:int}/holds", opt=FAMILY, status_code=201)
+    @post("/{book_id:int}/holds", opt=FAMILIES, status_code=201)
     async def place_hold(
         self, book_id: FromPath[int], data: JSONBody[HoldIn], actor: ActorDep, clock: ClockDep
     ) -> HoldOut:
         """Join the queue for a title, with a pickup space; answers the queue position."""
         return await circulation.place_hold(book_id, data.pickup_space_id, actor=actor, clock=clock)
 
-    @post("/import", opt=LIBRARIAN, status_code=202, request_max_body_size=imports.MAX_UPLOAD_BYTES)
+    @post("/import", opt=LIBRARIANS, status_code=202, request_max_body_size=imports.MAX_UPLOAD_BYTES)
     async def import_csv(
         self,
         data: MultipartBody[dict[str, Any]],
@@ -201,7 +198,7 @@ class BooksController(Controller):
             headers={"Content-Disposition": 'attachment; filename="books-template.csv"'},
         )
 
-    @get("/export.csv", opt=LIBRARIAN, media_type="text/csv")
+    @get("/export.csv", opt=LIBRARIANS, media_type="text/csv")
     async def export_csv(self) -> Response[bytes]:
         return Response(
             await imports.export_csv(),
@@ -209,7 +206,7 @@ class BooksController(Controller):
             headers={"Content-Disposition": 'attachment; filename="books.csv"'},
         )
 
-    @get("/export.xlsx", opt=LIBRARIAN, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    @get("/export.xlsx", opt=LIBRARIANS, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     async def export_xlsx(self) -> Response[bytes]:
         return Response(
             await imports.export_xlsx(),
@@ -233,7 +230,7 @@ class CopiesController(Controller):
         ]
         return CopyDetail(copy=copies.copy_out(row), history=history, open_loan_id=loan_id)
 
-    @post("/copies/{barcode:str}/status", opt=LIBRARIAN, status_code=200)
+    @post("/copies/{barcode:str}/status", opt=LIBRARIANS, status_code=200)
     async def set_status(
         self, barcode: FromPath[str], data: JSONBody[StatusIn], actor: ActorDep, clock: ClockDep
     ) -> CopyOut:
@@ -251,7 +248,7 @@ class CopiesController(Controller):
         )
         return copies.copy_out(await copies.by_id(row["id"]))
 
-    @get("/spaces/{space_id:int}/labels.pdf", opt=LIBRARIAN, media_type="application/pdf")
+    @get("/spaces/{space_id:int}/labels.pdf", opt=LIBRARIANS, media_type="application/pdf")
     async def labels(
         self,
         space_id: FromPath[int],
@@ -402,7 +399,7 @@ class LendingController(Controller):
     async def cancel_hold(self, hold_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> HoldOut:
         return await circulation.cancel_hold(hold_id, actor=actor, clock=clock)
 
-    @post("/transfers", opt=LIBRARIAN, status_code=201)
+    @post("/transfers", opt=LIBRARIANS, status_code=201)
     async def transfer(self, data: JSONBody[TransferIn], actor: ActorDep, clock: ClockDep) -> TransferOut:
         """Move copies between spaces: `in_transit` until received by scan."""
         return await stock.create_transfer(data, actor=actor, clock=clock)
@@ -450,7 +447,7 @@ class StocktakesController(Controller):
         """The report: missing, unexpected (belongs elsewhere), inconsistent (on loan but here)."""
         return await stock.finish_stocktake(space_id, stocktake_id, actor=actor, clock=clock)
 
-    @post("/{stocktake_id:int}/apply", opt=LIBRARIAN, status_code=200)
+    @post("/{stocktake_id:int}/apply", opt=LIBRARIANS, status_code=200)
     async def apply(
         self,
         space_id: FromPath[int],

@@ -35,6 +35,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
+from app.accounts.roles import FAMILIES, LIBRARIANS, PUBLIC, STAFF
 from app.accounts.tables import Child, Family, Guardian
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_unique_violation
@@ -64,10 +65,6 @@ QueueDep = NamedDependency[JobQueue]
 Text = Annotated[str | None, QueryParameter(max_length=200)]
 Number = Annotated[int | None, QueryParameter(ge=0, le=2_000_000_000)]
 
-PUBLIC = {"public": True}
-FAMILY = {"roles": ("family",)}
-LIBRARIAN = {"roles": ("district_admin", "librarian")}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 
 AGE_BANDS = ("0-3", "3-6", "6-9", "9-12")
 PAGE_SIZE = 20
@@ -536,7 +533,7 @@ class BookPages(Controller):
         spaces: list[dict[str, Any]] = [{"id": sid, "name": names.get(sid, ""), **here[sid]} for sid in order]
         mine: HoldOut | None = None
         loan: LoanOut | None = None
-        is_family = actor is not None and actor.family_id is not None and "family" in actor.roles
+        is_family = actor is not None and actor.is_family
         if is_family and actor is not None and actor.family_id is not None:
             mine = next((h for h in await active_holds(actor.family_id) if h.book_id == book_id), None)
             loans = await circulation.list_loans(actor=actor, clock=clock, limit=200)
@@ -563,7 +560,7 @@ class BookPages(Controller):
     async def book(self, book_id: FromPath[int], maybe_actor: MaybeActor, clock: ClockDep) -> Template:
         return await self._book_page(book_id, maybe_actor, clock)
 
-    @post("/books/{book_id:int}/hold", opt=FAMILY, status_code=200)
+    @post("/books/{book_id:int}/hold", opt=FAMILIES, status_code=200)
     async def hold(
         self, book_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -626,7 +623,7 @@ class FamilyLendingPages(Controller):
             status_code=status,
         )
 
-    @get("/loans", opt=FAMILY)
+    @get("/loans", opt=FAMILIES)
     async def loans(
         self,
         actor: ActorDep,
@@ -637,7 +634,7 @@ class FamilyLendingPages(Controller):
         """My loans: due dates, overdue ones first in red, renew."""
         return await self._loans_page(actor, clock, note=note, focus=loan)
 
-    @post("/loans/{loan_id:int}/renew", opt=FAMILY, status_code=200)
+    @post("/loans/{loan_id:int}/renew", opt=FAMILIES, status_code=200)
     async def renew(self, loan_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Template | Redirect:
         try:
             await circulation.renew(loan_id, actor=actor, clock=clock)
@@ -668,7 +665,7 @@ class FamilyLendingPages(Controller):
             status_code=status,
         )
 
-    @get("/holds", opt=FAMILY)
+    @get("/holds", opt=FAMILIES)
     async def holds(
         self,
         actor: ActorDep,
@@ -678,7 +675,7 @@ class FamilyLendingPages(Controller):
         """My holds: the queue position, or the date to collect it by; cancel."""
         return await self._holds_page(actor, note=note, focus=h)
 
-    @post("/holds/{hold_id:int}/cancel", opt=FAMILY, status_code=200)
+    @post("/holds/{hold_id:int}/cancel", opt=FAMILIES, status_code=200)
     async def cancel_hold(self, hold_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Template | Redirect:
         try:
             await circulation.cancel_hold(hold_id, actor=actor, clock=clock)
@@ -735,7 +732,7 @@ class CopyScanPages(Controller):
             .where((Loan.copy == copy_id) & Loan.returned_at.is_null())
             .first()
         )
-        is_family = actor.family_id is not None and "family" in actor.roles
+        is_family = actor.is_family
         mine = loan_row is not None and loan_row["family"] == actor.family_id
         held_for = await Hold.select(Hold.family).where((Hold.copy == copy_id) & (Hold.status == "ready")).first()
         served = await served_spaces(actor) if actor.is_staff else []
@@ -900,7 +897,7 @@ class CataloguePages(Controller):
             status_code=status,
         )
 
-    @post("/books", opt=LIBRARIAN, status_code=200)
+    @post("/books", opt=LIBRARIANS, status_code=200)
     async def add_book(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template | Redirect:
         """Scan an ISBN: a known title opens; a new one asks for its title (and the rest)."""
         raw = await request.form()
@@ -972,7 +969,7 @@ class CataloguePages(Controller):
     ) -> Template:
         return await self._edit_page(book_id, actor, note=note)
 
-    @post("/books/{book_id:int}", opt=LIBRARIAN, status_code=200)
+    @post("/books/{book_id:int}", opt=LIBRARIANS, status_code=200)
     async def edit_book(
         self, book_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -994,7 +991,7 @@ class CataloguePages(Controller):
             return await self._edit_page(book_id, actor, form=form, problem=refusal(exc), status=status_of(exc))
         return see_other(f"/staff/books/{book_id}?note=saved")
 
-    @post("/books/{book_id:int}/cover", opt=LIBRARIAN, status_code=200)
+    @post("/books/{book_id:int}/cover", opt=LIBRARIANS, status_code=200)
     async def cover(
         self, book_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -1064,7 +1061,7 @@ class CataloguePages(Controller):
         ids = [int(i) for i in (new or "").split(",") if i.isdigit()][:200]
         return await self._copies_page(book_id, actor, note=note, new=ids, space=space)
 
-    @post("/books/{book_id:int}/copies", opt=LIBRARIAN, status_code=200)
+    @post("/books/{book_id:int}/copies", opt=LIBRARIANS, status_code=200)
     async def add_copies(
         self, book_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -1085,7 +1082,7 @@ class CataloguePages(Controller):
         ids = ",".join(str(c.id) for c in added)
         return see_other(f"/staff/books/{book_id}/copies?note=added&space={space_id}&new={ids}")
 
-    @post("/copies/{copy_id:int}/status", opt=LIBRARIAN, status_code=200)
+    @post("/copies/{copy_id:int}/status", opt=LIBRARIANS, status_code=200)
     async def copy_status(
         self, copy_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -1109,7 +1106,7 @@ class CataloguePages(Controller):
             return await self._copies_page(row["book"], actor, problem=refusal(exc), status=status_of(exc))
         return see_other(f"/staff/books/{row['book']}/copies?note=status#c{copy_id}")
 
-    @get("/spaces/{space_id:int}/labels.pdf", opt=LIBRARIAN, media_type="application/pdf")
+    @get("/spaces/{space_id:int}/labels.pdf", opt=LIBRARIANS, media_type="application/pdf")
     async def labels(
         self,
         space_id: FromPath[int],
@@ -1138,11 +1135,11 @@ class CataloguePages(Controller):
 
     # CSV import and export
 
-    @get("/books/import", opt=LIBRARIAN)
+    @get("/books/import", opt=LIBRARIANS)
     async def import_page(self, actor: ActorDep) -> Template:
         return Template("reading/staff_import.html", context={"actor": actor, "mode": "skip"})
 
-    @post("/books/import", opt=LIBRARIAN, status_code=200)
+    @post("/books/import", opt=LIBRARIANS, status_code=200)
     async def import_check(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template:
         """Step 1: the dry run. The file is checked row by row and kept for step 2; nothing is
         imported yet."""
@@ -1178,7 +1175,7 @@ class CataloguePages(Controller):
             },
         )
 
-    @post("/books/import/{import_id:int}/start", opt=LIBRARIAN)
+    @post("/books/import/{import_id:int}/start", opt=LIBRARIANS)
     async def import_start(self, import_id: FromPath[int], actor: ActorDep, queue: QueueDep) -> Redirect:
         """Step 2: the import itself, as a job; the page shows its progress."""
         row = await imports.import_status(import_id, actor.user_id)
@@ -1188,7 +1185,7 @@ class CataloguePages(Controller):
             await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
         return see_other(f"/staff/books/import/{import_id}")
 
-    @get("/books/import/{import_id:int}", opt=LIBRARIAN)
+    @get("/books/import/{import_id:int}", opt=LIBRARIANS)
     async def import_progress(self, import_id: FromPath[int], actor: ActorDep) -> Template:
         row = await imports.import_status(import_id, actor.user_id)
         if row is None:
@@ -1208,7 +1205,7 @@ class CataloguePages(Controller):
         status = await job_status(job_name.removesuffix(".json"), actor, page=True)
         return Response(status, headers={"Cache-Control": "no-store"})
 
-    @get("/books/import-template.csv", opt=LIBRARIAN, media_type="text/csv")
+    @get("/books/import-template.csv", opt=LIBRARIANS, media_type="text/csv")
     async def template(self) -> Response[bytes]:
         return Response(
             imports.template_csv(),
@@ -1216,7 +1213,7 @@ class CataloguePages(Controller):
             headers={"Content-Disposition": 'attachment; filename="books-template.csv"'},
         )
 
-    @get("/books/export.csv", opt=LIBRARIAN, media_type="text/csv")
+    @get("/books/export.csv", opt=LIBRARIANS, media_type="text/csv")
     async def export_csv(self) -> Response[bytes]:
         return Response(
             await imports.export_csv(),
@@ -1224,7 +1221,7 @@ class CataloguePages(Controller):
             headers={"Content-Disposition": 'attachment; filename="books.csv"'},
         )
 
-    @get("/books/export.xlsx", opt=LIBRARIAN, media_type=XLSX)
+    @get("/books/export.xlsx", opt=LIBRARIANS, media_type=XLSX)
     async def export_xlsx(self) -> Response[bytes]:
         return Response(
             await imports.export_xlsx(),
@@ -1634,7 +1631,7 @@ class DeskPages(Controller):
         """Open transfers from and to my spaces; a new one by scanning barcodes."""
         return await self._transfers(actor, space=space, note=note)
 
-    @post("/transfers", opt=LIBRARIAN, status_code=200)
+    @post("/transfers", opt=LIBRARIANS, status_code=200)
     async def create_transfer(
         self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -1864,7 +1861,7 @@ class StocktakePages(Controller):
         await stock.finish_stocktake(int(row["space"]), stocktake_id, actor=actor, clock=clock)
         return see_other(f"/staff/stocktakes/{stocktake_id}#report")
 
-    @post("/{stocktake_id:int}/apply", opt=LIBRARIAN)
+    @post("/{stocktake_id:int}/apply", opt=LIBRARIANS)
     async def apply(
         self, stocktake_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Redirect:

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParam
 from msgspec import Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import ADMINS, FAMILIES, LIBRARIANS, STAFF
 from app.accounts.tables import Child
 from app.kernel.clock import Clock, local_today
 from app.kernel.errors import Forbidden
@@ -41,10 +42,6 @@ from reading.services import certificates, leadreaders, readinglog, sessions
 
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
-FAMILY = {"roles": ("family",)}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
-DECIDERS = {"roles": ("district_admin", "librarian")}
-ADMIN = {"roles": ("district_admin",)}
 Time = Annotated[datetime, Parameter(description="ISO 8601 with offset")]
 
 
@@ -105,18 +102,18 @@ class LeadReadersController(Controller):
     path = "/api/v1/lead-readers"
     tags = ("reading programme",)
 
-    @post("/applications", opt=FAMILY, status_code=201)
+    @post("/applications", opt=FAMILIES, status_code=201)
     async def apply(self, data: JSONBody[ApplicationIn], actor: ActorDep, clock: ClockDep) -> ApplicationOut:
         """A guardian applies to be a family lead reader."""
         return await leadreaders.apply(data, actor=actor, clock=clock)
 
-    @get("/applications", opt=DECIDERS)
+    @get("/applications", opt=LIBRARIANS)
     async def applications(self, actor: ActorDep) -> dict[str, Any]:
         """Open applications the caller may decide."""
         rows = await leadreaders.applications(actor=actor)
         return {"items": [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]}
 
-    @post("/applications/{application_id:int}/decision", opt=DECIDERS, status_code=200)
+    @post("/applications/{application_id:int}/decision", opt=LIBRARIANS, status_code=200)
     async def decide(
         self, application_id: FromPath[int], data: JSONBody[DecisionIn], actor: ActorDep, clock: ClockDep
     ) -> DecisionOut:
@@ -153,7 +150,7 @@ class SessionsController(Controller):
     path = "/api/v1"
     tags = ("reading programme",)
 
-    @post("/reading-sessions", opt={"roles": ("volunteer", "librarian", "district_admin")}, status_code=201)
+    @post("/reading-sessions", opt=STAFF, status_code=201)
     async def log(self, data: JSONBody[SessionIn], actor: ActorDep, clock: ClockDep) -> Response[SessionOut]:
         """Log a session; the same `client_key` again answers 200 with the first session."""
         session, created = await sessions.log_session(data, actor=actor, clock=clock)
@@ -198,7 +195,7 @@ class SessionsController(Controller):
         row = await certificates.issue_for_volunteer(user_id, actor=actor, now=clock.now())
         return rendered(await certificate_doc(row, state, clock.now()), "png")
 
-    @post("/certificates/{certificate_id:int}/revoke", opt=ADMIN, status_code=200)
+    @post("/certificates/{certificate_id:int}/revoke", opt=ADMINS, status_code=200)
     async def revoke(self, certificate_id: FromPath[int], clock: ClockDep) -> dict[str, Any]:
         row = await certificates.revoke(certificate_id, now=clock.now())
         return {"id": row["id"], "serial": row["serial"], "revoked": row["revoked_at"] is not None}
@@ -208,17 +205,17 @@ class ReadingLogController(Controller):
     path = "/api/v1/families/me"
     tags = ("reading programme",)
 
-    @post("/reading-log", opt=FAMILY, status_code=201)
+    @post("/reading-log", opt=FAMILIES, status_code=201)
     async def add(self, data: JSONBody[LogIn], actor: ActorDep, clock: ClockDep) -> LogEntryOut:
         """Log a book read together (`book_id` or `isbn`, the children, the day)."""
         return await readinglog.add_entry(actor.family_id, data, clock=clock)
 
-    @get("/reading-log", opt=FAMILY)
+    @get("/reading-log", opt=FAMILIES)
     async def log(self, actor: ActorDep, clock: ClockDep) -> ReadingLogOut:
         """The log with milestones reached and suggestions from loans and sessions attended."""
         return await readinglog.reading_log(actor.family_id, clock=clock)
 
-    @get("/reading-summary.png", opt=FAMILY, media_type="image/png")
+    @get("/reading-summary.png", opt=FAMILIES, media_type="image/png")
     async def summary(
         self,
         actor: ActorDep,

@@ -34,6 +34,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
+from app.accounts.roles import ADMINS, FAMILIES, LIBRARIANS, STAFF
 from app.accounts.tables import Child, User
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.errors import DomainError, Forbidden, InvalidInput, NotFound, RateLimited
@@ -54,10 +55,6 @@ from spaces.tables import Space
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
 
-FAMILY = {"roles": ("family",)}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
-DECIDERS = {"roles": ("district_admin", "librarian")}
-ADMIN = {"roles": ("district_admin",)}
 
 TOKEN_IN_URL = re.compile(r"/q/([A-Za-z0-9_.~-]+)/?\s*$")
 MAX_BOOK_LINES = 30
@@ -190,7 +187,7 @@ class LeadReaderPages(Controller):
             status_code=status,
         )
 
-    @get("/lead-reader", opt=FAMILY)
+    @get("/lead-reader", opt=FAMILIES)
     async def mine(self, actor: ActorDep, note: FromQuery[str | None] = None) -> Template:
         """My lead-reader page, or where my application stands."""
         return await self._page(actor, note=note)
@@ -217,11 +214,11 @@ class LeadReaderPages(Controller):
             status_code=status,
         )
 
-    @get("/lead-reader/apply", opt=FAMILY)
+    @get("/lead-reader/apply", opt=FAMILIES)
     async def apply_form(self, actor: ActorDep) -> Template:
         return await self._apply_page(actor)
 
-    @post("/lead-reader/apply", opt=FAMILY, status_code=200)
+    @post("/lead-reader/apply", opt=FAMILIES, status_code=200)
     async def apply(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template | Redirect:
         raw = await request.form()
         motivation = str(raw.get("motivation") or "").strip()
@@ -245,7 +242,7 @@ class LeadReaderPages(Controller):
             return await self._apply_page(actor, form=form, problem=refusal(exc), status=status_of(exc))
         return see_other("/lead-reader?note=applied")
 
-    @post("/lead-reader/status", opt=FAMILY, status_code=200)
+    @post("/lead-reader/status", opt=FAMILIES, status_code=200)
     async def set_status(
         self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -263,11 +260,11 @@ class LeadReaderPages(Controller):
             return await self._page(actor, problem=refusal(exc), status=status_of(exc))
         return see_other(f"/lead-reader?note={wanted}")
 
-    @get("/lead-reader/certificate.png", opt=FAMILY, media_type="image/png")
+    @get("/lead-reader/certificate.png", opt=FAMILIES, media_type="image/png")
     async def certificate_png(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         return await self._certificate(actor, clock, state, "png")
 
-    @get("/lead-reader/certificate.pdf", opt=FAMILY, media_type="application/pdf")
+    @get("/lead-reader/certificate.pdf", opt=FAMILIES, media_type="application/pdf")
     async def certificate_pdf(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         return await self._certificate(actor, clock, state, "pdf")
 
@@ -340,7 +337,7 @@ class ReadingLogPages(Controller):
             status_code=status,
         )
 
-    @get("/", opt=FAMILY)
+    @get("/", opt=FAMILIES)
     async def page(
         self,
         actor: ActorDep,
@@ -351,7 +348,7 @@ class ReadingLogPages(Controller):
         """The books read together, milestones, suggestions and the add form."""
         return await self._page(actor, clock, q=q, note=note)
 
-    @post("/", opt=FAMILY, status_code=200)
+    @post("/", opt=FAMILIES, status_code=200)
     async def add(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template | Redirect:
         raw = await request.form()
         form: dict[str, Any] = {
@@ -387,7 +384,7 @@ class ReadingLogPages(Controller):
             return await self._page(actor, clock, form=form, problem=refusal(exc), status=status_of(exc))
         return see_other("/reading-log?note=logged")
 
-    @get("/summary.png", opt=FAMILY, media_type="image/png")
+    @get("/summary.png", opt=FAMILIES, media_type="image/png")
     async def summary(
         self, actor: ActorDep, clock: ClockDep, state: State, year: FromQuery[int | None] = None
     ) -> Response[bytes]:
@@ -868,12 +865,12 @@ class LeadReaderAdminPages(Controller):
             status_code=status,
         )
 
-    @get("/", opt=DECIDERS)
+    @get("/", opt=LIBRARIANS)
     async def page(self, actor: ActorDep, note: FromQuery[str | None] = None) -> Template:
         """Applications to decide, lead readers and their states, certificates (admins)."""
         return await self._page(actor, note=note)
 
-    @post("/applications/{application_id:int}/decision", opt=DECIDERS, status_code=200)
+    @post("/applications/{application_id:int}/decision", opt=LIBRARIANS, status_code=200)
     async def decide(
         self, application_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -889,7 +886,7 @@ class LeadReaderAdminPages(Controller):
             return await self._page(actor, problem=refusal(exc), focus=f"a{application_id}", status=status_of(exc))
         return see_other(f"/staff/lead-readers?note={'approved' if approve else 'rejected'}")
 
-    @post("/{lead_reader_id:int}/status", opt=DECIDERS, status_code=200)
+    @post("/{lead_reader_id:int}/status", opt=LIBRARIANS, status_code=200)
     async def set_status(
         self, lead_reader_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -904,7 +901,7 @@ class LeadReaderAdminPages(Controller):
             return await self._page(actor, problem=refusal(exc), focus=f"l{lead_reader_id}", status=status_of(exc))
         return see_other(f"/staff/lead-readers?note=status_{wanted}#l{lead_reader_id}")
 
-    @post("/certificates/{certificate_id:int}/revoke", opt=ADMIN, status_code=200)
+    @post("/certificates/{certificate_id:int}/revoke", opt=ADMINS, status_code=200)
     async def revoke(self, certificate_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Template | Redirect:
         """Revoke a certificate: its verification page then says so."""
         try:

@@ -73,7 +73,7 @@ async def decide(application_id: int, data: DecisionIn, *, actor: Actor, clock: 
     if row is None:
         raise ApplicationNotFound()
     preferred = set(loads(row["preferred_space_ids"], []))
-    if not (actor.is_admin or ("librarian" in actor.roles and preferred & actor.space_ids)):
+    if not (actor.is_admin or (actor.is_librarian and preferred & actor.space_ids)):
         raise Forbidden("只有区管理员或申请所选空间的馆员可以审批")
     now = clock.now()
     status = "approved" if data.approve else "rejected"
@@ -179,7 +179,7 @@ async def may_manage(row: dict[str, Any], actor: Actor) -> bool:
     a librarian of one of the spaces the application preferred."""
     if actor.is_admin:
         return True
-    if "librarian" not in actor.roles or row["application"] is None:
+    if not actor.is_librarian or row["application"] is None:
         return False
     application = (
         await LeadReaderApplication.select(LeadReaderApplication.preferred_space_ids)

@@ -150,7 +150,7 @@ async def update_session(session_id: int, data: SessionUpdate, *, actor: Actor, 
     if row is None or not actor.serves(row["space"]):
         raise SessionNotFound()
     now = clock.now()
-    if data.reviewed is not None and not (actor.is_admin or "librarian" in actor.roles):
+    if data.reviewed is not None and not (actor.is_admin or actor.is_librarian):
         raise NotStaffOfSpace("只有馆员可以审核阅读活动记录")
     if now - row["created_at"] > timedelta(days=SESSION_EDIT_DAYS) and any(
         getattr(data, f) is not None

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import ADMINS, LIBRARIANS, PUBLIC, STAFF
 from app.kernel.clock import Clock
 from app.kernel.pagination import decode_cursor, next_cursor
 from spaces.schemas import ClosureIn, CornerIn, CornerOut, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
@@ -18,10 +19,6 @@ from spaces.services.access import ensure_serves
 
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
-PUBLIC = {"public": True}
-ADMIN = {"roles": ("district_admin",)}
-LIBRARIAN = {"roles": ("district_admin", "librarian")}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 
 
 class SpacePage(Struct):
@@ -57,19 +54,19 @@ class SpacesController(Controller):
         """One space with opening hours, closures and corners."""
         return await spaces.get_space(space_id)
 
-    @post("/", opt=ADMIN, status_code=201)
+    @post("/", opt=ADMINS, status_code=201)
     async def create_space(self, data: JSONBody[SpaceIn], clock: ClockDep) -> SpaceOut:
         """Create a space with its opening hours."""
         space_id = await spaces.create_space(data, clock=clock)
         return await spaces.get_space(space_id)
 
-    @patch("/{space_id:int}", opt=LIBRARIAN)
+    @patch("/{space_id:int}", opt=LIBRARIANS)
     async def update_space(self, space_id: FromPath[int], data: JSONBody[SpaceUpdate], actor: ActorDep) -> SpaceOut:
         """Edit a space, its booking rules and its opening hours (the list replaces them all)."""
         await spaces.update_space(space_id, data, actor=actor)
         return await spaces.get_space(space_id)
 
-    @post("/{space_id:int}/corners", opt=LIBRARIAN, status_code=201)
+    @post("/{space_id:int}/corners", opt=LIBRARIANS, status_code=201)
     async def add_corner(
         self,
         space_id: FromPath[int],

@@ -22,6 +22,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
+from app.accounts.roles import BOOKING_FAMILIES, FAMILIES, PUBLIC, STAFF
 from app.accounts.schemas import FamilyOut
 from app.accounts.services.families import get_family
 from app.kernel.clock import Clock, local_today, local_zone
@@ -38,10 +39,6 @@ ActorDep = NamedDependency[Actor]
 MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
 
-PUBLIC = {"public": True}
-FAMILY = {"roles": ("family",)}
-BOOKING = {"roles": ("family",), "rate_limit": "booking"}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
 
 ACTIVE = ("confirmed", "offered", "waitlisted", "attended")
 UPCOMING = ("confirmed", "offered", "waitlisted")
@@ -159,7 +156,7 @@ async def all_spaces() -> list[SpaceSummary]:
 
 
 def is_family(actor: Actor | None) -> bool:
-    return actor is not None and actor.family_id is not None and "family" in actor.roles
+    return actor is not None and actor.is_family
 
 
 @dataclass
@@ -285,7 +282,7 @@ class BookingPages(Controller):
         """An activity (or open reading) with its booking form."""
         return await self._slot_page(slot_id, maybe_actor, clock)
 
-    @post("/slots/{slot_id:int}", opt=BOOKING, status_code=200)
+    @post("/slots/{slot_id:int}", opt=BOOKING_FAMILIES, status_code=200)
     async def book(
         self, slot_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
@@ -353,7 +350,7 @@ class BookingPages(Controller):
             status_code=status,
         )
 
-    @get("/bookings", opt=FAMILY)
+    @get("/bookings", opt=FAMILIES)
     async def my_bookings(
         self,
         actor: ActorDep,
@@ -365,7 +362,7 @@ class BookingPages(Controller):
         """My bookings: upcoming (cancel, accept an offer, calendar, QR code) and past."""
         return await self._bookings_page(actor, clock, state, note=note, focus=b)
 
-    @post("/bookings/{booking_id:int}/cancel", opt=FAMILY, status_code=200)
+    @post("/bookings/{booking_id:int}/cancel", opt=FAMILIES, status_code=200)
     async def cancel(
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Template | Redirect:
@@ -375,7 +372,7 @@ class BookingPages(Controller):
             return await self._bookings_page(actor, clock, state, problem=refusal(exc), status=status_of(exc))
         return see_other(f"/bookings?note=cancelled&b={booking_id}")
 
-    @post("/bookings/{booking_id:int}/accept", opt=FAMILY, status_code=200)
+    @post("/bookings/{booking_id:int}/accept", opt=FAMILIES, status_code=200)
     async def accept(
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Template | Redirect:
@@ -385,7 +382,7 @@ class BookingPages(Controller):
             return await self._bookings_page(actor, clock, state, problem=refusal(exc), status=status_of(exc))
         return see_other(f"/bookings?note=accepted&b={booking_id}#b{booking_id}")
 
-    @get("/bookings/{booking_id:int}/calendar.ics", opt=FAMILY, media_type="text/calendar")
+    @get("/bookings/{booking_id:int}/calendar.ics", opt=FAMILIES, media_type="text/calendar")
     async def ics(self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The booking as an iCalendar file, for the browser session (the API needs a token)."""
         row = await bookings.visible_booking(booking_id, actor)

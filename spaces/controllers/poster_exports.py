@@ -20,6 +20,7 @@ from litestar.response import Redirect
 from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import ADMINS
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, NotFound
 from app.kernel.i18n import N_
@@ -29,7 +30,6 @@ from spaces.services import poster_exports
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
 QueueDep = NamedDependency[JobQueue]
-ADMIN = {"roles": ("district_admin",)}
 SpaceId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 
 
@@ -69,7 +69,7 @@ class PosterExportsController(Controller):
     path = "/api/v1/poster-exports"
     tags = ("qr",)
 
-    @post("/", opt=ADMIN, status_code=202)
+    @post("/", opt=ADMINS, status_code=202)
     async def create(
         self,
         actor: ActorDep,
@@ -84,7 +84,7 @@ class PosterExportsController(Controller):
         export_id = await start(actor, data.space_ids if data else None, clock, state, queue)
         return PosterExportQueued(job_id=poster_exports.job_id(export_id))
 
-    @get("/{name:str}", opt=ADMIN, media_type="application/pdf")
+    @get("/{name:str}", opt=ADMINS, media_type="application/pdf")
     async def download(self, name: FromPath[str], actor: ActorDep) -> Response[bytes]:
         """`<id>.pdf`: the finished PDF, for the admin who started it (404 until it is done)."""
         number = name.removesuffix(".pdf")
@@ -99,7 +99,7 @@ class PosterExportPages(Controller):
     include_in_schema = False
     path = "/staff/poster-exports"
 
-    @post("/", opt=ADMIN)
+    @post("/", opt=ADMINS)
     async def create(self, actor: ActorDep, clock: ClockDep, state: State, queue: QueueDep) -> Redirect:
         try:
             await start(actor, None, clock, state, queue)
@@ -107,7 +107,7 @@ class PosterExportPages(Controller):
             return Redirect(path=f"/staff?posters={exc.code}#posters", status_code=303)
         return Redirect(path="/staff#posters", status_code=303)
 
-    @get("/{export_id:int}/posters.pdf", opt=ADMIN, media_type="application/pdf")
+    @get("/{export_id:int}/posters.pdf", opt=ADMINS, media_type="application/pdf")
     async def download(self, export_id: FromPath[int], actor: ActorDep) -> Response[bytes]:
         return await pdf_response(export_id, actor)
 

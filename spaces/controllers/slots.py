@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParam
 from msgspec import Struct
 
 from app.accounts.actor import Actor
+from app.accounts.roles import BOOKING_FAMILIES, FAMILIES, PUBLIC, STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import InvalidInput
 from app.kernel.pagination import decode_cursor, next_cursor
@@ -22,10 +23,6 @@ from spaces.services.access import ensure_serves, family_of
 
 ActorDep = NamedDependency[Actor]
 ClockDep = NamedDependency[Clock]
-PUBLIC = {"public": True}
-FAMILY = {"roles": ("family",)}
-STAFF = {"roles": ("district_admin", "librarian", "volunteer")}
-BOOKING_LIMIT = {"roles": ("family",), "rate_limit": "booking"}
 
 Time = Annotated[datetime, Parameter(description="ISO 8601 with offset")]
 
@@ -124,7 +121,7 @@ class SlotsController(Controller):
         """Edit a slot. Capacity below the people booked is refused (409 capacity_below_booked)."""
         return await slots.update_slot(slot_id, data, actor=actor, clock=clock)
 
-    @post("/bookings", opt=BOOKING_LIMIT, status_code=201)
+    @post("/bookings", opt=BOOKING_FAMILIES, status_code=201)
     async def book(
         self,
         slot_id: FromPath[int],
@@ -201,7 +198,7 @@ class BookingsController(Controller):
         """Cancel (the family or staff); freed places are offered to the waitlist."""
         return await bookings.cancel(booking_id, actor=actor, clock=clock)
 
-    @post("/{booking_id:int}/accept", opt=FAMILY, status_code=200)
+    @post("/{booking_id:int}/accept", opt=FAMILIES, status_code=200)
     async def accept(self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> BookingOut:
         """Accept a waitlist offer before it expires (409 offer_expired)."""
         return await bookings.accept_offer(booking_id, actor=actor, clock=clock)
@@ -211,7 +208,7 @@ class BookingsController(Controller):
         """Mark a family present by hand."""
         return await bookings.mark_attended(booking_id, actor=actor, clock=clock)
 
-    @get("/{booking_id:int}/calendar.ics", opt=FAMILY, media_type="text/calendar")
+    @get("/{booking_id:int}/calendar.ics", opt=FAMILIES, media_type="text/calendar")
     async def ics(self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The booking as an iCalendar file."""
         row = await bookings.visible_booking(booking_id, actor)
@@ -228,7 +225,7 @@ class BookingsController(Controller):
 class CalendarController(Controller):
     tags = ("bookings",)
 
-    @get("/api/v1/families/me/calendar", opt=FAMILY)
+    @get("/api/v1/families/me/calendar", opt=FAMILIES)
     async def feed_url(self, actor: ActorDep, state: State) -> FeedOut:
         """The family's private calendar feed URL (keep it secret: it needs no login)."""
         token = await calendar.feed_token(family_of(actor))

@@ -12,6 +12,6 @@ def ensure_serves(actor: Actor, space_id: int) -> None:
 
 
 def family_of(actor: Actor) -> int:
-    if actor.family_id is None or "family" not in actor.roles:
+    if not actor.is_family or actor.family_id is None:
         raise NotAFamily()
     return actor.family_id

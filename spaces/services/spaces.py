@@ -78,7 +78,7 @@ async def create_space(data: SpaceIn, *, clock: Clock) -> int:
 async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor) -> None:
     """Edit a space, its rules and (replacing them all) its opening hours. District admins
     and the space's librarians only."""
-    if not (actor.is_admin or ("librarian" in actor.roles and space_id in actor.space_ids)):
+    if not (actor.is_admin or (actor.is_librarian and space_id in actor.space_ids)):
         raise NotStaffOfSpace()
     hours = _parse_hours(data.opening_hours) if data.opening_hours is not None else None
     values: dict[Any, Any] = {}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.accounts.actor import ROLES, STAFF_ROLES
 from app.accounts.errors import LoginTaken, UserNotFound
 from app.accounts.passwords import hash_password
 from app.accounts.people import normalize_staff_login
+from app.accounts.roles import ROLES, STAFF_ROLES
 from app.accounts.tables import ApiToken, User
 from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction

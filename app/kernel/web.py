@@ -1,0 +1,135 @@
+"""What every domain's controllers share: typed dependencies, refusals on pages, form input,
+redirects and file downloads. The only kernel module that knows Litestar; services never
+import it (an import contract says so).
+
+A refusal has one status everywhere (`status_for`, the one table in `app.kernel.errors`):
+raised from a page it reaches the app's exception handler, which renders the friendly
+error page; a page that shows the form again with the refusal above it uses
+`refusal_page()`, which answers the same status with the same words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Request, Response
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+
+from app.accounts.actor import Actor
+from app.kernel.clock import Clock
+from app.kernel.errors import DomainError, InvalidInput, status_for
+from app.kernel.i18n import N_, gettext
+from app.kernel.jobs import JobQueue
+
+# Dependencies every controller may ask for by these names (provided by the app factory).
+ActorDep = NamedDependency[Actor]
+MaybeActor = NamedDependency[Actor | None]
+ClockDep = NamedDependency[Clock]
+QueueDep = NamedDependency[JobQueue]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Extras of a refusal that carry a moment as ISO text (for the JSON API); pages show them local.
+_MOMENT_SUFFIXES = ("_at", "_until")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """What a page needs to say no kindly: the code, the status, the words and which fields
+    to mark (`fields`), plus the refusal's extras with moments as datetimes."""
+
+    code: str
+    status: int
+    title: str
+    message: str
+    fields: frozenset[str] = frozenset()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def refusal(exc: DomainError) -> Refusal:
+    extra = dict(exc.extra)
+    for key, value in extra.items():
+        if isinstance(value, str) and key.endswith(_MOMENT_SUFFIXES):
+            with contextlib.suppress(ValueError):
+                extra[key] = datetime.fromisoformat(value)
+    fields = frozenset(str(f.get("field")) for f in extra.get("fields") or [] if isinstance(f, dict))
+    return Refusal(
+        code=exc.code,
+        status=status_for(exc),
+        title=gettext(exc.title),
+        message=exc.message(),
+        fields=fields,
+        extra=extra,
+    )
+
+
+def refusal_page(exc: DomainError, template: str, context: dict[str, Any] | None = None) -> Template:
+    """The page again with the refusal above it (`refusal` in the context), answered with the
+    refusal's own status, as the API would."""
+    answer = refusal(exc)
+    return Template(template, context={**(context or {}), "refusal": answer}, status_code=answer.status)
+
+
+def refusal_json(exc: DomainError) -> Response[dict[str, Any]]:
+    """A scan page's answer to one queued scan: 200 with `ok: false`, so the page's queue
+    moves on and shows the words (a status other than 200 means "try this scan again")."""
+    return Response({"ok": False, "code": exc.code, "message": exc.message()}, status_code=200)
+
+
+def see_other(path: str) -> Redirect:
+    """After a form's POST: the browser GETs the next page (no resubmission on reload)."""
+    return Redirect(path=path, status_code=303)
+
+
+def download(content: bytes, filename: str, media_type: str, *, inline: bool = False) -> Response[bytes]:
+    """A file to save (or to show, `inline`); the name survives Chinese characters (RFC 6266)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = "inline" if inline else "attachment"
+    header = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=media_type, headers={"Content-Disposition": header})
+
+
+def to_int(value: Any, default: int | None = None) -> int | None:
+    """A form's number, or `default` when it is missing or not a number."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_day(raw: str | None, default: date) -> date:
+    """A form's or query's `YYYY-MM-DD`, or `default`."""
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+async def form_dict(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """A posted form's single-valued fields, stripped of nothing (the services validate)."""
+    form = await request.form()
+    return {k: str(v) for k, v in form.items() if isinstance(v, str)}
+
+
+async def json_or_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """A scan from a page's script (JSON) or from its plain form (no script)."""
+    content_type, _options = request.content_type
+    if content_type == "application/json":
+        try:
+            data = msgspec.json.decode(await request.body())
+        except msgspec.DecodeError:
+            data = None
+        if not isinstance(data, dict):
+            raise InvalidInput(N_("请求格式不正确"), fields=[{"field": "body", "message": "a JSON object"}])
+        return {str(k): v for k, v in data.items() if isinstance(v, str | int)}
+    return await form_dict(request)
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """The page's script asked (it posts JSON and reads JSON back)."""
+    return request.content_type[0] == "application/json"
