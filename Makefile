@@ -59,10 +59,9 @@ pytest: $(STAMP)
 
 test: lint typecheck contracts pytest
 
-## Extract translatable strings and update the English catalogue.
+## Add each package's new translatable strings to its English catalogue (to translate).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -o var/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i var/messages.pot -d app/translations -l en --no-fuzzy-matching
+	$(BIN)/python -m tests.web.msgids --update
 
 ## Benchmarks (tests/load/bench.py): PostgreSQL + Redis + several web processes, then the
 ## embedded SQLite variant. `make bench SCALE=city`; BENCH_ARGS='--profile' samples with py-spy.

@@ -8,7 +8,7 @@ from app.kernel.clock import set_local_zone
 from app.settings import Settings
 from qr.services import tokens as qr_tokens
 from qr.tokens import Keyring
-from reading import programme_rules
+from reading.programme import rules as programme_rules
 
 
 def configure(settings: Settings) -> None:

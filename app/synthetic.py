@@ -902,7 +902,7 @@ def part_titles(ctx: Context) -> Iterator[None]:
     """Picture-book titles with valid ISBN-13s (978-7-…), about a quarter from the Dolphin
     Publishing House (the ten-square spaces' partner), with the catalogue's own pinyin
     initials and search text (reading.services.catalogue)."""
-    from reading.services.catalogue import initials, search_text
+    from reading.lending.services.catalogue import initials, search_text
 
     rng = ctx.rng("titles")
     names = [p for p, _ in PUBLISHERS]

@@ -1,30 +1,38 @@
+"""One Piccolo app for both reading sub-domains: their tables keep their names and the
+existing migrations (migrations/reading/) keep applying; lending and programme each own
+their `tables.py`."""
+
 import os
+from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from app.settings import ROOT
-from reading.tables import (
+from reading.lending.tables import (
     Book,
     BookCover,
     BookImport,
-    Certificate,
     Copy,
     CopyEvent,
     Hold,
-    LeadReader,
-    LeadReaderApplication,
     LendingRules,
     Loan,
     LoanReminder,
-    ReadingLogEntry,
-    ReadingSession,
-    SessionBook,
-    SessionLeadReader,
     Stocktake,
     StocktakeScan,
     Transfer,
     TransferItem,
 )
+from reading.programme.tables import (
+    Certificate,
+    LeadReader,
+    LeadReaderApplication,
+    ReadingLogEntry,
+    ReadingSession,
+    SessionBook,
+    SessionLeadReader,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 APP_CONFIG = AppConfig(
     app_name="reading",

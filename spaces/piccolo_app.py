@@ -1,8 +1,8 @@
 import os
+from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from app.settings import ROOT
 from spaces.tables import (
     Booking,
     CalendarFeed,
@@ -17,6 +17,8 @@ from spaces.tables import (
     Suspension,
     WalkIn,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 APP_CONFIG = AppConfig(
     app_name="spaces",

@@ -1,9 +1,11 @@
 import os
+from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, LoginAttempt, User
-from app.settings import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 APP_CONFIG = AppConfig(
     app_name="accounts",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app import notifications
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
 from app.settings import Settings
-from reading import jobs as reading_jobs
+from reading.lending import jobs as lending_jobs
 from spaces import jobs as spaces_jobs
 
 JOBS: dict[str, JobFunction] = {
@@ -14,8 +14,8 @@ JOBS: dict[str, JobFunction] = {
     "generate_open_slots": spaces_jobs.generate_open_slots,
     "booking_housekeeping": spaces_jobs.booking_housekeeping,
     "export_posters": spaces_jobs.export_posters,
-    "import_books": reading_jobs.import_books,
-    "lending_housekeeping": reading_jobs.lending_housekeeping,
+    "import_books": lending_jobs.import_books,
+    "lending_housekeeping": lending_jobs.lending_housekeeping,
 }
 
 CRON: list[CronJob] = [

@@ -31,16 +31,17 @@ from app.web.checkin import CheckInController, QrController
 from app.web.health import HealthController
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
+from app.web.jobs import JobPages, JobsController
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.pages import PAGE_CONTROLLERS
 from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
-from reading.controllers.api import READING_API
-from reading.controllers.pages import READING_PAGES
-from reading.controllers.programme import PROGRAMME_API
-from reading.controllers.programme_pages import PROGRAMME_PAGES
+from reading.lending.controllers.api import READING_API
+from reading.lending.controllers.pages import READING_PAGES
+from reading.programme.controllers.api import PROGRAMME_API
+from reading.programme.controllers.pages import PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController
 from spaces.controllers.pages import BOOKING_PAGES
 from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS
@@ -49,7 +50,8 @@ from spaces.controllers.slots import SPACES_API
 TEMPLATE_DIRS = [
     ROOT / "app" / "templates",
     ROOT / "spaces" / "templates",
-    ROOT / "reading" / "templates",
+    ROOT / "reading" / "lending" / "templates",
+    ROOT / "reading" / "programme" / "templates",
     ROOT / "qr" / "templates",
 ]
 STATIC_DIR = ROOT / "app" / "static"
@@ -134,6 +136,8 @@ def create_app(
     app = Litestar(
         route_handlers=[
             HealthController,
+            JobsController,
+            JobPages,
             AccountsController,
             SpacesController,
             *SPACES_API,

@@ -1,5 +1,5 @@
 """Translations: Simplified Chinese is the source language; English comes from a gettext
-catalogue (`app/translations/en/LC_MESSAGES/messages.po`, maintained with Babel).
+catalogue (one per package, `<package>/translations/en/LC_MESSAGES/messages.po`, maintained with Babel).
 
 The catalogue is read from the `.po` file at start, so there is no compiled file to forget.
 The current locale lives in a context variable set per request by `LocaleMiddleware`.
@@ -12,7 +12,6 @@ from typing import Any
 from litestar.types import ASGIApp, Scope
 
 from app.kernel.i18n import N_ as N_
-from app.kernel.i18n import TRANSLATIONS_DIR as TRANSLATIONS_DIR
 from app.kernel.i18n import _ as _
 from app.kernel.i18n import catalogue as catalogue
 from app.kernel.i18n import current_locale as current_locale

@@ -28,7 +28,7 @@ from qr import images, posters
 from qr.errors import QrError
 from qr.services import tokens
 from qr.tokens import Purpose, TokenClaims
-from reading.services import certificates
+from reading.programme.services import certificates
 from spaces.errors import BookingNotFound
 from spaces.services.access import ensure_serves
 from spaces.services.bookings import booking_out, get_booking_row, visible_booking

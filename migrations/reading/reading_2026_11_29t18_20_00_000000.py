@@ -48,7 +48,7 @@ FORWARDS = (
     "CREATE INDEX reading_book_initials_prefix ON reading_book (initials text_pattern_ops)",
     "DROP INDEX IF EXISTS reading_book_initials",
     # The search reads the new column's element statistics to tell frequent pieces from rare
-    # ones (reading/services/catalogue.py), and rewriting the table does not count towards
+    # ones (reading/lending/services/catalogue.py), and rewriting the table does not count towards
     # autovacuum's analyze.
     "ANALYZE reading_book",
 )

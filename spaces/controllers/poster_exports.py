@@ -4,7 +4,7 @@ with progress (spaces/services/poster_exports.py).
 The JSON API (bearer tokens) starts an export and downloads it; its progress is
 GET /api/v1/jobs/posters-<id>. The staff page's twins (session cookie, CSRF on the form) do the
 same for the form on /staff: start and download (the progress bar reads the shared
-`/staff/jobs/posters-<id>.json`, reading/controllers/jobs.py).
+`/staff/jobs/posters-<id>.json`, app/web/jobs.py).
 Only the admin who asked for an export sees it; anyone else gets 404.
 """
 

@@ -36,7 +36,7 @@ async def prepare(args: argparse.Namespace) -> dict[str, Any]:
     from app.settings import get_settings
     from qr.services import tokens
     from qr.tokens import Keyring, Purpose
-    from reading.tables import Book, Copy, Loan
+    from reading.lending.tables import Book, Copy, Loan
     from spaces.tables import Booking, Closure, Corner, OpeningHours, Space, StaffAssignment
 
     settings = get_settings()

@@ -60,7 +60,8 @@ async def test_generation_is_deterministic_and_seeded() -> None:
 async def test_tiny_seed_counts_and_the_same_rows_again() -> None:
     from app.accounts.tables import Child, Family, User
     from app.synthetic import SeedError, seed_synthetic
-    from reading.tables import Book, Copy, LeadReader, Loan, ReadingSession
+    from reading.lending.tables import Book, Copy, Loan
+    from reading.programme.tables import LeadReader, ReadingSession
     from spaces.tables import Booking, CheckIn, Corner, Slot, Space
 
     report = await seed_synthetic("tiny", seed=3, today=TODAY)

@@ -170,7 +170,7 @@ async def assert_lending_invariants() -> None:
     """The database agrees with itself: a copy is `on_loan` exactly when it has an open loan,
     and never has two; a returned loan's copy is not on loan to it; a copy claimed by an active
     hold is claimed by one hold only, and a ready hold's copy is on its hold shelf."""
-    from reading.tables import Copy, Hold, Loan
+    from reading.lending.tables import Copy, Hold, Loan
 
     copies = {r["id"]: r for r in await Copy.select(Copy.id, Copy.status, Copy.current_space)}
     open_loans = Counter(r["copy"] for r in await Loan.select(Loan.copy).where(Loan.returned_at.is_null()))

@@ -1,11 +1,14 @@
 """Every user-facing Chinese string the English catalogue must translate, found in the code.
 
 - templates: msgids extracted by Babel with Jinja's extractor (as `make messages` does);
-- Python: the `title` of every DomainError subclass, the error titles of `app/errors.py`,
-  literal details passed to a DomainError (e.g. `InvalidInput("...")`), literal titles and
-  bodies of outbox notifications, label tables (dict literals) of `app/web`, and the consent
-  policy text shown on the pages.
+- Python: literal arguments of `_`, `gettext`, `ngettext` and `N_`, the `title` of every
+  DomainError subclass, the error titles of `app/errors.py`, literal details passed to a
+  DomainError (e.g. `InvalidInput("...")`), literal titles and bodies of outbox
+  notifications, label tables (dict literals) of `app/web`, and the consent policy text.
 
+Each msgid belongs to the catalogue of every package that uses it (`owners()`);
+`python -m tests.web.msgids --update` (what `make messages` runs) adds the missing ones to
+each package's catalogue, with an empty translation for a person to fill in.
 f-string details cannot be catalogue entries; they are listed by `untranslatable_details()`.
 """
 
@@ -22,7 +25,15 @@ from babel.messages.extract import extract
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("app", "spaces", "reading", "qr")
-PO_PATH = ROOT / "app" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+
+
+def po_paths() -> list[Path]:
+    """Every package's English catalogue (they are merged at start)."""
+    from app.kernel.i18n import CATALOGUE_PACKAGES, catalogue_path
+
+    return [catalogue_path(package, "en") for package in CATALOGUE_PACKAGES]
+
+
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -36,20 +47,25 @@ def template_files() -> list[Path]:
     return sorted(p for d in template_dirs() for p in d.rglob("*.html"))
 
 
+def _template_messages(path: Path) -> Iterator[tuple[str, str]]:
+    with path.open("rb") as handle:
+        for lineno, message, _comments, _context in extract(
+            "jinja2",
+            handle,
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
+            options={"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"},
+        ):
+            for msgid in message if isinstance(message, tuple) else (message,):
+                if msgid:
+                    yield msgid, f"{path.relative_to(ROOT)}:{lineno}"
+
+
 def template_msgids() -> dict[str, str]:
     """msgid → "template:line" of its first use."""
     found: dict[str, str] = {}
     for path in template_files():
-        with path.open("rb") as handle:
-            for lineno, message, _comments, _context in extract(
-                "jinja2",
-                handle,
-                keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
-                options={"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"},
-            ):
-                for msgid in message if isinstance(message, tuple) else (message,):
-                    if msgid:
-                        found.setdefault(msgid, f"{path.relative_to(ROOT)}:{lineno}")
+        for msgid, where in _template_messages(path):
+            found.setdefault(msgid, where)
     return found
 
 
@@ -111,9 +127,21 @@ def _calls() -> Iterator[tuple[Path, ast.Call]]:
                 yield path, node
 
 
+def gettext_msgids() -> Iterator[tuple[str, str]]:
+    """(msgid, where) of every literal `_`, `gettext`, `ngettext` and `N_` call in Python."""
+    for path, call in _calls():
+        if _callee(call) in {"_", "gettext", "N_", "ngettext"} and call.args:
+            for arg in call.args[: 2 if _callee(call) == "ngettext" else 1]:
+                text = _literal(arg)
+                if text and CJK.search(text):
+                    yield text, f"{path.relative_to(ROOT)}:{call.lineno}"
+
+
 def python_msgids() -> dict[str, str]:
     """msgid → where it comes from."""
     found: dict[str, str] = {}
+    for msgid, where in gettext_msgids():
+        found.setdefault(msgid, where)
     for cls in domain_error_classes():
         found.setdefault(cls.title, f"{cls.__module__}.{cls.__qualname__}.title")  # type: ignore[attr-defined]
 
@@ -170,7 +198,60 @@ def all_msgids() -> dict[str, str]:
     return {**python_msgids(), **template_msgids()}
 
 
-if __name__ == "__main__":  # list them: `python -m tests.web.msgids`
+def template_uses() -> Iterator[tuple[str, str]]:
+    for path in template_files():
+        yield from _template_messages(path)
+
+
+def owners() -> dict[str, set[str]]:
+    """msgid → the packages whose catalogue must hold it (every package that uses it). Uses
+    found by their first place only (class titles, label tables) count for that package."""
+    from app.kernel.i18n import CATALOGUE_PACKAGES
+
+    by_length = sorted(CATALOGUE_PACKAGES, key=len, reverse=True)
+
+    def package_of(where: str) -> str:
+        path = where.replace(".", "/", where.count(".")) if ":" not in where else where.split(":")[0]
+        return next((p for p in by_length if path.startswith(p + "/")), "app")
+
+    found: dict[str, set[str]] = {}
+    uses = [*template_uses(), *gettext_msgids(), *python_msgids().items()]
+    for msgid, where in uses:
+        found.setdefault(msgid, set()).add(package_of(where))
+    return found
+
+
+def update_catalogues() -> dict[str, int]:
+    """Add every msgid a package uses and its catalogue lacks (untranslated); how many each."""
+    from babel.messages.pofile import read_po, write_po
+
+    from app.kernel.i18n import catalogue_path
+
+    wanted: dict[str, set[str]] = {}
+    for msgid, packages in owners().items():
+        for package in packages:
+            wanted.setdefault(package, set()).add(msgid)
+    added: dict[str, int] = {}
+    for package, msgids in sorted(wanted.items()):
+        path = catalogue_path(package, "en")
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        missing = sorted(m for m in msgids if m not in catalog)
+        for msgid in missing:
+            catalog.add(msgid, "", flags=("python-format",) if "%(" in msgid else ())
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=0, sort_output=True, no_location=True)
+        added[package] = len(missing)
+    return added
+
+
+if __name__ == "__main__":  # list them: `python -m tests.web.msgids`; `--update` the catalogues
+    import sys
+
+    if "--update" in sys.argv:
+        for package, count in update_catalogues().items():
+            print(f"{package}: {count} new msgid(s) to translate")
+        raise SystemExit(0)
     for msgid, where in all_msgids().items():
         print(f"{where}\t{msgid}")
     for where in untranslatable_details():

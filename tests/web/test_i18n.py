@@ -11,18 +11,25 @@ from babel.messages.pofile import read_po
 
 from app.accounts.consent import CURRENT_POLICY
 from tests.web.forms import submit
-from tests.web.msgids import CJK, PO_PATH, python_msgids, template_files, template_msgids
+from tests.web.msgids import CJK, po_paths, python_msgids, template_files, template_msgids
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> dict[str, str]:
-    with PO_PATH.open("rb") as handle:
-        catalog = read_po(handle)
-    assert str(catalog.locale) == "en"
-    assert catalog.charset.lower() == "utf-8"
-    return {str(m.id): str(m.string) for m in catalog if m.id and not m.fuzzy}
+    """The packages' catalogues merged, as the app reads them; one translation per msgid."""
+    merged: dict[str, str] = {}
+    for path in po_paths():
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        assert str(catalog.locale) == "en", path
+        assert catalog.charset.lower() == "utf-8", path
+        for m in catalog:
+            if m.id and not m.fuzzy:
+                text = str(m.string)
+                assert merged.setdefault(str(m.id), text) == text or not text, f"{m.id!r} differs in {path}"
+    return merged
 
 
 def test_extraction_finds_the_templates_strings() -> None:
@@ -35,7 +42,7 @@ def test_extraction_finds_the_templates_strings() -> None:
 
 def test_every_template_msgid_has_an_english_translation(catalogue: dict[str, str]) -> None:
     missing = {msgid: where for msgid, where in template_msgids().items() if not catalogue.get(msgid, "").strip()}
-    assert not missing, f"add these to {PO_PATH.name}: {missing}"
+    assert not missing, f"add these to the catalogue of the package that uses them: {missing}"
 
 
 def test_every_python_title_and_detail_has_an_english_translation(catalogue: dict[str, str]) -> None:
@@ -43,7 +50,7 @@ def test_every_python_title_and_detail_has_an_english_translation(catalogue: dic
     # The collector sees error titles, HTTP titles, literal details and notification texts.
     assert {"没有找到这个孩子", "页面已过期，请刷新后重试", "请填写监护人姓名", "欢迎加入故事角"} <= set(msgids)
     missing = {msgid: where for msgid, where in msgids.items() if not catalogue.get(msgid, "").strip()}
-    assert not missing, f"add these to {PO_PATH.name}: {missing}"
+    assert not missing, f"add these to the catalogue of the package that uses them: {missing}"
 
 
 def test_translations_keep_placeholders_and_are_english(catalogue: dict[str, str]) -> None:

@@ -1,0 +1,166 @@
+"""Copies and the one status machine every change goes through.
+
+    available ──lend──▶ on_loan ──return──▶ available | on_hold_shelf | in_transit
+    on_loan ──self-return──▶ awaiting_shelving ──shelve──▶ available | on_hold_shelf | in_transit
+    available ──hold──▶ on_hold_shelf ──lend (the holder)──▶ on_loan
+    available ──transfer──▶ in_transit ──receive──▶ available | on_hold_shelf
+    any but on_loan ──▶ missing | damaged | withdrawn;  missing | damaged ──found──▶ available
+    (by hand, "marked_available", only that way: see FOUND_FROM)
+
+`move()` applies a transition with a conditional update on the current status (so two
+simultaneous changes cannot both succeed) and writes the event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any, Literal
+
+from app.kernel.db import write_transaction
+from reading.lending.errors import BookNotFound, CopyNotFound, IllegalTransition
+from reading.lending.schemas import CopyOut
+from reading.lending.tables import Book, Copy, CopyEvent
+from spaces.errors import SpaceNotFound
+from spaces.tables import Space
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "available": frozenset({"on_loan", "on_hold_shelf", "in_transit", "missing", "damaged", "withdrawn"}),
+    "on_loan": frozenset({"available", "on_hold_shelf", "in_transit", "awaiting_shelving"}),
+    "awaiting_shelving": frozenset({"available", "on_hold_shelf", "in_transit", "missing", "damaged"}),
+    "on_hold_shelf": frozenset({"on_loan", "available", "in_transit", "missing", "damaged", "withdrawn"}),
+    "in_transit": frozenset({"available", "on_hold_shelf", "in_transit", "missing", "damaged"}),
+    "missing": frozenset({"available", "on_hold_shelf", "in_transit", "withdrawn", "damaged"}),
+    "damaged": frozenset({"available", "withdrawn"}),
+    "withdrawn": frozenset(),
+}
+
+# Staff marking a copy by hand (kind "marked_<status>", from the API or a page) only find it
+# again from missing or damaged: `available` from any other status skips what a return, a
+# receipt or a hold's end does (close the loan, route to a hold, end the transfer).
+FOUND_FROM = ("missing", "damaged")
+
+COPY_COLUMNS = (
+    Copy.id,
+    Copy.barcode,
+    Copy.book,
+    Copy.book.title,
+    Copy.status,
+    Copy.home_space,
+    Copy.current_space,
+    Copy.last_seen_at,
+)
+
+
+def copy_out(row: dict[str, Any]) -> CopyOut:
+    return CopyOut(
+        id=row["id"],
+        barcode=row["barcode"],
+        book_id=row["book"],
+        title=row["book.title"],
+        status=row["status"],
+        home_space_id=row["home_space"],
+        current_space_id=row["current_space"],
+        last_seen_at=row["last_seen_at"],
+    )
+
+
+async def by_barcode(barcode: str) -> dict[str, Any]:
+    row = await Copy.select(*COPY_COLUMNS).where(Copy.barcode == barcode.strip().upper()).first()
+    if row is None:
+        raise CopyNotFound()
+    return row
+
+
+async def by_id(copy_id: int) -> dict[str, Any]:
+    row = await Copy.select(*COPY_COLUMNS).where(Copy.id == copy_id).first()
+    if row is None:
+        raise CopyNotFound()
+    return row
+
+
+async def move(
+    copy_id: int,
+    to: str,
+    *,
+    kind: str,
+    now: datetime,
+    actor_id: int | None,
+    space_id: int | None = None,
+    current_space: int | Literal["keep"] | None = "keep",
+    expect: tuple[str, ...] | None = None,
+    detail: dict[str, Any] | None = None,
+    allow_same: bool = False,
+) -> str:
+    """Apply one transition (inside the caller's transaction when there is one). Returns the
+    previous status; raises IllegalTransition when the copy's status does not allow it."""
+    async with write_transaction():
+        row = await Copy.select(Copy.status).where(Copy.id == copy_id).first()
+        if row is None:
+            raise CopyNotFound()
+        before = row["status"]
+        if expect is None and kind == "marked_available":
+            expect = FOUND_FROM
+        allowed = expect if expect is not None else tuple(s for s, targets in TRANSITIONS.items() if to in targets)
+        same = allow_same and before == to
+        if not same and (before not in allowed or to not in TRANSITIONS[before]):
+            raise IllegalTransition(f"这一册现在是“{before}”，不能变为“{to}”", copy_status=before)
+        values: dict[Any, Any] = {Copy.status: to, Copy.last_seen_at: now}
+        if current_space != "keep":
+            values[Copy.current_space] = current_space
+        changed = await Copy.update(values).where((Copy.id == copy_id) & (Copy.status == before)).returning(Copy.id)
+        if not changed:
+            raise IllegalTransition(copy_status=before)  # someone else changed it first
+        await CopyEvent.insert(
+            CopyEvent(
+                copy=copy_id,
+                kind=kind,
+                from_status=before,
+                to_status=to,
+                space=space_id,
+                actor=actor_id,
+                detail=detail or {},
+                at=now,
+            )
+        )
+    return str(before)
+
+
+async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, actor_id: int | None) -> list[CopyOut]:
+    """New copies on the shelf of `space_id`, barcodes SC + 8 digits from the copy id."""
+    if not await Book.exists().where(Book.id == book_id):
+        raise BookNotFound()
+    if not await Space.exists().where(Space.id == space_id):
+        raise SpaceNotFound()
+    async with write_transaction():
+        ids: list[int] = []
+        for _ in range(count):
+            rows = await Copy.insert(
+                Copy(
+                    book=book_id,
+                    # A placeholder until the id is known; unique and within the column's 20
+                    # characters (a timestamp with microseconds was not: PostgreSQL refused it).
+                    barcode=f"NEW{secrets.token_hex(8)}",
+                    home_space=space_id,
+                    current_space=space_id,
+                    status="available",
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            ).returning(Copy.id)
+            copy_id = rows[0]["id"]
+            await Copy.update({Copy.barcode: barcode_for(copy_id)}).where(Copy.id == copy_id)
+            await CopyEvent.insert(
+                CopyEvent(copy=copy_id, kind="added", to_status="available", space=space_id, actor=actor_id, at=now)
+            )
+            ids.append(copy_id)
+    rows = await Copy.select(*COPY_COLUMNS).where(Copy.id.is_in(ids)).order_by(Copy.id)
+    return [copy_out(r) for r in rows]
+
+
+def barcode_for(copy_id: int) -> str:
+    return f"SC{copy_id:08d}"
+
+
+async def history(copy_id: int) -> list[dict[str, Any]]:
+    return list(await CopyEvent.select().where(CopyEvent.copy == copy_id).order_by(CopyEvent.id))

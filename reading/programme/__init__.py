@@ -1,0 +1,2 @@
+"""The reading programme: reading sessions, family lead readers, the family reading log and
+certificates. It may use lending, never the reverse."""

@@ -1,0 +1,284 @@
+"""Reading sessions — the volunteer's log — and volunteer hours.
+
+A session is tied to a space (the volunteer must serve it), optionally to a slot, to lead
+readers and to real books (by id, or by ISBN: an unknown ISBN becomes a draft title for the
+librarians to finish). A form submitted twice records once: (logged_by, client_key) is
+unique. Sessions can be edited for 7 days; librarians mark them reviewed.
+
+Hours: a person's hours are the sum of the minutes of the sessions they logged (ran) or led,
+each session counted once per person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.accounts.actor import Actor
+from app.accounts.tables import User
+from app.kernel.clock import Clock
+from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.errors import InvalidInput
+from app.kernel.jsonvalue import loads
+from reading.lending.isbn import normalize
+from reading.lending.schemas import BookIn
+from reading.lending.services import catalogue
+from reading.lending.tables import Book
+from reading.programme.errors import LeadReaderNotFound, SessionLocked, SessionNotFound
+from reading.programme.rules import SESSION_EDIT_DAYS
+from reading.programme.schemas import HoursOut, SessionIn, SessionOut, SessionPrefill, SessionUpdate
+from reading.programme.tables import LeadReader, ReadingSession, SessionBook, SessionLeadReader
+from spaces.errors import NotStaffOfSpace, SlotNotFound
+from spaces.tables import Booking, CheckIn, Slot, WalkIn
+
+
+async def _book_ids(book_ids: list[int], isbns: list[str], clock: Clock) -> list[int]:
+    ids = set(book_ids)
+    if ids:
+        found = {r["id"] for r in await Book.select(Book.id).where(Book.id.is_in(sorted(ids)))}
+        if found != ids:
+            raise InvalidInput("有的绘本不在书目中", fields=[{"field": "book_ids", "message": "unknown book id"}])
+    for i, raw in enumerate(isbns):
+        isbn = normalize(raw, field=f"isbns[{i}]")
+        row = await Book.select(Book.id).where(Book.isbn == isbn).first()
+        if row is None:  # an unknown ISBN: a draft title the librarians finish later
+            created = await catalogue.create_book(
+                BookIn(isbn=isbn, title=f"待补充（ISBN {isbn}）"), clock=clock, draft=True
+            )
+            ids.add(created.id)
+        else:
+            ids.add(row["id"])
+    return sorted(ids)
+
+
+async def resolve_books(book_ids: list[int], isbns: list[str], clock: Clock) -> list[int]:
+    """Book ids for ticked ids and scanned ISBNs (an unknown ISBN becomes a draft title)."""
+    return await _book_ids(book_ids, isbns, clock)
+
+
+async def _check_lead_readers(ids: list[int]) -> list[int]:
+    wanted = sorted(set(ids))
+    found = {r["id"] for r in await LeadReader.select(LeadReader.id).where(LeadReader.id.is_in(wanted or [-1]))}
+    if found != set(wanted):
+        raise LeadReaderNotFound()
+    return wanted
+
+
+async def session_out(session_id: int) -> SessionOut:
+    row = await ReadingSession.select().where(ReadingSession.id == session_id).first()
+    if row is None:
+        raise SessionNotFound()
+    leads = await SessionLeadReader.select(SessionLeadReader.lead_reader).where(SessionLeadReader.session == session_id)
+    books = await SessionBook.select(SessionBook.book).where(SessionBook.session == session_id)
+    return SessionOut(
+        id=row["id"],
+        space_id=row["space"],
+        slot_id=row["slot"],
+        started_at=row["started_at"],
+        minutes=row["minutes"],
+        adults=row["adults"],
+        children=row["children"],
+        theme=row["theme"],
+        notes=row["notes"],
+        lead_reader_ids=sorted(r["lead_reader"] for r in leads),
+        book_ids=sorted(r["book"] for r in books),
+        logged_by=row["logged_by"],
+        reviewed=row["reviewed_at"] is not None,
+        created_at=row["created_at"],
+    )
+
+
+async def log_session(data: SessionIn, *, actor: Actor, clock: Clock) -> tuple[SessionOut, bool]:
+    """Returns (session, created); a repeated client_key returns the first session."""
+    if not actor.serves(data.space_id):
+        raise NotStaffOfSpace()
+    if data.client_key:
+        first = (
+            await ReadingSession.select(ReadingSession.id)
+            .where((ReadingSession.logged_by == actor.user_id) & (ReadingSession.client_key == data.client_key))
+            .first()
+        )
+        if first is not None:
+            return await session_out(first["id"]), False
+    now = clock.now()
+    if data.started_at > now + timedelta(hours=1) or data.started_at < now - timedelta(days=30):
+        raise InvalidInput("活动时间应在过去 30 天内", fields=[{"field": "started_at", "message": "within 30 days"}])
+    if data.slot_id is not None:
+        slot = await Slot.select(Slot.space).where(Slot.id == data.slot_id).first()
+        if slot is None or slot["space"] != data.space_id:
+            raise SlotNotFound()
+    lead_ids = await _check_lead_readers(data.lead_reader_ids)
+    book_ids = await _book_ids(data.book_ids, data.isbns, clock)
+    try:
+        async with write_transaction():
+            rows = await ReadingSession.insert(
+                ReadingSession(
+                    space=data.space_id,
+                    slot=data.slot_id,
+                    started_at=data.started_at,
+                    minutes=data.minutes,
+                    adults=data.adults,
+                    children=data.children,
+                    theme=data.theme.strip(),
+                    notes=data.notes.strip(),
+                    logged_by=actor.user_id,
+                    client_key=data.client_key,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).returning(ReadingSession.id)
+            session_id = rows[0]["id"]
+            if lead_ids:
+                await SessionLeadReader.insert(
+                    *[SessionLeadReader(session=session_id, lead_reader=i) for i in lead_ids]
+                )
+            if book_ids:
+                await SessionBook.insert(*[SessionBook(session=session_id, book=b) for b in book_ids])
+    except Exception as exc:
+        if is_unique_violation(exc) and data.client_key:  # the same form, submitted at the same moment
+            first = (
+                await ReadingSession.select(ReadingSession.id)
+                .where((ReadingSession.logged_by == actor.user_id) & (ReadingSession.client_key == data.client_key))
+                .first()
+            )
+            if first is not None:
+                return await session_out(first["id"]), False
+        raise
+    return await session_out(session_id), True
+
+
+async def update_session(session_id: int, data: SessionUpdate, *, actor: Actor, clock: Clock) -> SessionOut:
+    row = await ReadingSession.select().where(ReadingSession.id == session_id).first()
+    if row is None or not actor.serves(row["space"]):
+        raise SessionNotFound()
+    now = clock.now()
+    if data.reviewed is not None and not (actor.is_admin or actor.is_librarian):
+        raise NotStaffOfSpace("只有馆员可以审核阅读活动记录")
+    if now - row["created_at"] > timedelta(days=SESSION_EDIT_DAYS) and any(
+        getattr(data, f) is not None
+        for f in ("minutes", "adults", "children", "theme", "notes", "lead_reader_ids", "book_ids")
+    ):
+        raise SessionLocked()
+    values: dict[Any, Any] = {ReadingSession.updated_at: now}
+    for field in ("minutes", "adults", "children", "theme", "notes"):
+        value = getattr(data, field)
+        if value is not None:
+            values[getattr(ReadingSession, field)] = value.strip() if isinstance(value, str) else value
+    if data.reviewed is not None:
+        values[ReadingSession.reviewed_by] = actor.user_id if data.reviewed else None
+        values[ReadingSession.reviewed_at] = now if data.reviewed else None
+    async with write_transaction():
+        await ReadingSession.update(values).where(ReadingSession.id == session_id)
+        if data.lead_reader_ids is not None:
+            ids = await _check_lead_readers(data.lead_reader_ids)
+            await SessionLeadReader.delete().where(SessionLeadReader.session == session_id)
+            if ids:
+                await SessionLeadReader.insert(*[SessionLeadReader(session=session_id, lead_reader=i) for i in ids])
+        if data.book_ids is not None:
+            books = await _book_ids(data.book_ids, [], clock)
+            await SessionBook.delete().where(SessionBook.session == session_id)
+            if books:
+                await SessionBook.insert(*[SessionBook(session=session_id, book=b) for b in books])
+    return await session_out(session_id)
+
+
+async def list_sessions(
+    *, actor: Actor, space_id: int | None, start: datetime | None, end: datetime | None, limit: int = 200
+) -> list[SessionOut]:
+    query = ReadingSession.select(ReadingSession.id)
+    if space_id is not None:
+        if not actor.serves(space_id):
+            raise NotStaffOfSpace()
+        query = query.where(ReadingSession.space == space_id)
+    elif not actor.is_admin:
+        query = query.where(ReadingSession.space.is_in(sorted(actor.space_ids) or [-1]))
+    if start is not None:
+        query = query.where(ReadingSession.started_at >= start)
+    if end is not None:
+        query = query.where(ReadingSession.started_at < end)
+    rows = await query.order_by(ReadingSession.started_at, ascending=False).limit(limit)
+    return [await session_out(r["id"]) for r in rows]
+
+
+async def prefill(slot_id: int, *, actor: Actor) -> SessionPrefill:
+    """A session form filled in from a slot: its time, theme, lead readers, and the adults and
+    children actually present (editable before saving): the check-ins, the bookings staff
+    marked attended by hand, and the walk-ins."""
+    slot = await Slot.select().where(Slot.id == slot_id).first()
+    if slot is None:
+        raise SlotNotFound()
+    if not actor.serves(slot["space"]):
+        raise NotStaffOfSpace()
+    check_ins = await CheckIn.select(CheckIn.people, CheckIn.child_ids, CheckIn.booking, CheckIn.family).where(
+        CheckIn.slot == slot_id
+    )
+    children = sum(len(loads(c["child_ids"], [])) for c in check_ins)
+    people = sum(c["people"] for c in check_ins)
+    # Families staff marked present by hand have no check-in row: count their attended
+    # bookings too (once: a family that also scanned is already counted above).
+    scanned = {c["family"] for c in check_ins}
+    attended = await Booking.select(Booking.people, Booking.child_ids, Booking.family).where(
+        (Booking.slot == slot_id) & (Booking.status == "attended")
+    )
+    for b in attended:
+        if b["family"] not in scanned:
+            children += len(loads(b["child_ids"], []))
+            people += b["people"]
+    walk_ins = await WalkIn.select(WalkIn.adults, WalkIn.children).where(WalkIn.slot == slot_id)
+    adults = max(0, people - children) + sum(w["adults"] for w in walk_ins)
+    children += sum(w["children"] for w in walk_ins)
+    return SessionPrefill(
+        space_id=slot["space"],
+        slot_id=slot_id,
+        started_at=slot["starts_at"],
+        minutes=max(1, int((slot["ends_at"] - slot["starts_at"]).total_seconds() // 60)),
+        adults=adults,
+        children=children,
+        theme=slot["theme"],
+        lead_reader_ids=list(loads(slot["lead_reader_ids"], [])),
+    )
+
+
+async def hours(*, actor: Actor, space_id: int | None = None) -> list[HoursOut]:
+    """Per person (and space): sessions they logged or led, and the minutes of those."""
+    query = ReadingSession.select(
+        ReadingSession.id, ReadingSession.space, ReadingSession.minutes, ReadingSession.logged_by
+    )
+    if space_id is not None:
+        if not actor.serves(space_id):
+            raise NotStaffOfSpace()
+        query = query.where(ReadingSession.space == space_id)
+    elif not actor.is_admin:
+        query = query.where(ReadingSession.space.is_in(sorted(actor.space_ids) or [-1]))
+    sessions = await query
+    by_id = {s["id"]: s for s in sessions}
+    leads = await SessionLeadReader.select(SessionLeadReader.session, SessionLeadReader.lead_reader._.user).where(
+        SessionLeadReader.session.is_in(list(by_id) or [-1])
+    )
+    people: dict[tuple[int, int], set[int]] = {}
+    for s in sessions:
+        if s["logged_by"] is not None:
+            people.setdefault((s["logged_by"], s["space"]), set()).add(s["id"])
+    for link in leads:
+        s = by_id[link["session"]]
+        people.setdefault((link["lead_reader.user"], s["space"]), set()).add(s["id"])
+    names = {
+        u["id"]: u["display_name"]
+        for u in await User.select(User.id, User.display_name).where(
+            User.id.is_in(sorted({k[0] for k in people}) or [-1])
+        )
+    }
+    out = []
+    for (user_id, space), session_ids in sorted(people.items()):
+        minutes = sum(by_id[i]["minutes"] for i in session_ids)
+        out.append(
+            HoursOut(
+                user_id=user_id,
+                display_name=names.get(user_id, ""),
+                space_id=space,
+                sessions=len(session_ids),
+                minutes=minutes,
+                hours=round(minutes / 60, 2),
+            )
+        )
+    return out

@@ -1,1 +1,0 @@
-"""Reading services: plain async functions; no web framework here."""
