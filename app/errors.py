@@ -93,7 +93,7 @@ def problem(
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_for(exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    detail = gettext(exc.detail)
+    detail = exc.message()
     return problem(
         request,
         status=status,
