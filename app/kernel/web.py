@@ -11,9 +11,10 @@ error page; a page that shows the form again with the refusal above it uses
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
@@ -33,9 +34,11 @@ MaybeActor = NamedDependency[Actor | None]
 ClockDep = NamedDependency[Clock]
 QueueDep = NamedDependency[JobQueue]
 
+T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Extras of a refusal that carry a moment as ISO text (for the JSON API); pages show them local.
 _MOMENT_SUFFIXES = ("_at", "_until")
+_FIELD = re.compile(r"at `\$\.([\w.\[\]]+)`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,22 @@ async def json_or_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
             raise InvalidInput(N_("请求格式不正确"), fields=[{"field": "body", "message": "a JSON object"}])
         return {str(k): v for k, v in data.items() if isinstance(v, str | int)}
     return await form_dict(request)
+
+
+def validated(data: dict[str, Any], kind: type[T], messages: dict[str, str] | None = None) -> T:
+    """A form's values as a request Struct, checked by the same schema as the API. A value the
+    schema refuses is an `InvalidInput` naming its field, in the words of `messages[field]`
+    (a msgid; the first path part of the field, e.g. `children` for `children[0].nickname`)."""
+    try:
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        match = _FIELD.search(str(exc))
+        field = match.group(1) if match else "body"
+        root = re.split(r"[.\[]", field, maxsplit=1)[0]
+        detail = (
+            (messages or {}).get(field) or (messages or {}).get(root) or N_("请检查填写的内容：有一项太长或格式不对")
+        )
+        raise InvalidInput(detail, fields=[{"field": field, "message": str(exc)}]) from None
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -25,27 +26,14 @@ from app.jobs.queue import JobQueue
 from app.jobs.registry import build_queue
 from app.kernel.clock import Clock, local_zone, system_clock
 from app.settings import ROOT, Settings, get_settings
-from app.web.api_accounts import AccountsController
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
-from app.web.checkin import CheckInController, QrController
-from app.web.health import HealthController
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
-from app.web.jobs import JobPages, JobsController
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
-from app.web.pages import PAGE_CONTROLLERS
-from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
+from app.web.routes import ROUTES
 from app.web.sessions import build_session_store
-from reading.lending.controllers.api import READING_API
-from reading.lending.controllers.pages import READING_PAGES
-from reading.programme.controllers.api import PROGRAMME_API
-from reading.programme.controllers.pages import PROGRAMME_PAGES
-from spaces.controllers.api import SpacesController
-from spaces.controllers.pages import BOOKING_PAGES
-from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS
-from spaces.controllers.slots import SPACES_API
 
 TEMPLATE_DIRS = [
     ROOT / "app" / "templates",
@@ -104,6 +92,52 @@ def create_app(
     clock = clock or system_clock
     queue = queue or build_queue(settings)
     session_store = build_session_store(settings)
+    startup, shutdown = _lifecycle(settings, queue)
+
+    def provide_clock() -> Clock:
+        return clock  # type: ignore[return-value]
+
+    def provide_queue() -> JobQueue:
+        return queue  # type: ignore[return-value]
+
+    return Litestar(
+        route_handlers=[
+            *ROUTES,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False),
+        ],
+        dependencies={
+            "actor": Provide(provide_actor),
+            "maybe_actor": Provide(provide_maybe_actor),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "queue": Provide(provide_queue, sync_to_thread=False),
+        },
+        guards=[access_guard, rate_limit_guard],
+        middleware=[
+            DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
+            DefineMiddleware(AuthMiddleware, session_store=session_store),
+            DefineMiddleware(IdempotencyMiddleware, clock=clock),
+            DefineMiddleware(OutboxKickMiddleware, queue=queue),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["/api/", "/schema", "/healthz", "/readyz"],
+        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
+        openapi_config=_openapi(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        state=State(
+            {"settings": settings, "session_store": session_store, "queue": queue, "clock": clock, "redis": None}
+        ),
+        debug=settings.debug,
+    )
+
+
+def _lifecycle(settings: Settings, queue: JobQueue) -> tuple[Any, Any]:
+    """What a web process does when it starts and stops."""
 
     async def startup(app: Litestar) -> None:
         runtime.configure(settings)
@@ -127,78 +161,21 @@ def create_app(
         if app.state.get("owns_pool"):
             await database.stop()
 
-    def provide_clock() -> Clock:
-        return clock  # type: ignore[return-value]
+    return startup, shutdown
 
-    def provide_queue() -> JobQueue:
-        return queue  # type: ignore[return-value]
 
-    app = Litestar(
-        route_handlers=[
-            HealthController,
-            JobsController,
-            JobPages,
-            AccountsController,
-            SpacesController,
-            *SPACES_API,
-            *POSTER_EXPORT_CONTROLLERS,
-            *READING_API,
-            *PROGRAMME_API,
-            CheckInController,
-            QrController,
-            ScanPages,
-            StaffScanPages,
-            FamilyCardPage,
-            *PAGE_CONTROLLERS,
-            *BOOKING_PAGES,
-            *READING_PAGES,
-            *PROGRAMME_PAGES,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False),
-        ],
-        dependencies={
-            "actor": Provide(provide_actor),
-            "maybe_actor": Provide(provide_maybe_actor),
-            "clock": Provide(provide_clock, sync_to_thread=False),
-            "queue": Provide(provide_queue, sync_to_thread=False),
-        },
-        guards=[access_guard, rate_limit_guard],
-        middleware=[
-            DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
-            DefineMiddleware(AuthMiddleware, session_store=session_store),
-            DefineMiddleware(IdempotencyMiddleware, clock=clock),
-            DefineMiddleware(OutboxKickMiddleware, queue=queue),
-        ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            exclude=["/api/", "/schema", "/healthz", "/readyz"],
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="StoryCorner API",
+        version="1",
+        path="/schema",
+        description=(
+            "JSON API of StoryCorner. Authenticate with `Authorization: Bearer <token>`"
+            " from `POST /api/v1/auth/tokens`."
         ),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
-        openapi_config=OpenAPIConfig(
-            title="StoryCorner API",
-            version="1",
-            path="/schema",
-            description=(
-                "JSON API of StoryCorner. Authenticate with `Authorization: Bearer <token>`"
-                " from `POST /api/v1/auth/tokens`."
-            ),
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="POST /api/v1/auth/tokens")
-                }
-            ),
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", description="POST /api/v1/auth/tokens")
+            }
         ),
-        exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[startup],
-        on_shutdown=[shutdown],
-        state=_initial_state(settings, session_store, queue, clock),
-        debug=settings.debug,
     )
-    return app
-
-
-def _initial_state(settings: Settings, session_store: Any, queue: JobQueue, clock: Clock) -> Any:
-    from litestar.datastructures import State
-
-    return State({"settings": settings, "session_store": session_store, "queue": queue, "clock": clock, "redis": None})

@@ -1,0 +1,166 @@
+"""Log in, log out and register a family: the identity pages that start a session.
+
+Forms post with CSRF (`{{ csrf_input | safe }}`); a refusal shows the form again, filled in
+(never the password), with the refusal's words and the status the API gives it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie, State
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from app.accounts.consent import CURRENT_POLICY
+from app.accounts.roles import PUBLIC
+from app.accounts.schemas import FamilyRegistration
+from app.accounts.services import auth, registration
+from app.accounts.tables import User
+from app.kernel.errors import DomainError, InvalidInput
+from app.kernel.i18n import N_, gettext
+from app.kernel.web import ClockDep, MaybeActor, QueueDep, refusal_page, validated
+from app.web.api_accounts import kick_outbox
+from app.web.sessions import SESSION_COOKIE, SESSION_TTL, encode_session, new_session_id, store_key
+
+# What the registration form says about a value the schema refuses, by field.
+REGISTRATION_WORDS = {
+    "guardian_name": N_("请填写监护人姓名"),
+    "password": N_("密码至少 8 位"),
+    "children": N_("请填写孩子的昵称（最多 32 个字）"),
+    "phone": N_("手机号格式不正确，请输入 11 位中国大陆手机号"),
+}
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: `next=https://evil.example` must not redirect off-site.
+
+    Browsers read `/\\evil.example` as `//evil.example` and drop tabs and newlines from URLs,
+    so backslashes and control characters are refused too.
+    """
+    if not target:
+        return default
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def session_cookie(value: str, state: State, *, max_age: int) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=state.settings.secure_cookies,
+        samesite="lax",
+    )
+
+
+async def start_session(request: Request[Any, Any, Any], user: User | dict[str, Any], target: str) -> Redirect:
+    """Log in: a new session id every time (fixation), the old one deleted."""
+    store = request.app.state.session_store
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await store.delete(store_key(old))
+    row = user if isinstance(user, dict) else user.to_dict()
+    session_id = new_session_id()
+    await store.set(store_key(session_id), encode_session(row["id"], row["session_epoch"]), expires_in=SESSION_TTL)
+    return Redirect(
+        path=target,
+        cookies=[session_cookie(session_id, request.app.state, max_age=int(SESSION_TTL.total_seconds()))],
+    )
+
+
+def policy_context() -> dict[str, Any]:
+    """The consent policy, with its text in the reader's language where a translation exists."""
+    return {
+        "policy": CURRENT_POLICY,
+        "policy_text": gettext(CURRENT_POLICY.text),
+        "policy_person": gettext(CURRENT_POLICY.responsible_person),
+    }
+
+
+class SessionController(Controller):
+    include_in_schema = False
+
+    @get("/login", opt=PUBLIC)
+    async def login_form(
+        self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None, staff: FromQuery[bool] = False
+    ) -> Template:
+        return Template("login.html", context={"actor": maybe_actor, "next": safe_next(next), "staff": staff})
+
+    @get("/staff/login", opt=PUBLIC)
+    async def staff_login_form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
+        return Template("login.html", context={"actor": maybe_actor, "next": safe_next(next, "/"), "staff": True})
+
+    @post("/login", opt=PUBLIC)
+    async def login(
+        self, request: Request[Any, Any, Any], clock: ClockDep, data: URLEncodedBody[dict[str, str]]
+    ) -> Template | Redirect:
+        login, password = data.get("login", ""), data.get("password", "")
+        target = safe_next(data.get("next"))
+        try:
+            if not login or not password:
+                raise InvalidInput(N_("请输入账号和密码"), fields=[{"field": "login", "message": "required"}])
+            client = request.client.host if request.client else "-"
+            user = await auth.authenticate(login, password, client=client, clock=clock)
+        except DomainError as exc:
+            context = {"actor": None, "next": target, "login": login, "staff": data.get("staff") == "1"}
+            return refusal_page(exc, "login.html", context)
+        return await start_session(request, user, target)
+
+    @post("/logout", opt=PUBLIC)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            await request.app.state.session_store.delete(store_key(cookie))
+        return Redirect(path="/", cookies=[session_cookie("", request.app.state, max_age=0)])
+
+
+class RegisterController(Controller):
+    include_in_schema = False
+
+    @get("/register", opt=PUBLIC)
+    async def form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
+        return Template(
+            "register.html",
+            context={"actor": maybe_actor, **policy_context(), "next": safe_next(next, "/family"), "form": {}},
+        )
+
+    @post("/register", opt=PUBLIC)
+    async def register(self, request: Request[Any, Any, Any], clock: ClockDep, queue: QueueDep) -> Template | Redirect:
+        form = await request.form()
+        children = [
+            {"nickname": n.strip(), "birth_month": b.strip()}
+            for n, b in zip(form.getall("child_nickname", []), form.getall("child_birth_month", []), strict=False)
+            if n.strip() or b.strip()
+        ]
+        values = {
+            "phone": form.get("phone", ""),
+            "password": form.get("password", ""),
+            "guardian_name": form.get("guardian_name", "").strip(),
+            "children": children,
+        }
+        if form.get("consent") == "yes":
+            values["consent"] = {"policy_version": form.get("policy_version", ""), "accepted": True}
+        target = safe_next(form.get("next"), "/family")
+        try:
+            data = validated(values, FamilyRegistration, REGISTRATION_WORDS)
+            user = await registration.register_family(data, clock=clock)
+        except DomainError as exc:
+            context = {
+                "actor": None,
+                **policy_context(),
+                "next": target,
+                "form": {k: v for k, v in form.items() if k != "password"},  # never echo the password
+                "children": children,
+            }
+            return refusal_page(exc, "register.html", context)
+        await kick_outbox(queue)
+        return await start_session(request, user, target)
