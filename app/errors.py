@@ -7,7 +7,9 @@ Domain errors carry a stable `code`; their status comes from the one table in
 
 from __future__ import annotations
 
+import errno
 import logging
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -119,6 +121,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     status = exc.status_code
     if status >= 500 and is_database_busy(exc):
         return database_busy(request, exc)
+    if status >= 500 and is_database_down(exc):
+        return database_down(request, exc)
     if status >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
@@ -140,7 +144,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def is_bad_value(exc: Exception) -> bool:
     """A value the database cannot store: an id beyond its integer range, a NUL character.
     The statement failed, so its transaction rolled back: the client sent bad input."""
-    if isinstance(exc, OverflowError):
+    if isinstance(exc, OverflowError | RecursionError):  # a number too large; JSON nested too deep
         return True
     try:
         from asyncpg.exceptions import DataError
@@ -185,6 +189,64 @@ def is_database_busy(exc: BaseException) -> bool:
     return False
 
 
+DATABASE_DOWN_CODE = "database_unavailable"
+DATABASE_DOWN_TITLE = "系统正在恢复，请稍后再试"
+DATABASE_DOWN_RETRY_AFTER = 5
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT}
+_DOWN_LOG_EVERY = 60.0  # seconds: one log line per episode, not a trace per request
+_down_logged_at = -_DOWN_LOG_EVERY
+
+
+def is_database_down(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (restarted, shutting down,
+    out of connections): the request did nothing, and the same request will work again soon."""
+    try:
+        import asyncpg
+        from asyncpg import exceptions as pg
+    except ImportError:  # pragma: no cover
+        return False
+    down = (
+        pg.PostgresConnectionError,
+        pg.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
+        pg.TooManyConnectionsError,
+        asyncpg.InterfaceError,  # the connection was closed under the query
+        ConnectionError,
+        TimeoutError,
+    )
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, down) or (isinstance(current, OSError) and current.errno in _NETWORK_ERRNOS):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
+def database_down(request: Request[Any, Any, Any], exc: BaseException) -> Response[Any]:
+    """503 with Retry-After, and a friendly page for browsers; logged once a minute at most."""
+    global _down_logged_at
+    _ensure_locale(request)
+    now = time.monotonic()
+    if now - _down_logged_at >= _DOWN_LOG_EVERY:
+        _down_logged_at = now
+        log.error("database unavailable (%s: %s); answering 503 until it is back", type(exc).__name__, exc)
+    title = gettext(DATABASE_DOWN_TITLE)
+    return problem(
+        request,
+        status=503,
+        code=DATABASE_DOWN_CODE,
+        title=title,
+        detail=title,
+        headers={"Retry-After": str(DATABASE_DOWN_RETRY_AFTER)},
+    )
+
+
 def database_busy(request: Request[Any, Any, Any], exc: BaseException) -> Response[Any]:
     """503 with Retry-After: an expected moment of contention, logged without a trace."""
     _ensure_locale(request)
@@ -203,6 +265,8 @@ def database_busy(request: Request[Any, Any, Any], exc: BaseException) -> Respon
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if is_database_busy(exc):
         return database_busy(request, exc)
+    if is_database_down(exc):
+        return database_down(request, exc)
     if is_missing_reference(exc):
         log.warning("foreign key refused on %s %s: %s", request.method, request.url.path, exc)
         title = "引用的对象不存在或仍在使用"

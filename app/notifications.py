@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any, Protocol
 
+from app.accounts.services.auth import KNOWN_ADDRESS as LOGIN_ATTEMPTS_KEPT
 from app.accounts.tables import LoginAttempt
 from app.kernel import idempotency
 from app.kernel.clock import Clock, system_clock
@@ -103,7 +104,7 @@ async def purge_expired(*, clock: Clock = system_clock) -> int:
     removed += len(await KeyValue.delete().where(KeyValue.expires_at < now).returning(KeyValue.id))
     removed += await idempotency.purge(now=now)
     removed += len(
-        await LoginAttempt.delete().where(LoginAttempt.at < now - timedelta(days=1)).returning(LoginAttempt.id)
+        await LoginAttempt.delete().where(LoginAttempt.at < now - LOGIN_ATTEMPTS_KEPT).returning(LoginAttempt.id)
     )
     removed += len(
         await OutboxMessage.delete()

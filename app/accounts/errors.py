@@ -55,3 +55,11 @@ class UserNotFound(AccountsError, NotFound):
 class TooManyChildren(AccountsError, Conflict):
     code = "too_many_children"
     title = "一个家庭最多登记 8 个孩子"
+
+
+class WeakPassword(AccountsError, InvalidInput):
+    code = "weak_password"
+    title = "密码太容易被猜到"
+
+    def __init__(self, detail: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, fields=fields or [{"field": "password", "message": "too weak"}])

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from app.kernel.errors import InvalidInput
+from app.kernel.i18n import N_
 
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: `\d` also matches full-width and other scripts' digits, which made a
+# second account for the same phone. Input is NFKC-folded first, so "１３９…" is the same phone.
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 _LOGIN = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+# Characters never allowed in a name: controls (NUL included) and the invisible bidirectional
+# and zero-width marks that let a name display as something else.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff]")
+NAME_PATTERN = "^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff]*$"
 
 AGE_BANDS = ("0-3", "3-6", "6-9", "9-12")
 MAX_CHILD_AGE_YEARS = 14  # the programme serves children; PIPL's sensitive age is under 14
@@ -17,7 +25,7 @@ MAX_CHILD_AGE_YEARS = 14  # the programme serves children; PIPL's sensitive age 
 
 def normalize_phone(raw: str, field: str = "phone") -> str:
     """A mainland mobile number: 11 digits starting 13–19; "+86", spaces and dashes allowed."""
-    digits = re.sub(r"[\s-]", "", raw or "")
+    digits = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", raw or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -30,6 +38,18 @@ def normalize_phone(raw: str, field: str = "phone") -> str:
     return digits
 
 
+def clean_name(raw: str, field: str = "name", *, longest: int = 32) -> str:
+    """A person's name or a child's nickname as shown to others: trimmed, inner runs of spaces
+    made one, never empty, never with control or invisible direction characters."""
+    name = " ".join((raw or "").split())
+    if not name or len(name) > longest or _HIDDEN.search(name):
+        raise InvalidInput(
+            N_("请填写名字（最多 32 个字，不能含有特殊控制字符）"),
+            fields=[{"field": field, "message": f"1-{longest} visible characters"}],
+        )
+    return name
+
+
 def is_phone(login: str) -> bool:
     try:
         normalize_phone(login)
@@ -39,7 +59,7 @@ def is_phone(login: str) -> bool:
 
 
 def normalize_staff_login(raw: str, field: str = "login") -> str:
-    login = (raw or "").strip().lower()
+    login = unicodedata.normalize("NFKC", raw or "").strip().lower()
     if not _LOGIN.match(login) or is_phone(login):
         raise InvalidInput(
             "用户名需为 3–32 位小写字母、数字、点、横线或下划线，并以字母开头",
@@ -50,7 +70,7 @@ def normalize_staff_login(raw: str, field: str = "login") -> str:
 
 def parse_birth_month(raw: str, today: date, field: str = "birth_month") -> date:
     """ "YYYY-MM" → the first day of that month; not in the future, under 14 years ago."""
-    match = _MONTH.match(raw or "")
+    match = _MONTH.match(unicodedata.normalize("NFKC", raw or ""))
     bad = InvalidInput(
         "出生年月格式应为 YYYY-MM，且孩子应未满 14 岁",
         fields=[{"field": field, "message": "expected YYYY-MM, not in the future, child under 14"}],

@@ -7,9 +7,11 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
-Name = Annotated[str, Meta(min_length=1, max_length=32)]
+from app.accounts.people import NAME_PATTERN
+
+Name = Annotated[str, Meta(min_length=1, max_length=32, pattern=NAME_PATTERN)]
 Password = Annotated[str, Meta(min_length=8, max_length=128)]
-BirthMonth = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}$", examples=["2021-05"])]
+BirthMonth = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2021-05"])]
 Phone = Annotated[str, Meta(min_length=11, max_length=20, examples=["13800138000"])]
 Login = Annotated[str, Meta(min_length=3, max_length=64)]
 Role = Annotated[str, Meta(pattern=r"^(family|volunteer|librarian|district_admin)$")]

@@ -13,7 +13,7 @@ from msgspec import Meta, Struct
 from app.accounts.actor import Actor
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import NotAuthenticated
-from app.accounts.roles import ADMINS, FAMILIES, PUBLIC
+from app.accounts.roles import ADMINS, FAMILIES, PUBLIC, with_limit
 from app.accounts.schemas import (
     ChildIn,
     ChildOut,
@@ -36,6 +36,7 @@ from app.kernel.db import write_transaction
 from app.kernel.errors import Forbidden
 from app.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
 from app.notifications import inbox, mark_read
+from app.web.ratelimit import REGISTRATION, registering
 from spaces.services import staff as space_staff
 
 log = logging.getLogger("storycorner.api")
@@ -77,7 +78,7 @@ async def user_out(user_id: FromPath[int]) -> UserOut:
 
 class AddChildIn(Struct, forbid_unknown_fields=True):
     nickname: Annotated[str, Meta(min_length=1, max_length=32)]
-    birth_month: Annotated[str, Meta(pattern=r"^\d{4}-\d{2}$")]
+    birth_month: Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$")]
     consent: ConsentIn | None = None
 
 
@@ -109,10 +110,12 @@ class AccountsController(Controller):
             responsible_person=CURRENT_POLICY.responsible_person,
         )
 
-    @post("/families", opt=PUBLIC, status_code=201)
-    async def register(self, data: JSONBody[FamilyRegistration], clock: ClockDep, queue: QueueDep) -> FamilyOut:
+    @post("/families", opt=with_limit(PUBLIC, REGISTRATION), status_code=201)
+    async def register(
+        self, data: JSONBody[FamilyRegistration], request: Request[Any, Any, Any], clock: ClockDep, queue: QueueDep
+    ) -> FamilyOut:
         """Register a family: the guardian's account, children, and the guardian's consent."""
-        user = await registration.register_family(data, clock=clock)
+        user = await registering(request, lambda: registration.register_family(data, clock=clock))
         await kick_outbox(queue)
         return await families.get_family(user.family, clock=clock)
 

@@ -31,8 +31,9 @@ from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
-from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
+from app.web.ratelimit import PHONE_TAKEN, REGISTRATION, Limit, RateLimiter, rate_limit_guard
 from app.web.routes import ROUTES
+from app.web.security import security_headers
 from app.web.sessions import build_session_store
 
 TEMPLATE_DIRS = [
@@ -127,6 +128,7 @@ def create_app(
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
         openapi_config=_openapi(),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(https=settings.base_url.startswith("https://"))],
         on_startup=[startup],
         on_shutdown=[shutdown],
         state=State(
@@ -148,7 +150,11 @@ def _lifecycle(settings: Settings, queue: JobQueue) -> tuple[Any, Any]:
 
             app.state.redis = Redis.from_url(settings.redis_url)
         app.state.rate_limiter = RateLimiter(
-            {"booking": Limit(settings.booking_rate_per_account, settings.booking_rate_per_client, 60)},
+            {
+                "booking": Limit(settings.booking_rate_per_account, settings.booking_rate_per_client, 60),
+                REGISTRATION: Limit(60, 60, 3600),
+                PHONE_TAKEN: Limit(10, 10, 3600),
+            },
             redis=app.state.redis,
         )
         apply_security(app)

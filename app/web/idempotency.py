@@ -42,6 +42,32 @@ async def _send_problem(send: Any, status: int, code: str, title: str, retry_aft
     await send({"type": "http.response.body", "body": body})
 
 
+DEFAULT_MAX_BODY = 10_000_000
+
+
+async def _read_body(scope: Scope, receive: Any) -> bytes | None:
+    """The request body, which the key's fingerprint needs, or None past the route's size limit:
+    the limit holds before anything is buffered (a declared length over it is refused unread)."""
+    handler = scope.get("route_handler")
+    resolve = getattr(handler, "resolve_request_max_body_size", None)
+    limit = (resolve() if resolve else None) or DEFAULT_MAX_BODY
+    declared = _header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, clock: Clock) -> None:
         self.app = app
@@ -57,13 +83,10 @@ class IdempotencyMiddleware:
             await _send_problem(send, 400, "invalid_input", "Idempotency-Key 长度应为 1–255 个字符")
             return
 
-        chunks = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body = await _read_body(scope, receive)
+        if body is None:
+            await _send_problem(send, 413, "payload_too_large", "提交的内容太大")
+            return
 
         actor = scope.get("user")
         client = scope.get("client") or ("-", 0)
@@ -83,27 +106,38 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status = 500
-        headers: list[tuple[bytes, bytes]] = []
-        out: list[bytes] = []
+        # The answer is recorded before it leaves: a process that dies after answering has
+        # already recorded it, so the client's retry gets it instead of "in progress".
+        held: list[Any] = []
+        recorded = False
 
-        async def capture(message: Any) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                out.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replay_receive, capture)
-        finally:
+        async def record_then_send(message: Any) -> None:
+            nonlocal recorded
+            held.append(message)
+            if message["type"] != "http.response.body" or message.get("more_body", False):
+                return
+            start = held[0]
+            status = start["status"]
             if status >= 500:
                 await idempotency.release(owner, key)
             else:
-                kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers if k.lower() in REPLAYED_HEADERS]
-                await idempotency.complete(owner, key, idempotency.Answer(status, b"".join(out), kept))
+                body = b"".join(m.get("body", b"") for m in held[1:])
+                kept = [
+                    [k.decode("latin-1"), v.decode("latin-1")]
+                    for k, v in start.get("headers", [])
+                    if k.lower() in REPLAYED_HEADERS
+                ]
+                await idempotency.complete(owner, key, idempotency.Answer(status, body, kept))
+            recorded = True
+            for held_message in held:
+                await send(held_message)
+            held.clear()
+
+        try:
+            await self.app(scope, replay_receive, record_then_send)
+        finally:
+            if not recorded:  # failed before answering: the next try acts again
+                await idempotency.release(owner, key)
 
     async def answer_existing(self, verdict: idempotency.Claim, send: Any) -> None:
         if verdict.state is idempotency.State.MISMATCH:

@@ -15,7 +15,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.accounts.consent import CURRENT_POLICY
-from app.accounts.roles import PUBLIC
+from app.accounts.roles import PUBLIC, with_limit
 from app.accounts.schemas import FamilyRegistration
 from app.accounts.services import auth, registration
 from app.accounts.tables import User
@@ -23,6 +23,7 @@ from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_, gettext
 from app.kernel.web import ClockDep, MaybeActor, QueueDep, refusal_page, validated
 from app.web.api_accounts import kick_outbox
+from app.web.ratelimit import REGISTRATION, registering
 from app.web.sessions import SESSION_COOKIE, SESSION_TTL, encode_session, new_session_id, store_key
 
 # What the registration form says about a value the schema refuses, by field.
@@ -133,7 +134,7 @@ class RegisterController(Controller):
             context={"actor": maybe_actor, **policy_context(), "next": safe_next(next, "/family"), "form": {}},
         )
 
-    @post("/register", opt=PUBLIC)
+    @post("/register", opt=with_limit(PUBLIC, REGISTRATION))
     async def register(self, request: Request[Any, Any, Any], clock: ClockDep, queue: QueueDep) -> Template | Redirect:
         form = await request.form()
         children = [
@@ -152,7 +153,7 @@ class RegisterController(Controller):
         target = safe_next(form.get("next"), "/family")
         try:
             data = validated(values, FamilyRegistration, REGISTRATION_WORDS)
-            user = await registration.register_family(data, clock=clock)
+            user = await registering(request, lambda: registration.register_family(data, clock=clock))
         except DomainError as exc:
             context = {
                 "actor": None,

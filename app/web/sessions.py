@@ -1,11 +1,15 @@
-"""Browser sessions in a store shared by every web process: the database by default, Redis
-when `REDIS_URL` is set. The cookie holds a random id; the store key is its hash, so a leaked
-store does not leak live cookies. Rotated at every log-in (session fixation)."""
+"""Browser sessions in a store shared by every web process: the database, with Redis in
+front of it when `REDIS_URL` is set (a read per request stays in memory). The database holds
+every session, so Redis going down logs nobody out and log-in keeps working: the store reads
+the database while Redis fails (said once in the log). The cookie holds a random id; the
+store key is its hash, so a leaked store does not leak live cookies. Rotated at every log-in
+(session fixation)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +21,9 @@ from piccolo.query.mixins import OnConflictAction
 from app.kernel.db import write_transaction
 from app.settings import Settings
 from app.tables import KeyValue
+from app.web.ratelimit import REDIS_DOWN
+
+log = logging.getLogger("storycorner.sessions")
 
 SESSION_COOKIE = "sc_session"
 SESSION_TTL = timedelta(days=30)
@@ -77,10 +84,66 @@ class DatabaseStore(Store):
         return int((row["expires_at"] - datetime.now(UTC)).total_seconds())
 
 
+class CachedStore(Store):
+    """The database store with Redis as a cache in front: writes go to both (the database
+    first: it is the record), reads try Redis and fall back to the database, which also covers
+    a Redis that was flushed or restarted empty."""
+
+    def __init__(self, cache: Store, durable: Store) -> None:
+        self.cache = cache
+        self.durable = durable
+        self._failing = False
+
+    async def _try(self, work: Any) -> Any:
+        try:
+            result = await work
+        except REDIS_DOWN as exc:
+            if not self._failing:
+                self._failing = True
+                log.warning("Redis unavailable for sessions (%s); reading them from the database", exc)
+            return _MISSING
+        if self._failing:
+            self._failing = False
+            log.warning("Redis is back for sessions")
+        return result
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+        await self.durable.set(key, value, expires_in)
+        await self._try(self.cache.set(key, value, expires_in))
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        cached = await self._try(self.cache.get(key, renew_for))
+        if cached is not _MISSING and cached is not None:
+            return bytes(cached)
+        value = await self.durable.get(key, renew_for)
+        if value is not None and cached is not _MISSING:  # Redis answers but lost it: warm it again
+            ttl = await self.durable.expires_in(key)
+            await self._try(self.cache.set(key, value, ttl))
+        return value
+
+    async def delete(self, key: str) -> None:
+        await self.durable.delete(key)
+        await self._try(self.cache.delete(key))
+
+    async def delete_all(self) -> None:
+        await self.durable.delete_all()
+        await self._try(self.cache.delete_all())
+
+    async def exists(self, key: str) -> bool:
+        return await self.durable.exists(key)
+
+    async def expires_in(self, key: str) -> int | None:
+        return await self.durable.expires_in(key)
+
+
+_MISSING = object()
+
+
 def build_session_store(settings: Settings) -> Store:
+    durable = DatabaseStore(namespace="session")
     if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="storycorner:sessions")
-    return DatabaseStore(namespace="session")
+        return CachedStore(RedisStore.with_client(url=settings.redis_url, namespace="storycorner:sessions"), durable)
+    return durable
 
 
 def store_key(cookie_value: str) -> str:

@@ -113,8 +113,9 @@ async def test_purge_removes_only_what_has_expired(clock: FrozenClock) -> None:
 
     await IdempotencyRecord.insert(record("old", timedelta(hours=26)), record("fresh", timedelta(hours=1)))
     await LoginAttempt.insert(
+        # Kept 30 days: a recent success lets its address past the per-login limit.
+        LoginAttempt(login="13900000000", client="1.2.3.4", at=now - timedelta(days=31)),
         LoginAttempt(login="13900000000", client="1.2.3.4", at=now - timedelta(days=2)),
-        LoginAttempt(login="13900000000", client="1.2.3.4", at=now - timedelta(hours=1)),
     )
 
     removed = await purge_expired(clock=clock)

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ChildNotFound, TooManyChildren
-from app.accounts.people import age_band, parse_birth_month
+from app.accounts.people import age_band, clean_name, parse_birth_month
 from app.accounts.schemas import ChildIn, ChildOut, ChildUpdate, ConsentIn, FamilyOut, GuardianOut
 from app.accounts.services.registration import check_consent
 from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, User
@@ -67,7 +67,9 @@ async def add_child(family_id: int, data: ChildIn, *, consent: ConsentIn | None,
             await Consent(
                 family=family_id, policy_version=CURRENT_POLICY.version, scope=CURRENT_POLICY.scope, accepted_at=now
             ).save()
-        child = Child(family=family_id, nickname=data.nickname.strip(), birth_month=birth, created_at=now)
+        child = Child(
+            family=family_id, nickname=clean_name(data.nickname, "nickname"), birth_month=birth, created_at=now
+        )
         await child.save()
     return child_out(child.to_dict(), today)
 
@@ -76,7 +78,7 @@ async def update_child(family_id: int, child_id: int, data: ChildUpdate, *, cloc
     today = local_today(clock)
     values: dict[Any, Any] = {}
     if data.nickname is not None:
-        values[Child.nickname] = data.nickname.strip()
+        values[Child.nickname] = clean_name(data.nickname, "nickname")
     if data.birth_month is not None:
         values[Child.birth_month] = parse_birth_month(data.birth_month, today)
     mine = (Child.id == child_id) & (Child.family == family_id)

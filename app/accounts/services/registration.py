@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ConsentRequired, PhoneTaken
-from app.accounts.passwords import hash_password
-from app.accounts.people import normalize_phone, parse_birth_month
+from app.accounts.passwords import check_strength, hash_password
+from app.accounts.people import clean_name, normalize_phone, parse_birth_month
 from app.accounts.schemas import ConsentIn, FamilyRegistration
 from app.accounts.tables import Child, Consent, Family, Guardian, User
 from app.kernel import outbox
@@ -23,6 +23,9 @@ def check_consent(consent: ConsentIn | None) -> None:
 
 async def register_family(data: FamilyRegistration, *, clock: Clock) -> User:
     phone = normalize_phone(data.phone)
+    guardian_name = clean_name(data.guardian_name, "guardian_name")
+    nicknames = [clean_name(c.nickname, f"children[{i}].nickname") for i, c in enumerate(data.children)]
+    second_name = clean_name(data.second_guardian.name, "second_guardian.name") if data.second_guardian else ""
     today = local_today(clock)
     if data.children or data.consent is not None:
         check_consent(data.consent)
@@ -34,28 +37,31 @@ async def register_family(data: FamilyRegistration, *, clock: Clock) -> User:
         if data.second_guardian and data.second_guardian.phone
         else None
     )
+    check_strength(data.password, identifiers=(phone,))
+    # A taken phone is refused before the hash: an argon2 hash is the costly part of a request,
+    # not to be spent on one that cannot succeed.
+    if await User.exists().where(User.login == phone):
+        raise PhoneTaken()
     # Hash outside the transaction: it is the slow part and needs no lock.
     password_hash = hash_password(data.password)
     now = clock.now()
-    if await User.exists().where(User.login == phone):
-        raise PhoneTaken()
     try:
         async with write_transaction():
             family = Family(created_at=now)
             await family.save()
             user = User(
                 login=phone,
-                display_name=data.guardian_name.strip(),
+                display_name=guardian_name,
                 password_hash=password_hash,
                 roles="family",
                 family=family.id,
                 created_at=now,
             )
             await user.save()
-            guardian = Guardian(family=family.id, user=user.id, name=data.guardian_name.strip(), phone=phone)
+            guardian = Guardian(family=family.id, user=user.id, name=guardian_name, phone=phone)
             await guardian.save()
             if data.second_guardian:
-                await Guardian(family=family.id, name=data.second_guardian.name.strip(), phone=second_phone).save()
+                await Guardian(family=family.id, name=second_name, phone=second_phone).save()
             if data.consent is not None:
                 await Consent(
                     family=family.id,
@@ -64,8 +70,8 @@ async def register_family(data: FamilyRegistration, *, clock: Clock) -> User:
                     scope=CURRENT_POLICY.scope,
                     accepted_at=now,
                 ).save()
-            for child, birth in zip(data.children, births, strict=True):
-                await Child(family=family.id, nickname=child.nickname.strip(), birth_month=birth, created_at=now).save()
+            for nickname, birth in zip(nicknames, births, strict=True):
+                await Child(family=family.id, nickname=nickname, birth_month=birth, created_at=now).save()
             await outbox.add(
                 recipient_id=user.id,
                 kind="welcome",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.accounts.errors import LoginTaken, UserNotFound
-from app.accounts.passwords import hash_password
-from app.accounts.people import normalize_staff_login
+from app.accounts.passwords import check_strength, hash_password
+from app.accounts.people import clean_name, normalize_staff_login
 from app.accounts.roles import ROLES, STAFF_ROLES
 from app.accounts.tables import ApiToken, User
 from app.kernel.clock import Clock
@@ -29,10 +29,13 @@ def encode_roles(roles: frozenset[str]) -> str:
 async def create_staff_user(*, login: str, password: str, display_name: str, roles: list[str], clock: Clock) -> User:
     key = normalize_staff_login(login)
     chosen = check_staff_roles(roles)
+    check_strength(password, identifiers=(key,), staff=True)
+    if await User.exists().where(User.login == key):
+        raise LoginTaken()
     password_hash = hash_password(password)
     user = User(
         login=key,
-        display_name=display_name.strip() or key,
+        display_name=clean_name(display_name, "display_name") if display_name.strip() else key,
         password_hash=password_hash,
         roles=encode_roles(chosen),
         created_at=clock.now(),
@@ -48,6 +51,12 @@ async def create_staff_user(*, login: str, password: str, display_name: str, rol
 
 
 async def set_password(user_id: int, password: str) -> None:
+    """A new password, held to the same rules as at creation (staff: 12 characters)."""
+    row = await User.select(User.login, User.roles).where(User.id == user_id).first()
+    if row is None:
+        raise UserNotFound()
+    staff = bool(set(str(row["roles"]).split()) & STAFF_ROLES)
+    check_strength(password, identifiers=(str(row["login"]),), staff=staff)
     await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
 
 
