@@ -4,31 +4,42 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v p
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint typecheck contracts pytest migrate fmt worker messages bench clean
 
-$(STAMP): pyproject.toml
+# The service runs from this folder (`python -m app`), so only its dependencies are installed,
+# from pyproject.toml: the runtime ones to serve, the tools and tests (`dev`) for `make test`.
+DEPS = $(BIN)/python -c 'import sys, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	print("\n".join(p["optional-dependencies"][sys.argv[1]] if len(sys.argv) > 1 else p["dependencies"]))'
+PIP = $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+$(RUN_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PIP) --upgrade pip
+	@$(DEPS) > $(VENV)/requirements.txt && $(PIP) -r $(VENV)/requirements.txt
+	@touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
+	@$(DEPS) dev > $(VENV)/requirements-dev.txt && $(PIP) -r $(VENV)/requirements-dev.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 ## Serve the embedded default (SQLite under var/, jobs in-process) on http://$(HOST):$(PORT)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@$(BIN)/python -m app migrate
 	@echo "Demo data and accounts:"
 	@$(BIN)/python -m app seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)"
 	@HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m app serve
 
-migrate: $(STAMP)
+migrate: $(RUN_STAMP)
 	@$(BIN)/python -m app migrate
 
-worker: $(STAMP)
+worker: $(RUN_STAMP)
 	@$(BIN)/python -m app worker
 
 fmt: $(STAMP)

@@ -100,6 +100,18 @@ def _embedded_secret(var_dir: Path) -> str:
     return key
 
 
+def _local_base_url(env: Mapping[str, str]) -> str:
+    """Without BASE_URL, codes and links point where `serve` listens (HOST and PORT), so
+    `PORT=8102 make run` prints posters that open on port 8102. A wildcard address is not
+    one a phone can open: the loopback name stands in for it."""
+    host = env.get("HOST") or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 (a comparison, not a bind)
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{env.get('PORT') or '8000'}"
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env: dict[str, str] = {**_read_dotenv(ROOT / ".env"), **(os.environ if environ is None else environ)}
     var_dir = Path(env.get("STORYCORNER_VAR", str(VAR_DIR)))
@@ -122,7 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     elif len(secret_key) < 32:
         raise SettingsError("SECRET_KEY must be at least 32 characters long")
 
-    base_url = (env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    base_url = (env.get("BASE_URL") or _local_base_url(env)).rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise SettingsError(f"BASE_URL must be an absolute http(s) URL, got {base_url!r}")

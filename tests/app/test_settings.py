@@ -137,6 +137,23 @@ def test_base_url(base: dict[str, str], url: str) -> None:
     fails({**base, "BASE_URL": url}, "BASE_URL")
 
 
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", "8102", "http://127.0.0.1:8102"),
+        ("0.0.0.0", "8102", "http://127.0.0.1:8102"),
+        ("192.168.1.20", None, "http://192.168.1.20:8000"),
+        ("::1", "9000", "http://[::1]:9000"),
+    ],
+)
+def test_base_url_follows_host_and_port_when_unset(
+    base: dict[str, str], host: str, port: str | None, expected: str
+) -> None:
+    env = {**base, "HOST": host, **({"PORT": port} if port else {})}
+    assert load_settings(env).base_url == expected
+    assert load_settings({**env, "BASE_URL": "https://reading.example.cn/"}).base_url == "https://reading.example.cn"
+
+
 def test_booleans(base: dict[str, str]) -> None:
     fails({**base, "SECURE_COOKIES": "maybe"}, "SECURE_COOKIES")
     fails({**base, "DEBUG": "2"}, "DEBUG")
