@@ -18,6 +18,7 @@ import msgspec
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_zone
 from app.kernel.errors import InvalidInput
+from app.kernel.i18n import N_
 from qr.errors import QrError
 from qr.services import tokens
 from qr.tokens import Purpose
@@ -29,7 +30,7 @@ from reading.programme.services.views import pick, served_spaces
 
 TOKEN_IN_URL = re.compile(r"/q/([A-Za-z0-9_.~-]+)/?\s*$")
 MAX_BOOK_LINES = 30
-NOT_A_COPY = "这个二维码不是故事角绘本的标签"
+NOT_A_COPY = N_("这个二维码不是故事角绘本的标签")
 
 
 @dataclass(frozen=True, slots=True)

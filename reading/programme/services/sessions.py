@@ -42,6 +42,11 @@ def served_where(column: Any, *, actor: Actor, space_id: int | None) -> Any:
     return column.is_in(sorted(actor.space_ids) or [-1])
 
 
+def locked(created_at: datetime, now: datetime) -> bool:
+    """Past the days a session may be edited (then only its review changes)."""
+    return now - created_at > timedelta(days=SESSION_EDIT_DAYS)
+
+
 async def _book_ids(book_ids: list[int], isbns: list[str], clock: Clock) -> list[int]:
     ids = set(book_ids)
     if ids:
@@ -175,7 +180,7 @@ async def update_session(session_id: int, data: SessionUpdate, *, actor: Actor, 
     now = clock.now()
     if data.reviewed is not None and not (actor.is_admin or actor.is_librarian):
         raise NotStaffOfSpace("只有馆员可以审核阅读活动记录")
-    if now - row["created_at"] > timedelta(days=SESSION_EDIT_DAYS) and any(
+    if locked(row["created_at"], now) and any(
         getattr(data, f) is not None
         for f in ("minutes", "adults", "children", "theme", "notes", "lead_reader_ids", "book_ids")
     ):

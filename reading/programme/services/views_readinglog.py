@@ -3,7 +3,7 @@ next one, suggestions, a search, and the add form (prefilled with every child an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.accounts.tables import Child
@@ -37,7 +37,7 @@ class ReadingLogPage(PageView):
     next_books: int | None  # the next books milestone, if any is left
     books_to_go: int
     streak_reached: bool
-    streak_days: int = field(default=STREAK_DAYS)
+    streak_days: int = STREAK_DAYS
 
 
 async def reading_log_page(

@@ -12,7 +12,6 @@ from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.jsonvalue import loads
 from reading.lending.schemas import BookOut
 from reading.lending.services import catalogue
-from reading.programme.rules import SESSION_EDIT_DAYS
 from reading.programme.schemas import SessionOut
 from reading.programme.services import sessions
 from reading.programme.services.forms import number
@@ -145,7 +144,7 @@ async def edit_page(session_id: int, actor: Actor, clock: Clock) -> SessionFormP
     """A logged session's edit form (a session of a space the actor does not serve: 404); past
     the 7 days it says so."""
     session = await sessions.visible_session(session_id, actor)
-    locked = clock.now() - session.created_at > timedelta(days=SESSION_EDIT_DAYS)
+    locked = sessions.locked(session.created_at, clock.now())
     return await session_form_page(actor, clock, form=edit_form(session), session_id=session_id, locked=locked)
 
 
@@ -165,7 +164,7 @@ async def _cards(found: list[SessionOut], spaces: list[SpaceChoice], now: dateti
             leads=[leads[i] for i in s.lead_reader_ids if i in leads],
             books=[books[b] for b in s.book_ids if b in books],
             logged_by=loggers.get(s.logged_by or 0, ""),
-            editable=now - s.created_at <= timedelta(days=SESSION_EDIT_DAYS),
+            editable=not sessions.locked(s.created_at, now),
         )
         for s in found
     ]
