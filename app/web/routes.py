@@ -12,8 +12,7 @@ from app.web.pages import PAGE_CONTROLLERS
 from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from reading.lending.controllers.api import READING_API
 from reading.lending.controllers.pages import READING_PAGES
-from reading.programme.controllers.api import PROGRAMME_API
-from reading.programme.controllers.pages import PROGRAMME_PAGES
+from reading.programme.controllers import PROGRAMME_API, PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController
 from spaces.controllers.pages import BOOKING_PAGES
 from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS

@@ -25,6 +25,28 @@ class ApplicationOut(Struct):
     lead_reader_id: int | None = None
 
 
+class ApplicationRow(Struct):
+    """An open application as the API lists it (the column names of the table, and the
+    applicant's display name under `user.display_name`)."""
+
+    id: int
+    family: int
+    user: int
+    motivation: str
+    availability: str
+    preferred_space_ids: list[int]
+    status: str
+    decided_by: int | None
+    decided_at: datetime | None
+    note: str
+    created_at: datetime
+    display_name: str = msgspec.field(default="", name="user.display_name")
+
+
+class ApplicationList(Struct):
+    items: list[ApplicationRow]
+
+
 class DecisionIn(Struct, forbid_unknown_fields=True):
     approve: bool
     note: Annotated[str, Meta(max_length=500)] = ""
@@ -96,6 +118,10 @@ class SessionOut(Struct):
     created_at: datetime
 
 
+class SessionList(Struct):
+    items: list[SessionOut]
+
+
 class SessionPrefill(Struct):
     space_id: int
     slot_id: int | None
@@ -114,6 +140,16 @@ class HoursOut(Struct):
     sessions: int
     minutes: int
     hours: float
+
+
+class HoursList(Struct):
+    items: list[HoursOut]
+
+
+class RevokedOut(Struct):
+    id: int
+    serial: str
+    revoked: bool
 
 
 class LogIn(Struct, forbid_unknown_fields=True):

@@ -1,38 +1,29 @@
-"""Family lead readers (家庭领读人): apply, decide, and the state machine
+"""Family lead readers (家庭领读人) and their state machine
 
-    applied ──approve──▶ trainee ──(after training)──▶ active ⇄ paused;  any ──▶ retired
+    (application approved) ──▶ trainee ──(after training)──▶ active ⇄ paused;  any ──▶ retired
 
-A decision is made once: a conditional update on `status = 'applied'` (409 already_decided).
-Who may decide: a district admin, or a librarian of one of the preferred spaces.
-Levels follow sessions led and minutes (reading.programme_rules, a setting).
+Who may move a lead reader: a district admin, or a librarian of one of the spaces the
+application preferred; the lead reader pauses, resumes or retires themselves. Levels follow
+sessions led and minutes (`reading.programme.rules`, a setting).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.accounts.actor import Actor
-from app.accounts.tables import User
-from app.kernel import outbox
-from app.kernel.clock import Clock
-from app.kernel.db import is_unique_violation, write_transaction
-from app.kernel.errors import Forbidden
+from app.kernel.errors import Forbidden, InvalidInput
 from app.kernel.jsonvalue import loads
-from reading.programme.errors import (
-    AlreadyApplied,
-    AlreadyDecided,
-    ApplicationNotFound,
-    IllegalLeadReaderTransition,
-    LeadReaderNotFound,
-    TrainingRequired,
-)
+from reading.programme.errors import IllegalLeadReaderTransition, LeadReaderNotFound, TrainingRequired
 from reading.programme.rules import TRAINING_THEME, TRAININGS_TO_ACTIVATE, level_for
-from reading.programme.schemas import ApplicationIn, ApplicationOut, DecisionIn, DecisionOut, LeadReaderOut
+from reading.programme.schemas import LeadReaderOut
 from reading.programme.tables import LeadReader, LeadReaderApplication, ReadingSession, SessionBook, SessionLeadReader
-from spaces.errors import SpaceNotFound
-from spaces.tables import Booking, Space
+from spaces.tables import Booking
 
+STATUSES = ("trainee", "active", "paused", "retired")
+CHOICES = ("active", "paused", "retired")  # what a person may ask a lead reader to become
 TRANSITIONS = {
     "trainee": {"active", "retired"},
     "active": {"paused", "retired"},
@@ -41,83 +32,12 @@ TRANSITIONS = {
 }
 
 
-async def apply(data: ApplicationIn, *, actor: Actor, clock: Clock) -> ApplicationOut:
-    if actor.family_id is None:
-        raise Forbidden("只有家庭账号可以申请成为家庭领读人")
-    space_ids = sorted(set(data.preferred_space_ids))
-    if len(await Space.select(Space.id).where(Space.id.is_in(space_ids))) != len(space_ids):
-        raise SpaceNotFound()
-    if await LeadReader.exists().where(LeadReader.user == actor.user_id):
-        raise AlreadyApplied("您已经是家庭领读人了")
-    now = clock.now()
-    try:
-        rows = await LeadReaderApplication.insert(
-            LeadReaderApplication(
-                family=actor.family_id,
-                user=actor.user_id,
-                motivation=data.motivation.strip(),
-                availability=data.availability.strip(),
-                preferred_space_ids=space_ids,
-                created_at=now,
-            )
-        ).returning(LeadReaderApplication.id)
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise AlreadyApplied() from exc
-        raise
-    return ApplicationOut(id=rows[0]["id"], status="applied", created_at=now, preferred_space_ids=space_ids)
-
-
-async def decide(application_id: int, data: DecisionIn, *, actor: Actor, clock: Clock) -> DecisionOut:
-    row = await LeadReaderApplication.select().where(LeadReaderApplication.id == application_id).first()
-    if row is None:
-        raise ApplicationNotFound()
-    preferred = set(loads(row["preferred_space_ids"], []))
-    if not (actor.is_admin or (actor.is_librarian and preferred & actor.space_ids)):
-        raise Forbidden("只有区管理员或申请所选空间的馆员可以审批")
-    now = clock.now()
-    status = "approved" if data.approve else "rejected"
-    lead_reader_id = None
-    async with write_transaction():
-        decided = (
-            await LeadReaderApplication.update(
-                {
-                    LeadReaderApplication.status: status,
-                    LeadReaderApplication.decided_by: actor.user_id,
-                    LeadReaderApplication.decided_at: now,
-                    LeadReaderApplication.note: data.note.strip(),
-                }
-            )
-            .where((LeadReaderApplication.id == application_id) & (LeadReaderApplication.status == "applied"))
-            .returning(LeadReaderApplication.id)
-        )
-        if not decided:
-            raise AlreadyDecided()
-        user = await User.select(User.display_name).where(User.id == row["user"]).first()
-        if data.approve:
-            created = await LeadReader.insert(
-                LeadReader(
-                    user=row["user"],
-                    family=row["family"],
-                    display_name=user["display_name"] if user else "",
-                    status="trainee",
-                    application=application_id,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).returning(LeadReader.id)
-            lead_reader_id = int(created[0]["id"])
-        await outbox.add(
-            recipient_id=row["user"],
-            kind=f"lead_reader_{status}",
-            title="家庭领读人申请已通过" if data.approve else "家庭领读人申请结果",
-            body="欢迎成为见习家庭领读人！参加一次领读人培训后即可开始带读。"
-            if data.approve
-            else f"感谢您的申请。这次暂未通过。{data.note.strip()}",
-            link="/lead-reader",
-            now=now,
-        )
-    return DecisionOut(status=status, lead_reader_id=lead_reader_id)
+@dataclass(frozen=True, slots=True)
+class LeadReaderStats:
+    sessions: int
+    minutes: int
+    families: int  # families reached ≈ adults present (each family brings at least one adult)
+    books: int
 
 
 async def trainings_attended(user_id: int) -> int:
@@ -134,7 +54,7 @@ async def trainings_attended(user_id: int) -> int:
     )
 
 
-async def stats(lead_reader_id: int) -> dict[str, int]:
+async def stats(lead_reader_id: int) -> LeadReaderStats:
     links = await SessionLeadReader.select(SessionLeadReader.session).where(
         SessionLeadReader.lead_reader == lead_reader_id
     )
@@ -143,13 +63,12 @@ async def stats(lead_reader_id: int) -> dict[str, int]:
         ReadingSession.minutes, ReadingSession.adults, ReadingSession.children
     ).where(ReadingSession.id.is_in(session_ids))
     books = await SessionBook.select(SessionBook.book).where(SessionBook.session.is_in(session_ids))
-    return {
-        "sessions": len(sessions),
-        "minutes": sum(s["minutes"] for s in sessions),
-        # Families reached ≈ adults present (each family brings at least one adult).
-        "families": sum(s["adults"] for s in sessions),
-        "books": len({b["book"] for b in books}),
-    }
+    return LeadReaderStats(
+        sessions=len(sessions),
+        minutes=sum(s["minutes"] for s in sessions),
+        families=sum(s["adults"] for s in sessions),
+        books=len({b["book"] for b in books}),
+    )
 
 
 async def get(lead_reader_id: int, *, actor: Actor) -> LeadReaderOut:
@@ -165,11 +84,11 @@ async def lead_reader_out(row: dict[str, Any]) -> LeadReaderOut:
         id=row["id"],
         display_name=row["display_name"],
         status=row["status"],
-        level=level_for(figures["sessions"], figures["minutes"]),
-        sessions_led=figures["sessions"],
-        minutes_led=figures["minutes"],
-        families_reached=figures["families"],
-        books_read_aloud=figures["books"],
+        level=level_for(figures.sessions, figures.minutes),
+        sessions_led=figures.sessions,
+        minutes_led=figures.minutes,
+        families_reached=figures.families,
+        books_read_aloud=figures.books,
         trainings_attended=await trainings_attended(row["user"]),
     )
 
@@ -194,6 +113,8 @@ async def set_status(lead_reader_id: int, status: str, *, actor: Actor, now: dat
     """A district admin or a librarian of a preferred space moves a lead reader (trainee →
     active needs the training); the lead reader may pause, resume or retire themselves;
     volunteers and librarians of other spaces may not (403)."""
+    if status not in CHOICES:  # the API's schema says so first; the pages' forms reach this
+        raise InvalidInput("请选择要做的变更", fields=[{"field": "status", "message": "active/paused/retired"}])
     row = await LeadReader.select().where(LeadReader.id == lead_reader_id).first()
     if row is None:
         raise LeadReaderNotFound()
@@ -208,7 +129,7 @@ async def set_status(lead_reader_id: int, status: str, *, actor: Actor, now: dat
         if not await may_manage(row, actor):
             raise Forbidden("只有区管理员或领读人所选空间的馆员可以变更领读人状态")
     if status not in TRANSITIONS[row["status"]]:
-        raise IllegalLeadReaderTransition(f"不能从“{row['status']}”变为“{status}”")
+        raise IllegalLeadReaderTransition()
     if (
         row["status"] == "trainee"
         and status == "active"
@@ -227,23 +148,20 @@ async def set_status(lead_reader_id: int, status: str, *, actor: Actor, now: dat
     return await lead_reader_out(fresh)
 
 
-async def by_user(user_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = await LeadReader.select().where(LeadReader.user == user_id).first()
-    return row
+async def of_user(user_id: int) -> LeadReaderOut | None:
+    """The user's own lead-reader record, if they are one."""
+    row = await LeadReader.select().where(LeadReader.user == user_id).first()
+    return await lead_reader_out(row) if row else None
 
 
-async def applications(*, actor: Actor, status: str = "applied") -> list[dict[str, Any]]:
-    rows = (
-        await LeadReaderApplication.select(
-            *LeadReaderApplication.all_columns(), LeadReaderApplication.user._.display_name
-        )
-        .where(LeadReaderApplication.status == status)
-        .order_by(LeadReaderApplication.id)
-    )
-    visible = []
-    for r in rows:
-        preferred = set(loads(r["preferred_space_ids"], []))
-        if actor.is_admin or preferred & actor.space_ids:
-            r["preferred_space_ids"] = sorted(preferred)
-            visible.append(r)
-    return visible
+async def own_id(user_id: int) -> int:
+    """The id of the user's own lead-reader record (404 when they are not one)."""
+    row = await LeadReader.select(LeadReader.id).where(LeadReader.user == user_id).first()
+    if row is None:
+        raise LeadReaderNotFound()
+    return int(row["id"])
+
+
+async def set_own_status(status: str, *, actor: Actor, now: datetime) -> LeadReaderOut:
+    """The lead reader pauses, resumes or retires themselves."""
+    return await set_status(await own_id(actor.user_id), status, actor=actor, now=now)

@@ -4,6 +4,7 @@ summary image to share."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from app.accounts.errors import ChildNotFound
 from app.accounts.tables import Child
 from app.kernel.clock import Clock, local_today
 from app.kernel.errors import Forbidden, InvalidInput
+from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
 from reading.lending.errors import BookNotFound
 from reading.lending.isbn import normalize
@@ -20,8 +22,66 @@ from reading.lending.tables import Book, Loan
 from reading.programme.errors import DailyCapReached
 from reading.programme.rules import DAILY_LOG_CAP, MILESTONES, STREAK_DAYS
 from reading.programme.schemas import LogEntryOut, LogIn, Milestone, ReadingLogOut
+from reading.programme.services.forms import Fields, ids, number, text
 from reading.programme.tables import ReadingLogEntry, ReadingSession, SessionBook
 from spaces.tables import CheckIn
+
+
+@dataclass(frozen=True, slots=True)
+class YearSummary:
+    books: int  # distinct books read together that year
+    days: int
+    longest_streak: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogForm:
+    """The reading-log page's form, as typed."""
+
+    book_id: int | None = None
+    isbn: str = ""
+    child_ids: tuple[int, ...] = ()
+    read_on: str = ""
+    minutes: str = ""
+
+
+def log_form(fields: Fields) -> LogForm:
+    return LogForm(
+        book_id=number(text(fields, "book_id")),
+        isbn=text(fields, "isbn", 20),
+        child_ids=ids(fields, "child_id"),
+        read_on=text(fields, "read_on"),
+        minutes=text(fields, "minutes"),
+    )
+
+
+def _log_in(form: LogForm) -> LogIn:
+    """The page's form checked field by field, in words a family understands."""
+    if form.book_id is None and not form.isbn:
+        raise InvalidInput("请选择一本绘本，或输入 ISBN", fields=[{"field": "book_id", "message": "required"}])
+    if not form.child_ids:
+        raise InvalidInput("请选择一起读书的孩子", fields=[{"field": "child_id", "message": "required"}])
+    if len(form.child_ids) > 8:
+        raise InvalidInput("最多选择 8 个孩子", fields=[{"field": "child_id", "message": "at most 8"}])
+    try:
+        read_on = date.fromisoformat(form.read_on)
+    except ValueError:
+        raise InvalidInput("请选择日期", fields=[{"field": "read_on", "message": "YYYY-MM-DD"}]) from None
+    minutes = number(form.minutes) if form.minutes else None
+    if form.minutes and (minutes is None or not 1 <= minutes <= 600):
+        raise InvalidInput("读书时长应在 1 到 600 分钟之间", fields=[{"field": "minutes", "message": "1-600"}])
+    return LogIn(
+        child_ids=list(form.child_ids),
+        read_on=read_on,
+        book_id=form.book_id,
+        isbn=None if form.book_id is not None else form.isbn,
+        minutes=minutes,
+    )
+
+
+async def add_from_form(family_id: int | None, form: LogForm, *, clock: Clock) -> LogEntryOut:
+    """The reading-log page's form: checked, then `add_entry`."""
+    return await add_entry(family_id, _log_in(form), clock=clock)
 
 
 async def add_entry(family_id: int | None, data: LogIn, *, clock: Clock) -> LogEntryOut:
@@ -37,11 +97,11 @@ async def add_entry(family_id: int | None, data: LogIn, *, clock: Clock) -> LogE
     else:
         raise InvalidInput("请选择绘本或输入 ISBN", fields=[{"field": "book_id", "message": "book_id or isbn"}])
     if book is None:
-        raise BookNotFound()
+        raise BookNotFound(N_("没有找到这本绘本。请检查 ISBN，或用书名搜索。"))
     child_ids = sorted(set(data.child_ids))
     mine = {r["id"] for r in await Child.select(Child.id).where(Child.family == family_id)}
     if not set(child_ids) <= mine:
-        raise ChildNotFound()  # another family's child: not found
+        raise ChildNotFound(N_("请选择您家的孩子。"))  # another family's child: not found
     if (
         await ReadingLogEntry.count().where(
             (ReadingLogEntry.family == family_id) & (ReadingLogEntry.read_on == data.read_on)
@@ -176,15 +236,15 @@ async def suggestions(family_id: int, limit: int = 6) -> list[BookOut]:
     return out
 
 
-async def year_summary(family_id: int, year: int) -> dict[str, Any]:
+async def year_summary(family_id: int, year: int) -> YearSummary:
     entries = await ReadingLogEntry.select(ReadingLogEntry.book, ReadingLogEntry.read_on).where(
         (ReadingLogEntry.family == family_id)
         & (ReadingLogEntry.read_on >= date(year, 1, 1))
         & (ReadingLogEntry.read_on <= date(year, 12, 31))
     )
     _current, longest, _reached = streaks([e["read_on"] for e in entries], date(year, 12, 31))
-    return {
-        "books": len({e["book"] for e in entries}),
-        "days": len({e["read_on"] for e in entries}),
-        "longest_streak": longest,
-    }
+    return YearSummary(
+        books=len({e["book"] for e in entries}),
+        days=len({e["read_on"] for e in entries}),
+        longest_streak=longest,
+    )

@@ -5,8 +5,7 @@ readers and to real books (by id, or by ISBN: an unknown ISBN becomes a draft ti
 librarians to finish). A form submitted twice records once: (logged_by, client_key) is
 unique. Sessions can be edited for 7 days; librarians mark them reviewed.
 
-Hours: a person's hours are the sum of the minutes of the sessions they logged (ran) or led,
-each session counted once per person.
+Volunteer hours, from these sessions, are in `services/hours.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
-from app.accounts.tables import User
 from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import InvalidInput
@@ -26,10 +24,27 @@ from reading.lending.services import catalogue
 from reading.lending.tables import Book
 from reading.programme.errors import LeadReaderNotFound, SessionLocked, SessionNotFound
 from reading.programme.rules import SESSION_EDIT_DAYS
-from reading.programme.schemas import HoursOut, SessionIn, SessionOut, SessionPrefill, SessionUpdate
+from reading.programme.schemas import SessionIn, SessionOut, SessionPrefill, SessionUpdate
 from reading.programme.tables import LeadReader, ReadingSession, SessionBook, SessionLeadReader
 from spaces.errors import NotStaffOfSpace, SlotNotFound
 from spaces.tables import Booking, CheckIn, Slot, WalkIn
+
+
+def served_where(column: Any, *, actor: Actor, space_id: int | None) -> Any:
+    """The rows of `space_id` (a space the actor must serve), else of every space the actor
+    serves (None: every space, for a district admin)."""
+    if space_id is not None:
+        if not actor.serves(space_id):
+            raise NotStaffOfSpace()
+        return column == space_id
+    if actor.is_admin:
+        return None
+    return column.is_in(sorted(actor.space_ids) or [-1])
+
+
+def locked(created_at: datetime, now: datetime) -> bool:
+    """Past the days a session may be edited (then only its review changes)."""
+    return now - created_at > timedelta(days=SESSION_EDIT_DAYS)
 
 
 async def _book_ids(book_ids: list[int], isbns: list[str], clock: Clock) -> list[int]:
@@ -88,18 +103,33 @@ async def session_out(session_id: int) -> SessionOut:
     )
 
 
+async def _by_client_key(user_id: int, client_key: str | None) -> SessionOut | None:
+    """The session this person already logged with this form's key (a form sent twice)."""
+    if not client_key:
+        return None
+    first = (
+        await ReadingSession.select(ReadingSession.id)
+        .where((ReadingSession.logged_by == user_id) & (ReadingSession.client_key == client_key))
+        .first()
+    )
+    return await session_out(first["id"]) if first is not None else None
+
+
+async def visible_session(session_id: int, actor: Actor) -> SessionOut:
+    """A session of a space the actor serves (404 otherwise: reveal nothing)."""
+    session = await session_out(session_id)
+    if not actor.serves(session.space_id):
+        raise SessionNotFound()
+    return session
+
+
 async def log_session(data: SessionIn, *, actor: Actor, clock: Clock) -> tuple[SessionOut, bool]:
     """Returns (session, created); a repeated client_key returns the first session."""
     if not actor.serves(data.space_id):
         raise NotStaffOfSpace()
-    if data.client_key:
-        first = (
-            await ReadingSession.select(ReadingSession.id)
-            .where((ReadingSession.logged_by == actor.user_id) & (ReadingSession.client_key == data.client_key))
-            .first()
-        )
-        if first is not None:
-            return await session_out(first["id"]), False
+    first = await _by_client_key(actor.user_id, data.client_key)
+    if first is not None:
+        return first, False
     now = clock.now()
     if data.started_at > now + timedelta(hours=1) or data.started_at < now - timedelta(days=30):
         raise InvalidInput("活动时间应在过去 30 天内", fields=[{"field": "started_at", "message": "within 30 days"}])
@@ -135,14 +165,10 @@ async def log_session(data: SessionIn, *, actor: Actor, clock: Clock) -> tuple[S
             if book_ids:
                 await SessionBook.insert(*[SessionBook(session=session_id, book=b) for b in book_ids])
     except Exception as exc:
-        if is_unique_violation(exc) and data.client_key:  # the same form, submitted at the same moment
-            first = (
-                await ReadingSession.select(ReadingSession.id)
-                .where((ReadingSession.logged_by == actor.user_id) & (ReadingSession.client_key == data.client_key))
-                .first()
-            )
+        if is_unique_violation(exc):  # the same form, submitted at the same moment
+            first = await _by_client_key(actor.user_id, data.client_key)
             if first is not None:
-                return await session_out(first["id"]), False
+                return first, False
         raise
     return await session_out(session_id), True
 
@@ -154,7 +180,7 @@ async def update_session(session_id: int, data: SessionUpdate, *, actor: Actor, 
     now = clock.now()
     if data.reviewed is not None and not (actor.is_admin or actor.is_librarian):
         raise NotStaffOfSpace("只有馆员可以审核阅读活动记录")
-    if now - row["created_at"] > timedelta(days=SESSION_EDIT_DAYS) and any(
+    if locked(row["created_at"], now) and any(
         getattr(data, f) is not None
         for f in ("minutes", "adults", "children", "theme", "notes", "lead_reader_ids", "book_ids")
     ):
@@ -186,12 +212,9 @@ async def list_sessions(
     *, actor: Actor, space_id: int | None, start: datetime | None, end: datetime | None, limit: int = 200
 ) -> list[SessionOut]:
     query = ReadingSession.select(ReadingSession.id)
-    if space_id is not None:
-        if not actor.serves(space_id):
-            raise NotStaffOfSpace()
-        query = query.where(ReadingSession.space == space_id)
-    elif not actor.is_admin:
-        query = query.where(ReadingSession.space.is_in(sorted(actor.space_ids) or [-1]))
+    served = served_where(ReadingSession.space, actor=actor, space_id=space_id)
+    if served is not None:
+        query = query.where(served)
     if start is not None:
         query = query.where(ReadingSession.started_at >= start)
     if end is not None:
@@ -237,48 +260,3 @@ async def prefill(slot_id: int, *, actor: Actor) -> SessionPrefill:
         theme=slot["theme"],
         lead_reader_ids=list(loads(slot["lead_reader_ids"], [])),
     )
-
-
-async def hours(*, actor: Actor, space_id: int | None = None) -> list[HoursOut]:
-    """Per person (and space): sessions they logged or led, and the minutes of those."""
-    query = ReadingSession.select(
-        ReadingSession.id, ReadingSession.space, ReadingSession.minutes, ReadingSession.logged_by
-    )
-    if space_id is not None:
-        if not actor.serves(space_id):
-            raise NotStaffOfSpace()
-        query = query.where(ReadingSession.space == space_id)
-    elif not actor.is_admin:
-        query = query.where(ReadingSession.space.is_in(sorted(actor.space_ids) or [-1]))
-    sessions = await query
-    by_id = {s["id"]: s for s in sessions}
-    leads = await SessionLeadReader.select(SessionLeadReader.session, SessionLeadReader.lead_reader._.user).where(
-        SessionLeadReader.session.is_in(list(by_id) or [-1])
-    )
-    people: dict[tuple[int, int], set[int]] = {}
-    for s in sessions:
-        if s["logged_by"] is not None:
-            people.setdefault((s["logged_by"], s["space"]), set()).add(s["id"])
-    for link in leads:
-        s = by_id[link["session"]]
-        people.setdefault((link["lead_reader.user"], s["space"]), set()).add(s["id"])
-    names = {
-        u["id"]: u["display_name"]
-        for u in await User.select(User.id, User.display_name).where(
-            User.id.is_in(sorted({k[0] for k in people}) or [-1])
-        )
-    }
-    out = []
-    for (user_id, space), session_ids in sorted(people.items()):
-        minutes = sum(by_id[i]["minutes"] for i in session_ids)
-        out.append(
-            HoursOut(
-                user_id=user_id,
-                display_name=names.get(user_id, ""),
-                space_id=space,
-                sessions=len(session_ids),
-                minutes=minutes,
-                hours=round(minutes / 60, 2),
-            )
-        )
-    return out

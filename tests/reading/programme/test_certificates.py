@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,8 @@ from PIL import Image
 
 from qr.documents import A4_LANDSCAPE
 from qr.images import BOLD, REGULAR
-from reading.programme.controllers.api import certificate_doc
+from reading.programme.services import certificates
+from reading.programme.services.documents import certificate_doc
 from reading.programme.tables import Certificate
 from tests.helpers import FrozenClock, register_family
 from tests.reading.programme.helpers import (
@@ -172,8 +174,10 @@ async def test_the_certificate_text_is_in_the_shipped_font(
     lead = await make_lead_reader(client, library)
     r = await client.get(f"/api/v1/lead-readers/{lead['lead_id']}/certificate.png", headers=lead["headers"])
     assert r.status_code == 200
-    row = dict(await Certificate.select().first() or {})
-    doc = await certificate_doc({**row, "revoked_at": clock.now() - timedelta(seconds=1)}, app.state, clock.now())
+    row = await Certificate.select(Certificate.id).first()
+    assert row is not None
+    issued = replace(await certificates.get(row["id"]), revoked_at=clock.now() - timedelta(seconds=1))
+    doc = await certificate_doc(issued, app.state.settings.base_url, clock.now())
     texts = [doc.title, doc.holder, doc.body, doc.level, doc.issuer, doc.issued_on, f"证书编号 {doc.serial}"]
     texts += ["扫码验证 Scan to verify", "已撤销 REVOKED"]
     for path in (REGULAR, BOLD):

@@ -15,7 +15,7 @@ from PIL import Image
 from qr import documents
 from qr.images import BOLD, REGULAR
 from qr.posters import ACCENT
-from reading.programme.controllers.api import summary_doc
+from reading.programme.services.documents import summary_doc
 from tests.helpers import FrozenClock, register_family
 from tests.reading.programme.helpers import browser, make_books, problem, qr_text
 
