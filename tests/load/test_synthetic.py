@@ -36,11 +36,11 @@ async def _truncate() -> None:
 async def _db_digest() -> str:
     from piccolo.conf.apps import Finder
 
-    from app.synthetic import COLUMNS
+    from app.seed.rows import TABLES
 
     tables = {t._meta.tablename: t for t in Finder().get_table_classes()}
     digest = hashlib.sha256()
-    for name in COLUMNS:
+    for name in TABLES.values():
         table = tables[name]
         for row in await table.select().order_by(table.id):
             digest.update(repr(sorted(row.items())).encode())
@@ -48,7 +48,8 @@ async def _db_digest() -> str:
 
 
 async def test_generation_is_deterministic_and_seeded() -> None:
-    from app.synthetic import MemorySink, seed_synthetic
+    from app.seed.runner import seed_synthetic
+    from app.seed.sinks import MemorySink
 
     first = await seed_synthetic("tiny", seed=5, today=TODAY, sink=MemorySink(), password_hash="x")
     again = await seed_synthetic("tiny", seed=5, today=TODAY, sink=MemorySink(), password_hash="x")
@@ -59,7 +60,7 @@ async def test_generation_is_deterministic_and_seeded() -> None:
 
 async def test_tiny_seed_counts_and_the_same_rows_again() -> None:
     from app.accounts.tables import Child, Family, User
-    from app.synthetic import SeedError, seed_synthetic
+    from app.seed.runner import SeedError, seed_synthetic
     from reading.lending.tables import Book, Copy, Loan
     from reading.programme.tables import LeadReader, ReadingSession
     from spaces.tables import Booking, CheckIn, Corner, Slot, Space
@@ -116,7 +117,7 @@ async def test_the_app_works_on_synthetic_data() -> None:
     from app.accounts.passwords import verify_password
     from app.accounts.tables import User
     from app.kernel.clock import local_zone
-    from app.synthetic import SYNTHETIC_PASSWORD, seed_synthetic
+    from app.seed.runner import SYNTHETIC_PASSWORD, seed_synthetic
     from spaces.services import checkins, slots
     from spaces.tables import Booking, CheckIn, Corner, Slot, Space
 
