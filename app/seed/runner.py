@@ -28,12 +28,13 @@ from datetime import date, datetime
 from app.kernel.clock import local_zone
 from app.seed.activities import part_activities
 from app.seed.books import part_titles
+from app.seed.columns import NOW, Extras, check_columns
 from app.seed.context import FAMILY_PHONE_PREFIX, SYNTHETIC_PASSWORD, Context
 from app.seed.families import part_families
 from app.seed.loans import part_copies_and_loans
 from app.seed.open_reading import part_open_reading
 from app.seed.programme import part_programme
-from app.seed.rows import NOW, TABLES, Extras, Row, SeedError, check_columns, columns_of
+from app.seed.rows import TABLES, Row, SeedError, columns_of
 from app.seed.scale import SCALES, Scale
 from app.seed.sinks import MemorySink, Sink, default_sink
 from app.seed.spaces import part_spaces

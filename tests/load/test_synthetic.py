@@ -58,6 +58,33 @@ async def test_generation_is_deterministic_and_seeded() -> None:
     assert other.digest != first.digest
 
 
+def test_rows_are_held_against_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row field the table does not have stops the seed before anything is written; a
+    column the rows leave out is written with its default (a time default: the anchor)."""
+    from typing import NamedTuple
+
+    from app.seed import columns, rows
+
+    class Renamed(NamedTuple):
+        id: int
+        family: int
+        user: int | None
+        full_name: str  # the table's column is `name`
+        phone: str | None
+
+    class Shorter(NamedTuple):
+        id: int
+
+    def tables_with(row: type[Any], instead_of: type[Any]) -> dict[type[Any], str]:
+        return {row if r is instead_of else r: t for r, t in rows.TABLES.items()}
+
+    monkeypatch.setattr(columns, "TABLES", tables_with(Renamed, rows.GuardianRow))
+    with pytest.raises(rows.SeedError, match=r"accounts_guardian has no column\(s\) full_name"):
+        columns.check_columns()
+    monkeypatch.setattr(columns, "TABLES", tables_with(Shorter, rows.FamilyRow))
+    assert columns.check_columns() == {Shorter: [("created_at", columns.NOW), ("erased_at", None)]}
+
+
 async def test_tiny_seed_counts_and_the_same_rows_again() -> None:
     from app.accounts.tables import Child, Family, User
     from app.seed.runner import SeedError, seed_synthetic
