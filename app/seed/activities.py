@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from app.seed.attendance import add_booking, add_check_in, party
-from app.seed.context import Context, FamilyInfo, PastActivity, SpaceInfo, pick_family
+from app.seed.context import Context, FamilyInfo, PastActivity, SpaceInfo
 from app.seed.names import ACTIVITY_TITLES, ANIMALS, THEMES, THINGS
 from app.seed.rows import SlotRow
 
@@ -120,17 +120,9 @@ def _hold(ctx: Context, rng: random.Random, activity: Activity) -> None:
 
 def _bookings(ctx: Context, rng: random.Random, activity: Activity, slot_id: int, past: bool, target: int) -> Turnout:
     """Families of the space (seven in ten) or the district book until the target is taken."""
-    pool, nearby = ctx.neighbours(activity.space_index)
     turnout = Turnout()
-    seen: set[int] = set()
-    for _ in range(activity.capacity * 3):
-        if turnout.taken >= target:
-            break
-        f_index = pick_family(rng, pool, nearby, 0.7)
-        if f_index in seen:
-            continue
-        seen.add(f_index)
-        family = ctx.families[f_index]
+    drawn = ctx.families_drawn(rng, activity.space_index, 0.7, activity.capacity * 3, lambda: turnout.taken >= target)
+    for f_index, family in drawn:
         coming = party(rng, family, activity.band, activity.day)
         if coming is None:
             continue

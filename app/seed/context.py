@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.kernel.clock import local_zone
-from app.seed.rows import Row
+from app.seed.rows import Row, UserRow
 from app.seed.scale import Scale
 
 SYNTHETIC_PASSWORD = "synthetic-2026"  # noqa: S105  (public by design) every synthetic family and staff login uses it
@@ -101,6 +102,37 @@ class Context:
         if found is None:
             found = self._moments[(day, moment)] = datetime.combine(day, moment, local_zone()).astimezone(UTC)
         return found
+
+    def add_user(self, *, login: str, name: str, roles: str, created: datetime, family: int | None = None) -> int:
+        """A login with the shared password hash; returns its id."""
+        user_id = self.next_id(UserRow)
+        self.add(
+            UserRow(
+                id=user_id,
+                login=login,
+                display_name=name,
+                password_hash=self.password_hash,
+                roles=roles,
+                family=family,
+                created_at=created,
+            )
+        )
+        return user_id
+
+    def families_drawn(
+        self, rng: random.Random, space_index: int, local_share: float, draws: int, until: Callable[[], bool]
+    ) -> Iterator[tuple[int, FamilyInfo]]:
+        """Families drawn for the space (see `pick_family`), each once, up to `draws` draws
+        and until `until()` holds: it is asked before every draw."""
+        pool, nearby = self.neighbours(space_index)
+        seen: set[int] = set()
+        for _ in range(draws):
+            if until():
+                return
+            f_index = pick_family(rng, pool, nearby, local_share)
+            if f_index not in seen:
+                seen.add(f_index)
+                yield f_index, self.families[f_index]
 
     def neighbours(self, space_index: int) -> tuple[list[int], list[int]]:
         """The families living by a space, and those of its district (indexes into families)."""

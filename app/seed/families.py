@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from app.accounts.consent import CURRENT_POLICY
 from app.seed.context import FAMILY_PHONE_PREFIX, SECOND_GUARDIAN_PHONE_PREFIX, Context, FamilyInfo
 from app.seed.names import nickname, person_name
-from app.seed.rows import ChildRow, ConsentRow, FamilyRow, GuardianRow, UserRow
+from app.seed.rows import ChildRow, ConsentRow, FamilyRow, GuardianRow
 
 
 def part_families(ctx: Context) -> Iterator[None]:
@@ -42,22 +42,11 @@ def part_families(ctx: Context) -> Iterator[None]:
 
 def _family(ctx: Context, rng: random.Random, number: int, n_children: int, home: int) -> FamilyInfo:
     family_id = ctx.next_id(FamilyRow)
-    user_id = ctx.next_id(UserRow)
     created = ctx.anchor - timedelta(days=rng.randrange(400), seconds=rng.randrange(86_400))
     guardian = person_name(rng, surname_first=True)
     phone = f"{FAMILY_PHONE_PREFIX}{number:08d}"
     ctx.add(FamilyRow(id=family_id, created_at=created))
-    ctx.add(
-        UserRow(
-            id=user_id,
-            login=phone,
-            display_name=guardian,
-            password_hash=ctx.password_hash,
-            roles="family",
-            family=family_id,
-            created_at=created,
-        )
-    )
+    user_id = ctx.add_user(login=phone, name=guardian, roles="family", created=created, family=family_id)
     guardian_id = ctx.next_id(GuardianRow)
     ctx.add(GuardianRow(id=guardian_id, family=family_id, user=user_id, name=guardian, phone=phone))
     if rng.random() < 0.3:

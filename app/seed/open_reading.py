@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from app.seed.attendance import add_booking, add_check_in
-from app.seed.context import Context, FamilyInfo, SpaceInfo, pick_family
+from app.seed.context import Context, FamilyInfo, SpaceInfo
 from app.seed.rows import SlotRow
 
 
@@ -72,24 +72,16 @@ def _visits(
     """Families of the space (four in five) or the district come until as many as wanted
     have, or the space is full; returns the people who came."""
     space = ctx.spaces[s_index]
-    pool, nearby = ctx.neighbours(s_index)
     length = max(60, int((ends - starts).total_seconds()) - 1800)
-    seen: set[int] = set()
-    taken = came = 0
-    for _ in range(wanted * 2):
-        if came >= wanted:
-            break
-        f_index = pick_family(rng, pool, nearby, 0.8)
-        if f_index in seen:
-            continue
-        seen.add(f_index)
-        family = ctx.families[f_index]
+    taken = 0
+    came: list[FamilyInfo] = []
+    for _f_index, family in ctx.families_drawn(rng, s_index, 0.8, wanted * 2, lambda: len(came) >= wanted):
         children = sorted(c for c, _b in family.children)
         people = 1 + len(children)
         if taken + people > space.capacity:
             break
         taken += people
-        came += 1
+        came.append(family)
         _visit(ctx, rng, space, slot_id, family, children, starts, length)
     return taken
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from app.seed.context import STAFF_LOGIN_PREFIX, Context
 from app.seed.names import person_name
-from app.seed.rows import StaffAssignmentRow, UserRow
+from app.seed.rows import StaffAssignmentRow
 
 
 def add_staff(ctx: Context, rng: random.Random) -> Iterator[None]:
@@ -28,18 +28,7 @@ def add_staff(ctx: Context, rng: random.Random) -> Iterator[None]:
 
 
 def _user(ctx: Context, login: str, name: str, roles: str) -> int:
-    user_id = ctx.next_id(UserRow)
-    ctx.add(
-        UserRow(
-            id=user_id,
-            login=login,
-            display_name=name,
-            password_hash=ctx.password_hash,
-            roles=roles,
-            created_at=ctx.anchor,
-        )
-    )
-    return user_id
+    return ctx.add_user(login=login, name=name, roles=roles, created=ctx.anchor)
 
 
 def _assign(ctx: Context, user_id: int, space_id: int) -> None:
