@@ -47,18 +47,19 @@ def part_activities(ctx: Context) -> Iterator[None]:
     days = [ctx.first_day + timedelta(days=d) for d in range(ctx.scale.history_days + ctx.scale.future_days)]
     weekend = [d for d, day in enumerate(days) if day.isoweekday() >= 6]
     weekdays = [d for d, day in enumerate(days) if day.isoweekday() < 6]
-    index_of = {space.id: i for i, space in enumerate(ctx.spaces)}
     for district in range(ctx.scale.districts):
-        spaces = [s for s in ctx.spaces if s.district == district]
-        weights = [20.0 if s.kind == "reading_base" else 1.0 for s in spaces]
-        for chosen in rng.choices(spaces, weights=weights, k=ctx.scale.activities_per_district):
+        indexes = [i for i, s in enumerate(ctx.spaces) if s.district == district]
+        weights = [20.0 if ctx.spaces[i].kind == "reading_base" else 1.0 for i in indexes]
+        for s_index in rng.choices(indexes, weights=weights, k=ctx.scale.activities_per_district):
             offset = rng.choice(weekend if rng.random() < 0.75 else weekdays)
-            _hold(ctx, rng, _plan(ctx, rng, chosen, index_of[chosen.id], ctx.first_day + timedelta(days=offset)))
+            _hold(ctx, rng, _plan(ctx, rng, s_index, ctx.first_day + timedelta(days=offset)))
             yield
 
 
-def _plan(ctx: Context, rng: random.Random, space: SpaceInfo, space_index: int, day: date) -> Activity:
-    if space.closed_on(day):
+def _plan(ctx: Context, rng: random.Random, space_index: int, day: date) -> Activity:
+    """When, how long, for how many and whom (an age band or every age), on what theme."""
+    space = ctx.spaces[space_index]
+    if space.closed_on(day):  # two weeks later (closures last at most ten days)
         day += timedelta(days=14)
     start = rng.choice(WEEKEND_STARTS) if day.isoweekday() >= 6 else time(16)
     starts = ctx.at(day, start)

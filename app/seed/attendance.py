@@ -67,7 +67,7 @@ def add_check_in(
     people: int,
     checked: datetime,
 ) -> None:
-    """The family checked in by itself at one of the space's corners (a visit without a booking)."""
+    """The family checked in by itself at one of the space's corners (with its booking, or a visit)."""
     ctx.add(
         CheckInRow(
             id=ctx.next_id(CheckInRow),
