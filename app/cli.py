@@ -61,7 +61,7 @@ def cmd_check_migrations(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from app.demo import seed_demo
+    from app.seed.demo import seed_demo
 
     report = asyncio.run(_with_db(seed_demo))
     for line in report:
@@ -72,7 +72,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_seed_synthetic(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from app.synthetic import SeedError, seed_synthetic
+    from app.seed.runner import SeedError, seed_synthetic
 
     try:
         today = date.fromisoformat(args.today) if args.today else None

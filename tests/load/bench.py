@@ -920,7 +920,7 @@ def scenario_circulation(
 
 def logins(target: Target, failures: list[str]) -> dict[str, Any]:
     """A few real log-ins with the shared synthetic password: the one hash works."""
-    from app.synthetic import SYNTHETIC_PASSWORD
+    from app.seed.runner import SYNTHETIC_PASSWORD
 
     answers = []
     started = time.monotonic()

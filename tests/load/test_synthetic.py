@@ -36,11 +36,11 @@ async def _truncate() -> None:
 async def _db_digest() -> str:
     from piccolo.conf.apps import Finder
 
-    from app.synthetic import COLUMNS
+    from app.seed.rows import TABLES
 
     tables = {t._meta.tablename: t for t in Finder().get_table_classes()}
     digest = hashlib.sha256()
-    for name in COLUMNS:
+    for name in TABLES.values():
         table = tables[name]
         for row in await table.select().order_by(table.id):
             digest.update(repr(sorted(row.items())).encode())
@@ -48,7 +48,8 @@ async def _db_digest() -> str:
 
 
 async def test_generation_is_deterministic_and_seeded() -> None:
-    from app.synthetic import MemorySink, seed_synthetic
+    from app.seed.runner import seed_synthetic
+    from app.seed.sinks import MemorySink
 
     first = await seed_synthetic("tiny", seed=5, today=TODAY, sink=MemorySink(), password_hash="x")
     again = await seed_synthetic("tiny", seed=5, today=TODAY, sink=MemorySink(), password_hash="x")
@@ -57,9 +58,36 @@ async def test_generation_is_deterministic_and_seeded() -> None:
     assert other.digest != first.digest
 
 
+def test_rows_are_held_against_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row field the table does not have stops the seed before anything is written; a
+    column the rows leave out is written with its default (a time default: the anchor)."""
+    from typing import NamedTuple
+
+    from app.seed import columns, rows
+
+    class Renamed(NamedTuple):
+        id: int
+        family: int
+        user: int | None
+        full_name: str  # the table's column is `name`
+        phone: str | None
+
+    class Shorter(NamedTuple):
+        id: int
+
+    def tables_with(row: type[Any], instead_of: type[Any]) -> dict[type[Any], str]:
+        return {row if r is instead_of else r: t for r, t in rows.TABLES.items()}
+
+    monkeypatch.setattr(columns, "TABLES", tables_with(Renamed, rows.GuardianRow))
+    with pytest.raises(rows.SeedError, match=r"accounts_guardian has no column\(s\) full_name"):
+        columns.check_columns()
+    monkeypatch.setattr(columns, "TABLES", tables_with(Shorter, rows.FamilyRow))
+    assert columns.check_columns() == {Shorter: [("created_at", columns.NOW), ("erased_at", None)]}
+
+
 async def test_tiny_seed_counts_and_the_same_rows_again() -> None:
     from app.accounts.tables import Child, Family, User
-    from app.synthetic import SeedError, seed_synthetic
+    from app.seed.runner import SeedError, seed_synthetic
     from reading.lending.tables import Book, Copy, Loan
     from reading.programme.tables import LeadReader, ReadingSession
     from spaces.tables import Booking, CheckIn, Corner, Slot, Space
@@ -116,7 +144,7 @@ async def test_the_app_works_on_synthetic_data() -> None:
     from app.accounts.passwords import verify_password
     from app.accounts.tables import User
     from app.kernel.clock import local_zone
-    from app.synthetic import SYNTHETIC_PASSWORD, seed_synthetic
+    from app.seed.runner import SYNTHETIC_PASSWORD, seed_synthetic
     from spaces.services import checkins, slots
     from spaces.tables import Booking, CheckIn, Corner, Slot, Space
 

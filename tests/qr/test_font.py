@@ -11,7 +11,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw
 
-from app.demo import DEMO_FAMILY, SPACES
+from app.seed.demo import DEMO_FAMILY, SPACES
 from qr import images, posters
 
 FONTS = sorted(images.FONTS.glob("NotoSansSC-*-GB2312.otf"))

@@ -149,7 +149,7 @@ def test_pypinyin_is_imported_on_first_use() -> None:
     """Its dictionaries take 55 MB: a process that never computes initials never loads them."""
     code = (
         "import sys\n"
-        "import app.web.app, app.synthetic, reading.lending.jobs, reading.lending.services.imports\n"
+        "import app.web.app, app.seed.runner, reading.lending.jobs, reading.lending.services.imports\n"
         "assert 'pypinyin' not in sys.modules, 'pypinyin imported at start'\n"
         "from reading.lending.services.catalogue import initials\n"
         "assert initials('猜猜我有多爱你') == 'ccwydan' and 'pypinyin' in sys.modules\n"

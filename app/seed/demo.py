@@ -74,7 +74,16 @@ DEMO_FAMILY = ("13800000001", "demo-family-2026", "张妈妈")
 
 
 async def seed_demo() -> list[str]:
-    report: list[str] = []
+    """Creates what is missing and returns the report `make run` prints (the demo logins)."""
+    space_ids, created = await _spaces()
+    report = [f"spaces: {len(SPACES)} in the demo ({created} created now)"]
+    report += await _staff(space_ids)
+    report.append(await _family())
+    return report
+
+
+async def _spaces() -> tuple[list[int], int]:
+    """The demo spaces' ids, and how many of them were created now."""
     space_ids: list[int] = []
     created = 0
     for data, corners in SPACES:
@@ -87,8 +96,12 @@ async def seed_demo() -> list[str]:
         else:
             space_id = row["id"]
         space_ids.append(space_id)
-    report.append(f"spaces: {len(SPACES)} in the demo ({created} created now)")
+    return space_ids, created
 
+
+async def _staff(space_ids: list[int]) -> list[str]:
+    """The demo staff (all but the admin serve the first three spaces); their login lines."""
+    lines: list[str] = []
     for login, password, name, roles in STAFF:
         existing = await User.select(User.id).where(User.login == login).first()
         if existing is None:
@@ -100,8 +113,12 @@ async def seed_demo() -> list[str]:
             user_id = existing["id"]
         if "district_admin" not in roles:
             await assign(user_id, space_ids[:3])
-        report.append(f"  {roles[0]:<15} login {login:<12} password {password}")
+        lines.append(f"  {roles[0]:<15} login {login:<12} password {password}")
+    return lines
 
+
+async def _family() -> str:
+    """The demo family with two children; its login line."""
     phone, password, guardian = DEMO_FAMILY
     if not await User.exists().where(User.login == phone):
         await register_family(
@@ -117,5 +134,4 @@ async def seed_demo() -> list[str]:
             ),
             clock=system_clock,
         )
-    report.append(f"  {'family':<15} login {phone:<12} password {password}")
-    return report
+    return f"  {'family':<15} login {phone:<12} password {password}"
