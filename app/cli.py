@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.accounts.roles import STAFF_ROLES
-from app.settings import SettingsError, get_settings
+from app.settings import SettingsError, get_settings, reload_settings
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -132,10 +133,67 @@ def cmd_disable_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def _qr_keys_problem() -> str | None:
+    """Why serving must not start (the QR keys do not verify the printed codes), or None."""
+    from app import runtime
+    from app.backup import check_qr_keys
+    from qr.services import tokens
 
     settings = get_settings()
+    runtime.configure(settings)
+    problem: str | None = _run_with_db(lambda: check_qr_keys(tokens.keyring()))
+    return problem
+
+
+def _run_with_db(work: Callable[[], Awaitable[Any]]) -> Any:
+    return asyncio.run(_with_db(work))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.backup import BackupError, backup, default_path
+    from app.settings import VAR_DIR
+
+    settings = get_settings()
+    target = Path(args.to) if args.to else default_path(settings, VAR_DIR)
+    try:
+        done = backup(settings, target)
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(f"backup written: {done.path} ({done.size:,} bytes)")
+    print("keep SECRET_KEY (and QR_KEY_IDS, QR_SIGNING_KEY_ID) with it: printed QR codes need them")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app import database
+    from app.backup import BackupError, restore
+
+    settings = get_settings()
+    try:
+        restore(settings, Path(args.source))
+    except BackupError as exc:
+        return _fail(str(exc))
+    _run_with_db(database.migrate)
+    if problem := _qr_keys_problem():
+        return _fail(f"restored, but {problem}", 2)
+    print(f"restored {args.source}; migrations applied; QR keys verified")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+
+    import uvicorn
+
+    # Without BASE_URL, codes and links follow where this serves (app.settings); the workers
+    # read the settings again, so they learn it from the environment.
+    os.environ["HOST"], os.environ["PORT"] = args.host, str(args.port)
+    settings = reload_settings()
+    if problem := _qr_keys_problem():
+        return _fail(problem, 2)
     workers = args.workers or settings.web_workers
     uvicorn.run(
         "app.web.app:create_app",
@@ -147,24 +205,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level="info" if args.verbose else "warning",
         access_log=args.verbose,
+        timeout_graceful_shutdown=settings.shutdown_grace,
     )
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from arq.worker import run_worker
-
-    from app.jobs.worker import worker_settings
+    from app.jobs.worker import run_until_stopped
 
     settings = get_settings()
     if not settings.redis_url:
         return _fail("the worker needs REDIS_URL; without it jobs run inside the web process", 2)
-    run_worker(worker_settings(settings, burst=args.burst))  # type: ignore[arg-type]
-    return 0
+    if problem := _qr_keys_problem():
+        return _fail(problem, 2)
+    return run_until_stopped(settings, burst=args.burst)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import os
 
     parser = argparse.ArgumentParser(prog="python -m app", description="StoryCorner command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forwarded-allow-ips", default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
     p.add_argument("--verbose", action="store_true")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("backup", help="back the whole database up (SQLite: online copy; PostgreSQL: pg_dump)")
+    p.add_argument("--to", default="", help="the file to write (default: var/backups/storycorner-<time>.*)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into an empty database, then migrate it")
+    p.add_argument("source", help="a file written by `backup`")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("migrate", help="apply the database migrations")
     p.add_argument("--backwards", action="store_true", help="roll every migration back (destroys data)")

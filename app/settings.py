@@ -42,6 +42,8 @@ class Settings:
     qr_signing_key_id: int = 1
     qr_retired_key_ids: frozenset[int] = frozenset()
     lead_reader_levels: tuple[tuple[str, int, int], ...] = ()
+    shutdown_drain: int = 5
+    shutdown_grace: int = 20
 
     @property
     def is_sqlite(self) -> bool:
@@ -165,6 +167,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         booking_rate_per_client=_int(env, "BOOKING_RATE_PER_CLIENT", 600, 1, 10_000_000),
         **_qr_keys(env),
         lead_reader_levels=_levels(env),
+        shutdown_drain=_int(env, "SHUTDOWN_DRAIN", 5, 0, 120),
+        shutdown_grace=_int(env, "SHUTDOWN_GRACE", 20, 1, 600),
     )
 
 
@@ -215,4 +219,11 @@ def get_settings() -> Settings:
     global _cached
     if _cached is None:
         _cached = load_settings()
+    return _cached
+
+
+def reload_settings() -> Settings:
+    """Read the settings again (the command line changed the environment they come from)."""
+    global _cached
+    _cached = load_settings()
     return _cached

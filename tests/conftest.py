@@ -25,6 +25,8 @@ else:
 os.environ["STORYCORNER_VAR"] = str(TMP / "var")
 os.environ["SECRET_KEY"] = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 os.environ["BASE_URL"] = "http://testserver"
+# Live test servers stop at once (the drain before a stop is tested on its own).
+os.environ["SHUTDOWN_DRAIN"] = "0"
 REDIS_URL = os.environ.get("REDIS_URL") or None
 # The app under test runs jobs in-process; tests that need arq use REDIS_URL explicitly.
 os.environ.pop("REDIS_URL", None)

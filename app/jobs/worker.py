@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
+from arq.worker import run_worker
+from redis.exceptions import RedisError
 
 from app import database, runtime
 from app.jobs.queue import json_deserializer, json_serializer
@@ -48,3 +52,23 @@ def worker_settings(settings: Settings, *, burst: bool = False, queue_name: str 
         "handle_signals": not burst,
         **({"queue_name": queue_name} if queue_name else {}),
     }
+
+
+log = logging.getLogger("storycorner.worker")
+BACKOFF_FIRST, BACKOFF_MOST = 1.0, 30.0
+
+
+def run_until_stopped(settings: Settings, *, burst: bool = False, sleep: Any = time.sleep) -> int:
+    """The worker, started again whenever Redis drops it (arq's `run_worker` returns or raises
+    on a lost connection): with backoff from 1 s to 30 s, never giving up, so jobs run again as
+    soon as Redis is back. A stop signal ends it (arq handles SIGTERM and SIGINT)."""
+    wait = BACKOFF_FIRST
+    while True:
+        try:
+            run_worker(worker_settings(settings, burst=burst))  # type: ignore[arg-type]
+        except (RedisError, OSError) as exc:
+            log.warning("lost Redis (%s); trying again in %.0f s", exc, wait)
+            sleep(wait)
+            wait = min(wait * 2, BACKOFF_MOST)
+            continue
+        return 0

@@ -19,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from app import database, runtime
+from app import database, lifecycle, runtime
 from app.accounts.roles import PUBLIC
 from app.errors import EXCEPTION_HANDLERS
 from app.jobs.queue import JobQueue
@@ -143,6 +143,7 @@ def _lifecycle(settings: Settings, queue: JobQueue) -> tuple[Any, Any]:
 
     async def startup(app: Litestar) -> None:
         runtime.configure(settings)
+        lifecycle.install_drain(settings.shutdown_drain)
         app.state.owns_pool = await database.start(settings)
         await queue.start()
         if settings.redis_url:

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 
-from app import database
+from app import database, lifecycle
 from app.accounts.roles import PUBLIC
 
 
@@ -23,7 +23,10 @@ class HealthController(Controller):
 
     @get("/readyz", opt=PUBLIC)
     async def readyz(self, state: State) -> Response[dict[str, Any]]:
-        """200 when the database (and Redis, if configured) answer; 503 naming what is down."""
+        """200 when the database (and Redis, if configured) answer; 503 naming what is down, or
+        `stopping` from the moment the process was told to stop (the balancer drains it)."""
+        if lifecycle.stopping.is_set():
+            return Response({"status": "stopping", "down": []}, status_code=503)
         down: list[str] = []
         try:
             await asyncio.wait_for(database.ping(), timeout=2)
