@@ -38,8 +38,7 @@ from app.web.pages import PAGE_CONTROLLERS
 from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
-from reading.lending.controllers.api import READING_API
-from reading.lending.controllers.pages import READING_PAGES
+from reading.lending.controllers import READING_API, READING_PAGES
 from reading.programme.controllers.api import PROGRAMME_API
 from reading.programme.controllers.pages import PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController

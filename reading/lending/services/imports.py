@@ -1,4 +1,4 @@
-"""Catalogue CSV import and export.
+"""Catalogue CSV import (the export: services/exports.py).
 
 The file is read whole and checked first: encoding (UTF-8 with or without BOM, or GBK/GB18030
 as Chinese Excel saves it), size, required columns. A file-level problem gives a clear
@@ -16,14 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import openpyxl
+import msgspec
 from piccolo.querystring import QueryString
 
 from app.kernel.clock import Clock
 from app.kernel.db import engine, write_transaction
+from app.kernel.errors import InvalidInput, NotFound
+from app.kernel.i18n import N_
+from app.kernel.jobs import JobQueue
 from app.kernel.jsonvalue import loads
+from reading.lending import books
 from reading.lending.errors import InvalidCsv
 from reading.lending.isbn import normalize
+from reading.lending.schemas import ImportReport, JobQueued, RowCheck
 from reading.lending.services.catalogue import initials, search_text
 from reading.lending.tables import Book, BookImport
 
@@ -33,88 +38,12 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 50_000
 BATCH = 500
-COLUMNS = (
-    "isbn",
-    "title",
-    "subtitle",
-    "authors",
-    "illustrators",
-    "translators",
-    "publisher",
-    "year",
-    "age_band",
-    "themes",
-    "series",
-    "summary",
-)
-ALIASES = {
-    "isbn": "isbn",
-    "书号": "isbn",
-    "title": "title",
-    "书名": "title",
-    "题名": "title",
-    "subtitle": "subtitle",
-    "副书名": "subtitle",
-    "authors": "authors",
-    "author": "authors",
-    "作者": "authors",
-    "著者": "authors",
-    "illustrators": "illustrators",
-    "绘者": "illustrators",
-    "绘图": "illustrators",
-    "translators": "translators",
-    "译者": "translators",
-    "publisher": "publisher",
-    "出版社": "publisher",
-    "year": "year",
-    "出版年": "year",
-    "出版年份": "year",
-    "age_band": "age_band",
-    "适读年龄": "age_band",
-    "年龄段": "age_band",
-    "themes": "themes",
-    "主题": "themes",
-    "series": "series",
-    "丛书": "series",
-    "系列": "series",
-    "summary": "summary",
-    "简介": "summary",
-}
-AGE_BANDS = {"0-3", "3-6", "6-9", "9-12"}
-TEMPLATE_ROWS = [
-    [
-        "isbn",
-        "title",
-        "authors",
-        "illustrators",
-        "translators",
-        "publisher",
-        "year",
-        "age_band",
-        "themes",
-        "series",
-        "summary",
-    ],
-    [
-        "9787533259662",
-        "猜猜我有多爱你",
-        "山姆·麦克布雷尼",
-        "安妮塔·婕朗",
-        "梅子涵",
-        "明天出版社",
-        "2013",
-        "3-6",
-        "亲情;睡前",
-        "",
-        "小兔子和大兔子比赛谁的爱更多。",
-    ],
-]
 
 
 @dataclass
 class Parsed:
     rows: list[dict[str, Any]] = field(default_factory=list)  # valid, normalised rows
-    report: list[dict[str, Any]] = field(default_factory=list)  # one entry per data row
+    report: list[RowCheck] = field(default_factory=list)  # one entry per data row
     encoding: str = ""
 
 
@@ -140,7 +69,7 @@ def _data_rows(raw: bytes) -> tuple[str, list[str], list[tuple[int, list[str]]]]
         header = next(reader, None)
         if not header:
             raise InvalidCsv("文件是空的")
-        columns = [ALIASES.get(h.strip().lower(), ALIASES.get(h.strip(), "")) for h in header]
+        columns = [books.ALIASES.get(h.strip().lower(), books.ALIASES.get(h.strip(), "")) for h in header]
         missing = [c for c in ("isbn", "title") if c not in columns]
         if missing:
             raise InvalidCsv(f"缺少必需的列：{', '.join(missing)}（第一行应为列名，可下载模板）")
@@ -176,46 +105,55 @@ def parse(raw: bytes, existing: set[str] | None = None, mode: str = "skip") -> P
 def mark_existing(parsed: Parsed, existing: set[str], mode: str) -> None:
     """Valid rows whose ISBN is in the catalogue already: skipped or updated, by `mode`."""
     for entry in parsed.report:
-        if entry["outcome"] == "new" and entry["isbn"] in existing:
-            entry["outcome"] = "update" if mode == "update" else "skip"
+        if entry.outcome == "new" and entry.isbn in existing:
+            entry.outcome = "update" if mode == "update" else "skip"
 
 
-SEARCHED = ("title", "subtitle", "authors", "illustrators", "translators", "series")  # catalogue.search_text
-LIMITS = {"publisher": 100, "series": 100, "summary": 5000}  # the columns' sizes; others 200
-
-
-def _check_row(number: int, values: dict[str, str], seen: dict[str, int], parsed: Parsed) -> dict[str, Any]:
-    entry: dict[str, Any] = {"row": number, "isbn": values.get("isbn", ""), "title": values.get("title", "")}
-    try:
-        isbn = normalize(values.get("isbn", ""))
-    except Exception:
-        return {**entry, "outcome": "invalid_isbn", "message": "ISBN 不正确"}
-    entry["isbn"] = isbn
+def _problem(values: dict[str, str], isbn: str, seen: dict[str, int]) -> tuple[str, str] | None:
+    """What is wrong with a row whose ISBN is valid: (outcome, message), or None."""
     if not values.get("title"):
-        return {**entry, "outcome": "missing_title", "message": "缺少书名"}
+        return "missing_title", "缺少书名"
     if len(values["title"]) > 200:
-        return {**entry, "outcome": "invalid", "message": "书名太长（最多 200 字）"}
+        return "invalid", "书名太长（最多 200 字）"
     year = values.get("year") or ""
     if year and not (year.isdigit() and 1800 <= int(year) <= 2100):
-        return {**entry, "outcome": "invalid", "message": "出版年份不正确"}
+        return "invalid", "出版年份不正确"
     age = values.get("age_band") or ""
-    if age and age not in AGE_BANDS:
-        return {**entry, "outcome": "invalid", "message": "年龄段应为 0-3、3-6、6-9 或 9-12"}
+    if age and age not in books.AGE_BANDS:
+        return "invalid", "年龄段应为 0-3、3-6、6-9 或 9-12"
     if isbn in seen:
-        return {**entry, "outcome": "duplicate", "message": f"与第 {seen[isbn]} 行重复"}
-    seen[isbn] = number
-    # Only the columns the file has: an update leaves the others as they are.
-    row: dict[str, Any] = {
-        k: v[: LIMITS.get(k, 200)] for k, v in values.items() if k in COLUMNS and k not in ("isbn", "year", "themes")
-    }
+        return "duplicate", f"与第 {seen[isbn]} 行重复"
+    return None
+
+
+def _row(values: dict[str, str], isbn: str) -> dict[str, Any]:
+    """A valid row's values for the catalogue: only the columns the file has (an update leaves
+    the others as they are)."""
+    row: dict[str, Any] = {k: v[: books.LIMITS.get(k, 200)] for k, v in values.items() if k in books.TEXT}
     row["isbn"] = isbn
+    if "age_band" in values:
+        row["age_band"] = values["age_band"]
     if "year" in values:
-        row["year"] = int(year) if year else None
+        row["year"] = int(values["year"]) if values["year"] else None
     if "themes" in values:
-        themes = {t.strip()[:30] for t in values["themes"].replace("；", ";").split(";") if t.strip()}
-        row["themes"] = ",".join(sorted(themes))[:200]
-    parsed.rows.append(row)
-    return {**entry, "outcome": "new", "message": ""}
+        row["themes"] = books.stored_themes(books.themes_from_file(values["themes"]))[:200]
+    return row
+
+
+def _check_row(number: int, values: dict[str, str], seen: dict[str, int], parsed: Parsed) -> RowCheck:
+    entry = RowCheck(row=number, isbn=values.get("isbn", ""), title=values.get("title", ""))
+    try:
+        entry.isbn = normalize(values.get("isbn", ""))
+    except Exception:
+        entry.outcome, entry.message = "invalid_isbn", "ISBN 不正确"
+        return entry
+    problem = _problem(values, entry.isbn, seen)
+    if problem is not None:
+        entry.outcome, entry.message = problem
+        return entry
+    seen[entry.isbn] = number
+    parsed.rows.append(_row(values, entry.isbn))
+    return entry
 
 
 async def existing_isbns(isbns: list[str]) -> set[str]:
@@ -227,23 +165,29 @@ async def existing_isbns(isbns: list[str]) -> set[str]:
     return {r["isbn"] for r in await Book.select(Book.isbn).where(Book.isbn.is_in(sorted(wanted) or ["-"]))}
 
 
-async def dry_run(raw: bytes, mode: str) -> dict[str, Any]:
+async def dry_run(raw: bytes, mode: str) -> ImportReport:
     checked = parse(raw)
     mark_existing(checked, await existing_isbns([r["isbn"] for r in checked.rows]), mode)
     return summary(checked.report, checked.encoding)
 
 
-def summary(report: list[dict[str, Any]], encoding: str = "") -> dict[str, Any]:
+def summary(report: list[RowCheck], encoding: str = "") -> ImportReport:
     counts: dict[str, int] = {}
     for entry in report:
-        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
-    return {
-        "encoding": encoding,
-        "rows": len(report),
-        "counts": counts,
-        "problems": [e for e in report if e["outcome"] not in ("new", "skip", "update")],
-        "report": report,
-    }
+        counts[entry.outcome] = counts.get(entry.outcome, 0) + 1
+    return ImportReport(
+        encoding=encoding,
+        rows=len(report),
+        counts=counts,
+        problems=[e for e in report if e.outcome not in ("new", "skip", "update")],
+        report=report,
+    )
+
+
+def check_mode(mode: str) -> str:
+    if mode not in ("skip", "update"):
+        raise InvalidInput(N_("mode 应为 skip 或 update"), fields=[{"field": "mode", "message": "skip or update"}])
+    return mode
 
 
 async def queue_import(raw: bytes, *, mode: str, filename: str, user_id: int, clock: Clock) -> int:
@@ -276,7 +220,7 @@ async def run_import(import_id: int, *, now: datetime) -> dict[str, Any]:
             await BookImport.update({BookImport.progress: min(1.0, (start + BATCH) / total)}).where(
                 BookImport.id == import_id
             )
-        result = summary(parsed.report, parsed.encoding)
+        result: dict[str, Any] = msgspec.to_builtins(summary(parsed.report, parsed.encoding))
         await BookImport.update(
             {
                 BookImport.status: "done",
@@ -319,7 +263,7 @@ async def _import_batch(rows: list[dict[str, Any]], existing: set[str], mode: st
         if not old:
             return
         # The file's columns, and what the search text is made of (kept for the columns it lacks).
-        fields = sorted(({k for r in old for k in r} | set(SEARCHED)) - {"isbn"})
+        fields = sorted(({k for r in old for k in r} | set(books.SEARCHED)) - {"isbn"})
         current = {
             r["isbn"]: r
             for r in await Book.select(Book.isbn, *[getattr(Book, k) for k in fields]).where(
@@ -374,28 +318,38 @@ async def import_status(import_id: int, user_id: int | None) -> dict[str, Any] |
     return dict(row)
 
 
-def template_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(TEMPLATE_ROWS)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    """An import the user started: its status, progress (0–1) and result (the report, or the
+    file's problem as `error`)."""
+
+    id: int
+    status: str
+    progress: float
+    result: dict[str, Any]
 
 
-async def export_rows() -> list[list[Any]]:
-    rows = await Book.select(*[getattr(Book, c) for c in COLUMNS]).order_by(Book.id)
-    return [list(COLUMNS)] + [[r[c] if r[c] is not None else "" for c in COLUMNS] for r in rows]
+async def import_job(import_id: int, user_id: int) -> ImportJob:
+    row = await import_status(import_id, user_id)
+    if row is None:
+        raise NotFound(N_("没有找到这个任务"))
+    return ImportJob(int(row["id"]), str(row["status"]), float(row["progress"]), dict(loads(row["report"]) or {}))
 
 
-async def export_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(await export_rows())
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+async def start_import(import_id: int, user_id: int, queue: JobQueue) -> None:
+    """Step 2 of a page's import: the checked file imported by a job (once)."""
+    job = await import_job(import_id, user_id)
+    if job.status == "queued":
+        await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
 
 
-async def export_xlsx() -> bytes:
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("绘本书目")
-    for row in await export_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+async def upload(
+    raw: bytes, *, mode: str, report_only: bool, filename: str, user_id: int, clock: Clock, queue: JobQueue
+) -> ImportReport | JobQueued:
+    """The API's upload: the per-row report only (a dry run), or the import queued as a job."""
+    check_mode(mode)
+    if report_only:
+        return await dry_run(raw, mode)
+    import_id = await queue_import(raw, mode=mode, filename=filename, user_id=user_id, clock=clock)
+    await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
+    return JobQueued(job_id=f"import-{import_id}")
