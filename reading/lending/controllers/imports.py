@@ -15,7 +15,7 @@ from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download, refusal_page, see_other
 from reading.lending.schemas import ImportReport, JobQueued
-from reading.lending.services import exports, imports
+from reading.lending.services import exports, import_files, imports
 
 PAGE = "lending/staff_import.html"
 CSV = "text/csv; charset=utf-8"
@@ -27,7 +27,19 @@ def _file(upload: Any) -> UploadFile:
     return upload
 
 
-class ImportPages(Controller):
+class Exports(Controller):
+    """The catalogue's exports, the same for the pages and the API (librarians only)."""
+
+    @get("/export.csv", opt=LIBRARIANS, media_type="text/csv")
+    async def export_csv(self) -> Response[bytes]:
+        return download(await exports.export_csv(), "books.csv", CSV)
+
+    @get("/export.xlsx", opt=LIBRARIANS, media_type=XLSX)
+    async def export_xlsx(self) -> Response[bytes]:
+        return download(await exports.export_xlsx(), "books.xlsx", XLSX)
+
+
+class ImportPages(Exports):
     include_in_schema = False
     path = "/staff/books"
 
@@ -72,26 +84,18 @@ class ImportPages(Controller):
     async def template(self) -> Response[bytes]:
         return download(exports.template_csv(), "books-template.csv", CSV)
 
-    @get("/export.csv", opt=LIBRARIANS, media_type="text/csv")
-    async def export_csv(self) -> Response[bytes]:
-        return download(await exports.export_csv(), "books.csv", CSV)
 
-    @get("/export.xlsx", opt=LIBRARIANS, media_type=XLSX)
-    async def export_xlsx(self) -> Response[bytes]:
-        return download(await exports.export_xlsx(), "books.xlsx", XLSX)
-
-
-class ImportsApi(Controller):
+class ImportsApi(Exports):
     path = "/api/v1/books"
     tags = ("books",)
 
-    @post("/import", opt=LIBRARIANS, status_code=202, request_max_body_size=imports.MAX_UPLOAD_BYTES)
+    @post("/import", opt=LIBRARIANS, status_code=202, request_max_body_size=import_files.MAX_UPLOAD_BYTES)
     async def import_csv(
         self, data: MultipartBody[dict[str, Any]], actor: ActorDep, clock: ClockDep, queue: QueueDep
     ) -> Response[ImportReport | JobQueued]:
         """CSV upload (`file`; `mode` skip|update; `dry_run` true for the per-row report only)."""
         upload = _file(data.get("file"))
-        raw = await upload.read(imports.MAX_BYTES + 1)  # one byte more than allowed: "too large"
+        raw = await upload.read(import_files.MAX_BYTES + 1)  # one byte more than allowed: "too large"
         answer = await imports.upload(
             raw,
             mode=str(data.get("mode") or "skip"),
@@ -106,11 +110,3 @@ class ImportsApi(Controller):
     @get("/import-template.csv", opt=PUBLIC, media_type="text/csv")
     async def template(self) -> Response[bytes]:
         return download(exports.template_csv(), "books-template.csv", CSV)
-
-    @get("/export.csv", opt=LIBRARIANS, media_type="text/csv")
-    async def export_csv(self) -> Response[bytes]:
-        return download(await exports.export_csv(), "books.csv", CSV)
-
-    @get("/export.xlsx", opt=LIBRARIANS, media_type=XLSX)
-    async def export_xlsx(self) -> Response[bytes]:
-        return download(await exports.export_xlsx(), "books.xlsx", XLSX)

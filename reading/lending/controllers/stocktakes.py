@@ -10,11 +10,11 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from app.accounts.roles import LIBRARIANS, STAFF
-from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, json_or_form, refusal_json, see_other, to_int, view_context
+from app.kernel.web import ActorDep, ClockDep, form_dict, json_or_form, see_other, to_int, view_context
 from reading.lending.controllers.shared import Number, scan_reply
 from reading.lending.schemas import ApplyIn, ScansIn, StocktakeOut
 from reading.lending.services import desk, scans, stocktakes, views_stock
+from reading.lending.services.scans import ScanAnswer
 from spaces.errors import SpaceNotFound
 
 
@@ -47,21 +47,12 @@ class StocktakePages(Controller):
         self, stocktake_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Response[Any]:
         """One shelf scan (a QR label or a barcode); repeats count once."""
+
+        async def on_shelf(code: str) -> ScanAnswer:
+            return await desk.shelf_scan(actor, clock, stocktake_id, code)
+
         data = await json_or_form(request)
-        code = str(data.get("code") or "")[:300]
-        try:
-            nonce = scans.check_nonce(data.get("nonce"))
-            space_id = await stocktakes.space_of(stocktake_id, actor)
-        except DomainError as exc:
-            return refusal_json(exc)
-        answer = await scans.once(
-            actor,
-            nonce,
-            f"stocktake:{stocktake_id}:{code}",
-            lambda: desk.shelf_scan(actor, clock, stocktake_id, space_id, code),
-            clock=clock,
-        )
-        return scan_reply(answer)
+        return scan_reply(await scans.queued(actor, data, f"stocktake:{stocktake_id}", on_shelf, clock=clock))
 
     @post("/{stocktake_id:int}/finish", opt=STAFF)
     async def finish(self, stocktake_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Redirect:

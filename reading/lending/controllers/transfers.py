@@ -16,7 +16,6 @@ from app.kernel.web import (
     ClockDep,
     form_dict,
     json_or_form,
-    refusal_json,
     refusal_page,
     see_other,
     to_int,
@@ -25,6 +24,7 @@ from app.kernel.web import (
 from reading.lending.controllers.shared import Note, Number, scan_reply
 from reading.lending.schemas import CopyList, ReceiveIn, TransferIn, TransferOut
 from reading.lending.services import desk, scans, transfers, views_stock
+from reading.lending.services.scans import ScanAnswer
 
 PAGE = "lending/staff_transfers.html"
 FORM = ("from_space_id", "to_space_id", "barcodes", "note")
@@ -69,16 +69,12 @@ class TransferPages(Controller):
     async def receive(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Response[Any]:
         """One scanned arrival (JSON from the page's queue)."""
         data = await json_or_form(request)
-        code = str(data.get("code") or "")[:300]
-        try:
-            nonce = scans.check_nonce(data.get("nonce"))
-            here = scans.at_space(actor, to_int(data.get("space_id")))
-        except DomainError as exc:
-            return refusal_json(exc)
-        answer = await scans.once(
-            actor, nonce, f"receive:{here}:{code}", lambda: desk.receive_scan(actor, clock, here, code), clock=clock
-        )
-        return scan_reply(answer)
+        space_id = to_int(data.get("space_id"))
+
+        async def receive(code: str) -> ScanAnswer:
+            return await desk.receive_scan(actor, clock, space_id, code)
+
+        return scan_reply(await scans.queued(actor, data, f"receive:{space_id}", receive, clock=clock))
 
 
 class TransfersApi(Controller):

@@ -71,10 +71,12 @@ async def return_scan(actor: Actor, clock: Clock, space_id: int, code: str) -> S
     return ScanAnswer(ok=True, title=copy.title, barcode=out.barcode, goes_to=out.goes_to, message=out.message)
 
 
-async def receive_scan(actor: Actor, clock: Clock, space_id: int, code: str) -> ScanAnswer:
+async def receive_scan(actor: Actor, clock: Clock, space_id: int | None, code: str) -> ScanAnswer:
+    """A copy arriving at a space (the one the page works at): where it goes now."""
     try:
+        here = at_space(actor, space_id)
         copy = await copy_for_code(code, clock)
-        done = (await transfers.receive(space_id, [copy.barcode], actor=actor, clock=clock))[0]
+        done = (await transfers.receive(here, [copy.barcode], actor=actor, clock=clock))[0]
     except DomainError as exc:
         return refused(exc, code)
     if done.status == "in_transit":
@@ -86,10 +88,11 @@ async def receive_scan(actor: Actor, clock: Clock, space_id: int, code: str) -> 
     return ScanAnswer(ok=True, title=done.title, barcode=done.barcode, message=message, status=done.status)
 
 
-async def shelf_scan(actor: Actor, clock: Clock, stocktake_id: int, space_id: int, code: str) -> ScanAnswer:
+async def shelf_scan(actor: Actor, clock: Clock, stocktake_id: int, code: str) -> ScanAnswer:
     """One shelf scan in a stocktake: a known copy, or an unknown barcode (kept, reported)."""
     title = ""
     try:
+        space_id = await stocktakes.space_of(stocktake_id, actor)
         try:
             copy = await copy_for_code(code, clock)
             barcode, title = copy.barcode, copy.title

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
@@ -31,13 +31,21 @@ async def space_name(space_id: int | None) -> str:
     return str(row["name"]) if row else ""
 
 
-async def _close_loan(copy_id: int, space_id: int, now: datetime) -> list[dict[str, Any]]:
-    closed: list[dict[str, Any]] = (
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """The loan a return ended."""
+
+    loan_id: int
+    family_id: int
+
+
+async def _close_loan(copy_id: int, space_id: int, now: datetime) -> Closed | None:
+    closed = (
         await Loan.update({Loan.returned_at: now, Loan.returned_space: space_id})
         .where((Loan.copy == copy_id) & Loan.returned_at.is_null())
         .returning(Loan.id, Loan.family)
     )
-    return closed
+    return Closed(int(closed[0]["id"]), int(closed[0]["family"])) if closed else None
 
 
 async def _route_return(copy: CopyOut, space_id: int, actor: Actor, now: datetime) -> Destination:
@@ -62,7 +70,7 @@ async def return_copy(
     async with write_transaction():
         closed = await _close_loan(copy_id, space_id, now)
         if self_service:
-            if not closed or (actor.family_id is not None and closed[0]["family"] != actor.family_id):
+            if closed is None or (actor.family_id is not None and closed.family_id != actor.family_id):
                 raise LoanNotFound(N_("这一册不在您的借阅中"))
             await copies.move(
                 copy_id,
@@ -80,7 +88,7 @@ async def return_copy(
     return ReturnOut(
         copy_id=copy_id,
         barcode=copy.barcode,
-        loan_id=closed[0]["id"] if closed else None,
+        loan_id=closed.loan_id if closed else None,
         status=destination.status,
         goes_to=destination.goes_to,  # type: ignore[arg-type]
         destination_space_id=destination.space_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 
@@ -99,6 +100,23 @@ async def copy_for_code(code: str, clock: Clock) -> CopyOut:
     if not BARCODE.match(text):
         raise CopyNotFound()
     return await copies.by_barcode(text)
+
+
+def refusal(exc: DomainError) -> ScanAnswer:
+    """A scan refused before it was read (its nonce, its page's context)."""
+    return ScanAnswer(ok=False, code=exc.code, message=exc.message())
+
+
+async def queued(
+    actor: Actor, data: dict[str, Any], target: str, work: Callable[[str], Awaitable[ScanAnswer]], *, clock: Clock
+) -> ScanAnswer:
+    """One scan from a page's queue (`data`: its nonce, its code), done once: `work(code)`."""
+    try:
+        nonce = check_nonce(data.get("nonce"))
+    except DomainError as exc:
+        return refusal(exc)
+    code = str(data.get("code") or "")[:300]
+    return await once(actor, nonce, f"{target}:{code}", lambda: work(code), clock=clock)
 
 
 async def once(

@@ -84,13 +84,13 @@ def require_confirmation(confirmed: bool, expected: str) -> None:
         )
 
 
-async def _open_stocktake(space_id: int, stocktake_id: int, actor: Actor) -> dict[str, Any]:
-    row = await Stocktake.select().where((Stocktake.id == stocktake_id) & (Stocktake.space == space_id)).first()
-    if row is None:
+async def _open_stocktake(space_id: int, stocktake_id: int, actor: Actor) -> StocktakeOut:
+    """The space's stocktake, for staff serving it."""
+    if not await Stocktake.exists().where((Stocktake.id == stocktake_id) & (Stocktake.space == space_id)):
         raise StocktakeNotFound()
     if not actor.serves(space_id):
         raise NotStaffOfSpace()
-    return row
+    return await stocktake_out(stocktake_id)
 
 
 async def add_scans(
@@ -98,7 +98,7 @@ async def add_scans(
 ) -> StocktakeOut:
     """Record shelf scans; repeats count once; unknown barcodes are kept (reported)."""
     row = await _open_stocktake(space_id, stocktake_id, actor)
-    if row["finished_at"] is not None:
+    if row.finished_at is not None:
         raise StocktakeClosed()
     now = clock.now()
     wanted = sorted({b.strip().upper() for b in barcodes if b.strip()})
@@ -129,7 +129,7 @@ def _entry(copy: CopyOut) -> dict[str, object]:
 
 async def finish_stocktake(space_id: int, stocktake_id: int, *, actor: Actor, clock: Clock) -> StocktakeOut:
     row = await _open_stocktake(space_id, stocktake_id, actor)
-    if row["finished_at"] is not None:
+    if row.finished_at is not None:
         return await stocktake_out(stocktake_id)
     scans = await StocktakeScan.select(StocktakeScan.barcode, StocktakeScan.copy).where(
         StocktakeScan.stocktake == stocktake_id
@@ -160,11 +160,11 @@ async def apply_stocktake(
 ) -> StocktakeOut:
     """Make the records match the shelf. Idempotent: a second apply changes nothing."""
     row = await _open_stocktake(space_id, stocktake_id, actor)
-    if row["finished_at"] is None:
+    if row.finished_at is None:
         raise StocktakeClosed("请先结束盘点，查看报告后再确认")
-    if row["applied_at"] is not None:
+    if row.applied_at is not None:
         return await stocktake_out(stocktake_id)
-    report = loads(row["report"], {})
+    report: dict[str, Any] = dict(row.report or {})
     now = clock.now()
     async with write_transaction():
         claimed = (
