@@ -100,15 +100,15 @@ def mark_existing(parsed: Parsed, existing: set[str], mode: str) -> None:
 def _problem(values: dict[str, str], isbn: str, seen: dict[str, int]) -> tuple[str, str] | None:
     """What is wrong with a row whose ISBN is valid: (outcome, message), or None."""
     if not values.get("title"):
-        return "missing_title", "缺少书名"
+        return "missing_title", N_("缺少书名")
     if len(values["title"]) > 200:
-        return "invalid", "书名太长（最多 200 字）"
+        return "invalid", N_("书名太长（最多 200 字）")
     year = values.get("year") or ""
     if year and not (year.isdigit() and 1800 <= int(year) <= 2100):
-        return "invalid", "出版年份不正确"
+        return "invalid", N_("出版年份不正确")
     age = values.get("age_band") or ""
     if age and age not in books.AGE_BANDS:
-        return "invalid", "年龄段应为 0-3、3-6、6-9 或 9-12"
+        return "invalid", N_("年龄段应为 0-3、3-6、6-9 或 9-12")
     if isbn in seen:
         return "duplicate", f"与第 {seen[isbn]} 行重复"
     return None
@@ -133,7 +133,7 @@ def _check_row(number: int, values: dict[str, str], seen: dict[str, int], parsed
     try:
         entry.isbn = normalize(values.get("isbn", ""))
     except Exception:
-        entry.outcome, entry.message = "invalid_isbn", "ISBN 不正确"
+        entry.outcome, entry.message = "invalid_isbn", N_("ISBN 不正确")
         return entry
     problem = _problem(values, entry.isbn, seen)
     if problem is not None:

@@ -116,8 +116,10 @@ async def copies_by_space(book_id: int, names: dict[int, str]) -> list[SpaceCopi
     for r in rows:
         space_id = r["current_space"] if r["current_space"] is not None else r["home_space"]
         counts = here.setdefault(int(space_id), [0, 0])
-        counts[1] += r["status"] not in ("withdrawn", "missing")
-        counts[0] += r["status"] == "available" and r["current_space"] is not None
+        if r["status"] not in ("withdrawn", "missing"):
+            counts[1] += 1
+        if r["status"] == "available" and r["current_space"] is not None:
+            counts[0] += 1
     order = sorted((sid for sid, c in here.items() if c[1]), key=lambda sid: (-here[sid][0], sid))
     return [SpaceCopies(sid, names.get(sid, ""), here[sid][0], here[sid][1]) for sid in order]
 

@@ -163,7 +163,8 @@ async def _open_transfers(space_ids: list[int]) -> list[OpenTransfer]:
     for item in items:
         entry = counts.setdefault(int(item["transfer"]), [0, 0])
         entry[0] += 1
-        entry[1] += item["received_at"] is not None
+        if item["received_at"] is not None:
+            entry[1] += 1
     return [
         OpenTransfer(t["id"], t["from_space"], t["to_space"], t["created_at"], t["note"], *counts.get(t["id"], [0, 0]))
         for t in rows
