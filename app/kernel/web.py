@@ -11,6 +11,7 @@ error page; a page that shows the form again with the refusal above it uses
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -82,6 +83,16 @@ def refusal_json(exc: DomainError) -> Response[dict[str, Any]]:
     """A scan page's answer to one queued scan: 200 with `ok: false`, so the page's queue
     moves on and shows the words (a status other than 200 means "try this scan again")."""
     return Response({"ok": False, "code": exc.code, "message": exc.message()}, status_code=200)
+
+
+def view_context(view: Any, **more: Any) -> dict[str, Any]:
+    """A template's context from a page's read model (a dataclass or a Struct): its fields by
+    name, beside `more` (the actor, a note from the query, a form as posted)."""
+    if isinstance(view, msgspec.Struct):
+        names = view.__struct_fields__
+    else:
+        names = tuple(f.name for f in dataclasses.fields(view))
+    return {**{name: getattr(view, name) for name in names}, **more}
 
 
 def see_other(path: str) -> Redirect:

@@ -10,8 +10,7 @@ from app.web.health import HealthController
 from app.web.jobs import JobPages, JobsController
 from app.web.pages import PAGE_CONTROLLERS
 from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
-from reading.lending.controllers.api import READING_API
-from reading.lending.controllers.pages import READING_PAGES
+from reading.lending.controllers import READING_API, READING_PAGES
 from reading.programme.controllers import PROGRAMME_API, PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController
 from spaces.controllers.pages import BOOKING_PAGES

@@ -14,9 +14,7 @@ def normalize(raw: str, field: str = "isbn") -> str:
         compact = str(stdnum_isbn.validate(raw or ""))  # 10 or 13 characters, check digit right
         return compact if len(compact) == 13 else str(stdnum_isbn.to_isbn13(compact))
     except ValidationError:
-        raise InvalidIsbn(
-            "ISBN 不正确，请检查校验位", fields=[{"field": field, "message": "not a valid ISBN-10 or ISBN-13"}]
-        ) from None
+        raise InvalidIsbn(fields=[{"field": field, "message": "not a valid ISBN-10 or ISBN-13"}]) from None
 
 
 def looks_like_isbn(text: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -169,3 +169,63 @@ class StocktakeOut(Struct):
 class ApplyIn(Struct, forbid_unknown_fields=True):
     confirm: bool
     mark_missing: bool = True
+
+
+class StatusIn(Struct, forbid_unknown_fields=True):
+    status: Literal["available", "missing", "damaged", "withdrawn"]
+    note: str = ""
+
+
+class BookPage(Struct):
+    items: list[BookOut]
+    next_cursor: str | None
+
+
+class CopyList(Struct):
+    items: list[CopyOut]
+
+
+class CopyDetail(Struct):
+    copy: CopyOut
+    history: list[dict[str, Any]]
+    open_loan_id: int | None = None
+
+
+class LoanPage(Struct):
+    items: list[LoanOut]
+    next_cursor: str | None
+
+
+class HoldList(Struct):
+    items: list[HoldOut]
+
+
+class JobQueued(Struct):
+    job_id: str
+
+
+class FamilyCard(Struct):
+    family_id: int
+    guardian_name: str
+    children: list[str]
+    open_loans: int
+
+
+class RowCheck(Struct):
+    """One data row of an imported file: `outcome` new, skip, update, or what is wrong with it."""
+
+    row: int
+    isbn: str
+    title: str
+    outcome: str = "new"
+    message: str = ""
+
+
+class ImportReport(Struct):
+    """A checked file: its encoding, each row's outcome, counts by outcome, the problems."""
+
+    encoding: str
+    rows: int
+    counts: dict[str, int]
+    problems: list[RowCheck]
+    report: list[RowCheck]

@@ -73,7 +73,7 @@ def error_codes() -> list[tuple[str, int, str]]:
 
     rows: dict[str, tuple[str, int, str]] = {}
     for cls in domain_error_classes():
-        if cls is DomainError or cls in CATEGORIES or cls.__subclasses__() and cls.__name__.endswith("Error"):
+        if cls is DomainError or cls in CATEGORIES or (cls.__subclasses__() and cls.__name__.endswith("Error")):
             continue
         try:
             status = status_for(cls())

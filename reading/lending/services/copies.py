@@ -14,14 +14,19 @@ simultaneous changes cannot both succeed) and writes the event in the same trans
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from app.accounts.actor import Actor
 from app.kernel.db import write_transaction
+from app.kernel.errors import InvalidInput
+from app.kernel.i18n import N_
 from reading.lending.errors import BookNotFound, CopyNotFound, IllegalTransition
-from reading.lending.schemas import CopyOut
-from reading.lending.tables import Book, Copy, CopyEvent
+from reading.lending.schemas import CopyDetail, CopyOut
+from reading.lending.tables import Book, Copy, CopyEvent, Loan
 from spaces.errors import SpaceNotFound
+from spaces.services.access import ensure_serves
 from spaces.tables import Space
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -39,6 +44,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # again from missing or damaged: `available` from any other status skips what a return, a
 # receipt or a hold's end does (close the loan, route to a hold, end the transfer).
 FOUND_FROM = ("missing", "damaged")
+# What staff may mark a copy by hand.
+MARKABLE = ("available", "missing", "damaged", "withdrawn")
 
 COPY_COLUMNS = (
     Copy.id,
@@ -65,18 +72,39 @@ def copy_out(row: dict[str, Any]) -> CopyOut:
     )
 
 
-async def by_barcode(barcode: str) -> dict[str, Any]:
+async def by_barcode(barcode: str) -> CopyOut:
     row = await Copy.select(*COPY_COLUMNS).where(Copy.barcode == barcode.strip().upper()).first()
     if row is None:
         raise CopyNotFound()
-    return row
+    return copy_out(row)
 
 
-async def by_id(copy_id: int) -> dict[str, Any]:
+async def by_id(copy_id: int) -> CopyOut:
     row = await Copy.select(*COPY_COLUMNS).where(Copy.id == copy_id).first()
     if row is None:
         raise CopyNotFound()
-    return row
+    return copy_out(row)
+
+
+async def by_ids(copy_ids: list[int] | set[int]) -> list[CopyOut]:
+    rows = await Copy.select(*COPY_COLUMNS).where(Copy.id.is_in(sorted(copy_ids) or [-1])).order_by(Copy.id)
+    return [copy_out(r) for r in rows]
+
+
+async def of_book(book_id: int) -> list[CopyOut]:
+    rows = await Copy.select(*COPY_COLUMNS).where(Copy.book == book_id).order_by(Copy.id).limit(1000)
+    return [copy_out(r) for r in rows]
+
+
+async def on_shelf(space_id: int) -> list[CopyOut]:
+    """The copies the records put on the shelf of a space (available there)."""
+    rows = await Copy.select(*COPY_COLUMNS).where((Copy.current_space == space_id) & (Copy.status == "available"))
+    return [copy_out(r) for r in rows]
+
+
+def serving_space(copy: CopyOut) -> int:
+    """The space whose staff act on a copy: where it is, else its home."""
+    return copy.current_space_id or copy.home_space_id
 
 
 async def move(
@@ -104,7 +132,7 @@ async def move(
         allowed = expect if expect is not None else tuple(s for s, targets in TRANSITIONS.items() if to in targets)
         same = allow_same and before == to
         if not same and (before not in allowed or to not in TRANSITIONS[before]):
-            raise IllegalTransition(f"这一册现在是“{before}”，不能变为“{to}”", copy_status=before)
+            raise IllegalTransition(copy_status=before)
         values: dict[Any, Any] = {Copy.status: to, Copy.last_seen_at: now}
         if current_space != "keep":
             values[Copy.current_space] = current_space
@@ -158,9 +186,64 @@ async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, 
     return [copy_out(r) for r in rows]
 
 
+async def add_at(book_id: int, space_id: int, count: int, *, actor: Actor, now: datetime) -> list[CopyOut]:
+    """Staff add copies of a title at a space they serve (1 to 200 at a time)."""
+    ensure_serves(actor, space_id)
+    if not 1 <= count <= 200:
+        raise InvalidInput(N_("一次可以添加 1 到 200 册"), fields=[{"field": "count", "message": "1-200"}])
+    return await add_copies(book_id, space_id, count, now=now, actor_id=actor.user_id)
+
+
 def barcode_for(copy_id: int) -> str:
     return f"SC{copy_id:08d}"
 
 
-async def history(copy_id: int) -> list[dict[str, Any]]:
-    return list(await CopyEvent.select().where(CopyEvent.copy == copy_id).order_by(CopyEvent.id))
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change in a copy's history (a row of CopyEvent, its columns in order)."""
+
+    id: int
+    copy: int
+    kind: str
+    from_status: str
+    to_status: str
+    space: int | None
+    actor: int | None
+    detail: Any
+    at: datetime
+
+
+async def history(copy_id: int) -> list[Event]:
+    return [Event(**r) for r in await CopyEvent.select().where(CopyEvent.copy == copy_id).order_by(CopyEvent.id)]
+
+
+async def open_loan_id(copy_id: int) -> int | None:
+    row = await Loan.select(Loan.id).where((Loan.copy == copy_id) & Loan.returned_at.is_null()).first()
+    return int(row["id"]) if row else None
+
+
+async def detail(barcode: str) -> CopyDetail:
+    """A copy with its status, place, history and open loan (the API's view of a copy)."""
+    copy = await by_barcode(barcode)
+    events = [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(e).items()}
+        for e in await history(copy.id)
+    ]
+    return CopyDetail(copy=copy, history=events, open_loan_id=await open_loan_id(copy.id))
+
+
+async def set_status(copy: CopyOut, to: str, *, actor: Actor, now: datetime, note: str | None = None) -> CopyOut:
+    """Staff mark a copy missing, damaged or withdrawn, or found again (from missing or damaged)."""
+    if to not in MARKABLE:
+        raise InvalidInput(N_("请选择状态"), fields=[{"field": "status", "message": "a status"}])
+    ensure_serves(actor, serving_space(copy))
+    await move(
+        copy.id,
+        to,
+        kind=f"marked_{to}",
+        now=now,
+        actor_id=actor.user_id,
+        space_id=copy.current_space_id,
+        detail={"note": note[:200]} if note is not None else None,
+    )
+    return await by_id(copy.id)

@@ -1,221 +1,32 @@
-"""Catalogue CSV import and export.
-
-The file is read whole and checked first: encoding (UTF-8 with or without BOM, or GBK/GB18030
-as Chinese Excel saves it), size, required columns. A file-level problem gives a clear
-report and imports nothing. Then every row is checked (ISBN, title, year, duplicates in the
-file); the dry run stops there. The import itself runs as a job with progress, in batches,
-idempotent by ISBN (the user chooses to skip or update existing titles), so running it
-again, or a job delivered twice, changes nothing more.
+"""The catalogue import: a checked file (services/import_files.py) kept for a job, which
+imports it in batches with progress, idempotent by ISBN (the user chooses to skip or update
+existing titles), so running it again, or a job delivered twice, changes nothing more. The
+export: services/exports.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import openpyxl
+import msgspec
 from piccolo.querystring import QueryString
 
 from app.kernel.clock import Clock
 from app.kernel.db import engine, write_transaction
+from app.kernel.errors import NotFound
+from app.kernel.i18n import N_
+from app.kernel.jobs import JobQueue
 from app.kernel.jsonvalue import loads
+from reading.lending import books
 from reading.lending.errors import InvalidCsv
-from reading.lending.isbn import normalize
+from reading.lending.schemas import ImportReport, JobQueued
 from reading.lending.services.catalogue import initials, search_text
+from reading.lending.services.import_files import check_file, check_mode, mark_existing, parse, summary
 from reading.lending.tables import Book, BookImport
 
-MAX_BYTES = 10 * 1024 * 1024
-# The upload route accepts this much, so that a larger file (50 MB of junk) still gets the
-# clear `invalid_csv` answer rather than the framework's bare 413; only MAX_BYTES + 1 is read.
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
-MAX_ROWS = 50_000
 BATCH = 500
-COLUMNS = (
-    "isbn",
-    "title",
-    "subtitle",
-    "authors",
-    "illustrators",
-    "translators",
-    "publisher",
-    "year",
-    "age_band",
-    "themes",
-    "series",
-    "summary",
-)
-ALIASES = {
-    "isbn": "isbn",
-    "书号": "isbn",
-    "title": "title",
-    "书名": "title",
-    "题名": "title",
-    "subtitle": "subtitle",
-    "副书名": "subtitle",
-    "authors": "authors",
-    "author": "authors",
-    "作者": "authors",
-    "著者": "authors",
-    "illustrators": "illustrators",
-    "绘者": "illustrators",
-    "绘图": "illustrators",
-    "translators": "translators",
-    "译者": "translators",
-    "publisher": "publisher",
-    "出版社": "publisher",
-    "year": "year",
-    "出版年": "year",
-    "出版年份": "year",
-    "age_band": "age_band",
-    "适读年龄": "age_band",
-    "年龄段": "age_band",
-    "themes": "themes",
-    "主题": "themes",
-    "series": "series",
-    "丛书": "series",
-    "系列": "series",
-    "summary": "summary",
-    "简介": "summary",
-}
-AGE_BANDS = {"0-3", "3-6", "6-9", "9-12"}
-TEMPLATE_ROWS = [
-    [
-        "isbn",
-        "title",
-        "authors",
-        "illustrators",
-        "translators",
-        "publisher",
-        "year",
-        "age_band",
-        "themes",
-        "series",
-        "summary",
-    ],
-    [
-        "9787533259662",
-        "猜猜我有多爱你",
-        "山姆·麦克布雷尼",
-        "安妮塔·婕朗",
-        "梅子涵",
-        "明天出版社",
-        "2013",
-        "3-6",
-        "亲情;睡前",
-        "",
-        "小兔子和大兔子比赛谁的爱更多。",
-    ],
-]
-
-
-@dataclass
-class Parsed:
-    rows: list[dict[str, Any]] = field(default_factory=list)  # valid, normalised rows
-    report: list[dict[str, Any]] = field(default_factory=list)  # one entry per data row
-    encoding: str = ""
-
-
-def decode(raw: bytes) -> tuple[str, str]:
-    if len(raw) > MAX_BYTES:
-        raise InvalidCsv(f"文件太大：一次最多导入 {MAX_BYTES // (1024 * 1024)} MB，请分成几个文件")
-    if b"\x00" in raw[:4096]:
-        raise InvalidCsv("这不是文本文件（CSV），请从 Excel 选择“另存为 CSV”")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), "gbk" if encoding == "gb18030" else "utf-8"
-        except UnicodeDecodeError:
-            continue
-    raise InvalidCsv("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV")
-
-
-def _data_rows(raw: bytes) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
-    """Decode and read the whole file: (encoding, columns, numbered non-empty rows). Raises
-    InvalidCsv for file-level problems (nothing to import)."""
-    text, encoding = decode(raw)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, None)
-        if not header:
-            raise InvalidCsv("文件是空的")
-        columns = [ALIASES.get(h.strip().lower(), ALIASES.get(h.strip(), "")) for h in header]
-        missing = [c for c in ("isbn", "title") if c not in columns]
-        if missing:
-            raise InvalidCsv(f"缺少必需的列：{', '.join(missing)}（第一行应为列名，可下载模板）")
-        rows = []
-        for number, cells in enumerate(reader, start=2):
-            if number - 1 > MAX_ROWS:
-                raise InvalidCsv(f"行数太多，一次最多导入 {MAX_ROWS} 行")
-            if any(c.strip() for c in cells):
-                rows.append((number, cells))
-    except csv.Error as exc:
-        raise InvalidCsv(f"CSV 格式错误：{exc}") from None
-    return encoding, columns, rows
-
-
-def check_file(raw: bytes) -> None:
-    """The file-level checks only (encoding, size, columns, CSV syntax): raises InvalidCsv."""
-    _data_rows(raw)
-
-
-def parse(raw: bytes, existing: set[str] | None = None, mode: str = "skip") -> Parsed:
-    """Check a whole file, row by row; raises InvalidCsv for file-level problems. Valid rows
-    are "new", or "skip"/"update" (by `mode`) when their ISBN is in `existing`."""
-    encoding, columns, rows = _data_rows(raw)
-    parsed = Parsed(encoding=encoding)
-    seen: dict[str, int] = {}
-    for number, cells in rows:
-        values = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
-        parsed.report.append(_check_row(number, values, seen, parsed))
-    mark_existing(parsed, existing or set(), mode)
-    return parsed
-
-
-def mark_existing(parsed: Parsed, existing: set[str], mode: str) -> None:
-    """Valid rows whose ISBN is in the catalogue already: skipped or updated, by `mode`."""
-    for entry in parsed.report:
-        if entry["outcome"] == "new" and entry["isbn"] in existing:
-            entry["outcome"] = "update" if mode == "update" else "skip"
-
-
-SEARCHED = ("title", "subtitle", "authors", "illustrators", "translators", "series")  # catalogue.search_text
-LIMITS = {"publisher": 100, "series": 100, "summary": 5000}  # the columns' sizes; others 200
-
-
-def _check_row(number: int, values: dict[str, str], seen: dict[str, int], parsed: Parsed) -> dict[str, Any]:
-    entry: dict[str, Any] = {"row": number, "isbn": values.get("isbn", ""), "title": values.get("title", "")}
-    try:
-        isbn = normalize(values.get("isbn", ""))
-    except Exception:
-        return {**entry, "outcome": "invalid_isbn", "message": "ISBN 不正确"}
-    entry["isbn"] = isbn
-    if not values.get("title"):
-        return {**entry, "outcome": "missing_title", "message": "缺少书名"}
-    if len(values["title"]) > 200:
-        return {**entry, "outcome": "invalid", "message": "书名太长（最多 200 字）"}
-    year = values.get("year") or ""
-    if year and not (year.isdigit() and 1800 <= int(year) <= 2100):
-        return {**entry, "outcome": "invalid", "message": "出版年份不正确"}
-    age = values.get("age_band") or ""
-    if age and age not in AGE_BANDS:
-        return {**entry, "outcome": "invalid", "message": "年龄段应为 0-3、3-6、6-9 或 9-12"}
-    if isbn in seen:
-        return {**entry, "outcome": "duplicate", "message": f"与第 {seen[isbn]} 行重复"}
-    seen[isbn] = number
-    # Only the columns the file has: an update leaves the others as they are.
-    row: dict[str, Any] = {
-        k: v[: LIMITS.get(k, 200)] for k, v in values.items() if k in COLUMNS and k not in ("isbn", "year", "themes")
-    }
-    row["isbn"] = isbn
-    if "year" in values:
-        row["year"] = int(year) if year else None
-    if "themes" in values:
-        themes = {t.strip()[:30] for t in values["themes"].replace("；", ";").split(";") if t.strip()}
-        row["themes"] = ",".join(sorted(themes))[:200]
-    parsed.rows.append(row)
-    return {**entry, "outcome": "new", "message": ""}
 
 
 async def existing_isbns(isbns: list[str]) -> set[str]:
@@ -227,23 +38,10 @@ async def existing_isbns(isbns: list[str]) -> set[str]:
     return {r["isbn"] for r in await Book.select(Book.isbn).where(Book.isbn.is_in(sorted(wanted) or ["-"]))}
 
 
-async def dry_run(raw: bytes, mode: str) -> dict[str, Any]:
+async def dry_run(raw: bytes, mode: str) -> ImportReport:
     checked = parse(raw)
     mark_existing(checked, await existing_isbns([r["isbn"] for r in checked.rows]), mode)
     return summary(checked.report, checked.encoding)
-
-
-def summary(report: list[dict[str, Any]], encoding: str = "") -> dict[str, Any]:
-    counts: dict[str, int] = {}
-    for entry in report:
-        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
-    return {
-        "encoding": encoding,
-        "rows": len(report),
-        "counts": counts,
-        "problems": [e for e in report if e["outcome"] not in ("new", "skip", "update")],
-        "report": report,
-    }
 
 
 async def queue_import(raw: bytes, *, mode: str, filename: str, user_id: int, clock: Clock) -> int:
@@ -276,7 +74,7 @@ async def run_import(import_id: int, *, now: datetime) -> dict[str, Any]:
             await BookImport.update({BookImport.progress: min(1.0, (start + BATCH) / total)}).where(
                 BookImport.id == import_id
             )
-        result = summary(parsed.report, parsed.encoding)
+        result: dict[str, Any] = msgspec.to_builtins(summary(parsed.report, parsed.encoding))
         await BookImport.update(
             {
                 BookImport.status: "done",
@@ -319,7 +117,7 @@ async def _import_batch(rows: list[dict[str, Any]], existing: set[str], mode: st
         if not old:
             return
         # The file's columns, and what the search text is made of (kept for the columns it lacks).
-        fields = sorted(({k for r in old for k in r} | set(SEARCHED)) - {"isbn"})
+        fields = sorted(({k for r in old for k in r} | set(books.SEARCHED)) - {"isbn"})
         current = {
             r["isbn"]: r
             for r in await Book.select(Book.isbn, *[getattr(Book, k) for k in fields]).where(
@@ -374,28 +172,38 @@ async def import_status(import_id: int, user_id: int | None) -> dict[str, Any] |
     return dict(row)
 
 
-def template_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(TEMPLATE_ROWS)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    """An import the user started: its status, progress (0–1) and result (the report, or the
+    file's problem as `error`)."""
+
+    id: int
+    status: str
+    progress: float
+    result: dict[str, Any]
 
 
-async def export_rows() -> list[list[Any]]:
-    rows = await Book.select(*[getattr(Book, c) for c in COLUMNS]).order_by(Book.id)
-    return [list(COLUMNS)] + [[r[c] if r[c] is not None else "" for c in COLUMNS] for r in rows]
+async def import_job(import_id: int, user_id: int) -> ImportJob:
+    row = await import_status(import_id, user_id)
+    if row is None:
+        raise NotFound(N_("没有找到这个任务"))
+    return ImportJob(int(row["id"]), str(row["status"]), float(row["progress"]), dict(loads(row["report"]) or {}))
 
 
-async def export_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(await export_rows())
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+async def start_import(import_id: int, user_id: int, queue: JobQueue) -> None:
+    """Step 2 of a page's import: the checked file imported by a job (once)."""
+    job = await import_job(import_id, user_id)
+    if job.status == "queued":
+        await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
 
 
-async def export_xlsx() -> bytes:
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("绘本书目")
-    for row in await export_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+async def upload(
+    raw: bytes, *, mode: str, report_only: bool, filename: str, user_id: int, clock: Clock, queue: JobQueue
+) -> ImportReport | JobQueued:
+    """The API's upload: the per-row report only (a dry run), or the import queued as a job."""
+    check_mode(mode)
+    if report_only:
+        return await dry_run(raw, mode)
+    import_id = await queue_import(raw, mode=mode, filename=filename, user_id=user_id, clock=clock)
+    await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
+    return JobQueued(job_id=f"import-{import_id}")

@@ -391,6 +391,26 @@ async def test_staff_desk_lends_two_copies_in_a_row_and_returns_one(
     assert r.json()["ok"] is False and "在架可借" in r.json()["message"]
 
 
+async def test_a_desk_nonce_is_kept_on_the_app_clock(
+    client: httpx.AsyncClient, browsers: Browsers, library: dict[str, Any], clock: FrozenClock
+) -> None:
+    """A nonce answers its first scan only; used for another scan it asks for a new scan, until
+    the kept answers expire on the app's clock (a day), not the machine's."""
+    fam = await register_family(client)
+    first, second = library["copies"]
+    staff = await librarian_browser(browsers)
+    await staff.get("/staff/desk", params={"space": library["a"], "family": fam["family"]["id"]})
+    base = {"space_id": library["a"], "family_id": fam["family"]["id"], "nonce": "same-nonce"}
+    r = await scan(staff, "/staff/desk/lend", {**base, "code": first["barcode"]})
+    assert r.json()["ok"] is True
+    r = await scan(staff, "/staff/desk/lend", {**base, "code": second["barcode"]})
+    assert r.status_code == 200 and r.json() == {"ok": False, "code": "nonce_reused", "message": "请重新扫描"}
+    assert await copy_status(client, library, second["barcode"]) == "available"
+    clock.advance(days=2)
+    r = await scan(staff, "/staff/desk/lend", {**base, "code": second["barcode"]})
+    assert r.json()["ok"] is True and r.json()["count"] == 2
+
+
 async def test_desk_finds_a_family_card_and_works_without_script(
     client: httpx.AsyncClient, browsers: Browsers, library: dict[str, Any], clock: FrozenClock
 ) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from reading.lending.services import circulation
+from reading.lending.services import holds as hold_service
+from reading.lending.services import reminders
 from reading.lending.tables import Copy, CopyEvent, Hold, LendingRules, Loan, Transfer, TransferItem
 from tests.helpers import FrozenClock
 from tests.reading.support import (
@@ -197,10 +198,10 @@ async def test_hold_queue_ready_expiry_cancel_and_notices(client: httpx.AsyncCli
 
     # Not collected within 3 days: h1's hold expires and the copy passes to h2, at the same shelf.
     clock.advance(days=3, minutes=-1)
-    assert await circulation.expire_holds(clock=clock) == 0
+    assert await hold_service.expire_holds(clock=clock) == 0
     clock.advance(minutes=2)
-    assert await circulation.expire_holds(clock=clock) == 1
-    assert await circulation.expire_holds(clock=clock) == 0  # once
+    assert await hold_service.expire_holds(clock=clock) == 1
+    assert await hold_service.expire_holds(clock=clock) == 0  # once
     assert (await hold_row(holds[0]["id"]))["status"] == "expired"
     assert await hold_row(holds[1]["id"]) == {"status": "ready", "copy": copy["id"], "pickup_space": a}
     assert await outbox_kinds(h1["user_id"]) == {"hold_ready": 1, "hold_expired": 1}
@@ -221,7 +222,7 @@ async def test_hold_queue_ready_expiry_cancel_and_notices(client: httpx.AsyncCli
 
     # h3 does not come either: nobody waits, the copy goes home to a.
     clock.advance(days=3, minutes=1)
-    assert await circulation.expire_holds(clock=clock) == 1
+    assert await hold_service.expire_holds(clock=clock) == 1
     assert await outbox_kinds(h3["user_id"]) == {"hold_ready": 1, "hold_expired": 1}
     detail = await copy_detail(client, staff, copy["barcode"])
     assert detail["copy"]["status"] == "in_transit"
@@ -239,7 +240,7 @@ async def test_hold_queue_ready_expiry_cancel_and_notices(client: httpx.AsyncCli
     r = await client.post(f"/api/v1/books/{book['id']}/holds", json={"pickup_space_id": a}, headers=h2["headers"])
     assert r.status_code == 201 and r.json()["status"] == "ready"
     clock.advance(days=4)
-    assert await circulation.expire_holds(clock=clock) == 1
+    assert await hold_service.expire_holds(clock=clock) == 1
     detail = await copy_detail(client, staff, copy["barcode"])
     assert detail["copy"]["status"] == "available" and detail["copy"]["current_space_id"] == a
     await assert_lending_invariants()
@@ -270,16 +271,16 @@ async def test_due_and_overdue_reminders_go_once_each(client: httpx.AsyncClient,
     expected: dict[str, int] = {}
     for offset, kind in ((-3, None), (-2, "loan_due_2"), (0, None), (1, "loan_overdue_1"), (5, None)):
         clock.set(at(due + timedelta(days=offset)))
-        sent = await circulation.send_loan_reminders(clock=clock)
+        sent = await reminders.send_loan_reminders(clock=clock)
         assert sent == (1 if kind else 0), (offset, sent)
-        assert await circulation.send_loan_reminders(clock=clock) == 0  # the job again: nothing more
+        assert await reminders.send_loan_reminders(clock=clock) == 0  # the job again: nothing more
         if kind:
             expected[kind] = 1
         assert await outbox_kinds(fam["user_id"]) == expected
     for offset, kind in ((7, "loan_overdue_7"), (14, "loan_overdue_14")):
         clock.set(at(due + timedelta(days=offset)))
-        assert await circulation.send_loan_reminders(clock=clock) == 1
-        assert await circulation.send_loan_reminders(clock=clock) == 0
+        assert await reminders.send_loan_reminders(clock=clock) == 1
+        assert await reminders.send_loan_reminders(clock=clock) == 0
         expected[kind] = 1
     assert (
         await outbox_kinds(fam["user_id"])

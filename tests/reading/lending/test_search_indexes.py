@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from app.kernel.db import engine
-from reading.lending.services import catalogue
+from reading.lending.services import matching
 from reading.lending.tables import Book
 from tests.helpers import postgres_only
 from tests.reading.lending.test_book_import import csv_bytes, upload
@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 async def fresh_stats() -> AsyncIterator[None]:
-    catalogue._stats.clear()
+    matching._stats.clear()
     yield
-    catalogue._stats.clear()
+    matching._stats.clear()
 
 
 async def titles(client: httpx.AsyncClient, q: str) -> list[str]:
@@ -47,7 +47,7 @@ async def test_a_term_finds_the_same_either_way(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, share: float
 ) -> None:
     # 0: every term is read newest first; 2: every one through search_pairs.
-    monkeypatch.setattr(catalogue, "FREQUENT_SHARE", share)
+    monkeypatch.setattr(matching, "FREQUENT_SHARE", share)
     staff = await quick_staff("cataloguer")
     await add_book(client, staff, isbn13(1), "猜猜我有多爱你", authors="山姆·麦克布雷尼")
     await add_book(client, staff, isbn13(2), "猜猜我有多爱你（立体书）")
@@ -118,7 +118,7 @@ async def test_each_shape_of_query_can_use_its_index(client: httpx.AsyncClient, 
         await add_book(client, staff, isbn13(n + 1), title)
 
     async def plan(term: str) -> str:
-        condition, order = await catalogue._matches(term)
+        condition, order = await matching.matches(term)
         query = Book.select(Book.id).where(condition).order_by(order, ascending=False).limit(400)
         return await explain(query, enable_seqscan="off", enable_indexscan="off")
 
@@ -136,11 +136,11 @@ async def test_the_statistics_tell_frequent_pieces_from_rare_ones(client: httpx.
         await add_book(client, staff, isbn13(n + 1), f"小熊的第{n}个故事")
     await add_book(client, staff, isbn13(99), "鲸鱼")
     await engine().run_ddl("ANALYZE reading_book")
-    assert await catalogue._frequent(["小熊"], None)
-    assert await catalogue._frequent(["个故", "故事"], None)  # each piece in every title: a bound
-    assert not await catalogue._frequent(["鲸鱼"], None) and not await catalogue._frequent(["小熊", "熊猫"], None)
-    assert await catalogue._frequent(["xx"], "xx")  # the initials xxdd…gs
-    assert not await catalogue._frequent(["jy"], "jy")
+    assert await matching._frequent(["小熊"], None)
+    assert await matching._frequent(["个故", "故事"], None)  # each piece in every title: a bound
+    assert not await matching._frequent(["鲸鱼"], None) and not await matching._frequent(["小熊", "熊猫"], None)
+    assert await matching._frequent(["xx"], "xx")  # the initials xxdd…gs
+    assert not await matching._frequent(["jy"], "jy")
     assert await titles(client, "小熊") == [f"小熊的第{n}个故事" for n in range(39, 19, -1)]
     assert await titles(client, "鲸鱼") == ["鲸鱼"]
 

@@ -1,0 +1,109 @@
+"""One scan at the staff's scan-driven pages, answered in plain words: lending a copy to the
+family at the desk, taking one back (and where it goes), receiving a transfer's copy, a shelf
+scan in a stocktake. A refusal is an answer too (`ok: false`), so the page's queue moves on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.accounts.actor import Actor
+from app.kernel.clock import Clock
+from app.kernel.errors import DomainError, NotFound
+from app.kernel.i18n import N_, gettext
+from reading.lending.errors import CopyNotFound
+from reading.lending.schemas import CopyOut
+from reading.lending.services import families, loans, returns, stocktakes, transfers
+from reading.lending.services.routing import goes_to_words
+from reading.lending.services.scans import BARCODE, ScanAnswer, at_space, copy_for_code, refused
+from spaces.services.access import ensure_serves
+
+
+async def check_scan(actor: Actor, space_id: int | None, family_id: int | None, *, lend: bool) -> int:
+    """A desk scan's context: a space the staff member serves, and for a loan the family."""
+    here = at_space(actor, space_id)
+    if lend and (family_id is None or not await families.exists(family_id)):
+        raise NotFound(N_("请先找到借书的家庭"))
+    return here
+
+
+def day_words(day: date) -> str:
+    return gettext("%(month)s月%(day)s日") % {"month": day.month, "day": day.day}
+
+
+async def _lent_already(copy: CopyOut, family_id: int) -> ScanAnswer | None:
+    """The same copy scanned again for the same family: not an error."""
+    held = await loans.open_loan(copy.id)
+    if held is None or held.family_id != family_id:
+        return None
+    count = await loans.open_loan_count(family_id)
+    message = gettext("这一册已经借给这个家庭了")
+    return ScanAnswer(ok=True, title=copy.title, barcode=copy.barcode, message=message, count=count)
+
+
+async def lend_scan(actor: Actor, clock: Clock, family_id: int, code: str) -> ScanAnswer:
+    copy: CopyOut | None = None
+    try:
+        copy = await copy_for_code(code, clock)
+        loan = await loans.staff_lend(copy, family_id, actor=actor, clock=clock)
+    except DomainError as exc:
+        if exc.code == "copy_unavailable" and copy is not None:
+            again = await _lent_already(copy, family_id)
+            if again is not None:
+                return again
+        return refused(exc, code)
+    return ScanAnswer(
+        ok=True,
+        title=loan.title,
+        barcode=loan.barcode,
+        message=gettext("已借出，%(date)s 前归还") % {"date": day_words(loan.due_on)},
+        due_on=loan.due_on.isoformat(),
+        count=await loans.open_loan_count(family_id),
+    )
+
+
+async def return_scan(actor: Actor, clock: Clock, space_id: int, code: str) -> ScanAnswer:
+    try:
+        ensure_serves(actor, space_id)
+        copy = await copy_for_code(code, clock)
+        out = await returns.return_copy(copy.id, space_id=space_id, actor=actor, clock=clock)
+    except DomainError as exc:
+        return refused(exc, code)
+    return ScanAnswer(ok=True, title=copy.title, barcode=out.barcode, goes_to=out.goes_to, message=out.message)
+
+
+async def receive_scan(actor: Actor, clock: Clock, space_id: int | None, code: str) -> ScanAnswer:
+    """A copy arriving at a space (the one the page works at): where it goes now."""
+    try:
+        here = at_space(actor, space_id)
+        copy = await copy_for_code(code, clock)
+        done = (await transfers.receive(here, [copy.barcode], actor=actor, clock=clock))[0]
+    except DomainError as exc:
+        return refused(exc, code)
+    if done.status == "in_transit":
+        message = goes_to_words("transit", await returns.space_name(await transfers.heading_to(done.id)))
+    elif done.status == "on_hold_shelf":
+        message = goes_to_words("hold_shelf")
+    else:
+        message = gettext("已收到，放上书架")
+    return ScanAnswer(ok=True, title=done.title, barcode=done.barcode, message=message, status=done.status)
+
+
+async def shelf_scan(actor: Actor, clock: Clock, stocktake_id: int, code: str) -> ScanAnswer:
+    """One shelf scan in a stocktake: a known copy, or an unknown barcode (kept, reported)."""
+    title = ""
+    try:
+        space_id = await stocktakes.space_of(stocktake_id, actor)
+        try:
+            copy = await copy_for_code(code, clock)
+            barcode, title = copy.barcode, copy.title
+        except CopyNotFound:
+            barcode = code.strip().upper()
+            if not BARCODE.match(barcode):
+                raise
+        out = await stocktakes.add_scans(space_id, stocktake_id, [barcode], actor=actor, clock=clock)
+    except DomainError as exc:
+        return refused(exc, code)
+    message = gettext("已扫描 %(count)s 册") % {"count": out.scanned}
+    if not title:
+        message = gettext("不认识的条码，已记下") + " · " + message
+    return ScanAnswer(ok=bool(title), title=title or barcode, barcode=barcode, message=message, count=out.scanned)

@@ -1,0 +1,309 @@
+"""Loans and renewals.
+
+One open loan per copy: the copy's status moves `available`/`on_hold_shelf` → `on_loan` by a
+conditional update and a partial unique index guards the loan row; of 20 simultaneous loans
+of one copy exactly one succeeds, the rest get 409 `copy_unavailable`. A family's loans are
+counted with its row locked, so simultaneous loans to one family stop at its limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from app.accounts.actor import Actor
+from app.accounts.errors import FamilyNotFound
+from app.accounts.tables import Family
+from app.kernel.clock import Clock, local_today
+from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.errors import Forbidden, InvalidInput
+from app.kernel.i18n import N_
+from qr.services import tokens
+from qr.tokens import Purpose
+from reading.lending.errors import (
+    CopyUnavailable,
+    FamilyBlocked,
+    IllegalTransition,
+    LoanLimitReached,
+    LoanNotFound,
+    NotPresent,
+    OnHoldForOther,
+    RenewalLimitReached,
+)
+from reading.lending.rules import PRESENCE, Rules, rules_for
+from reading.lending.schemas import CopyOut, LoanIn, LoanOut, LoanPage
+from reading.lending.services import copies
+from reading.lending.services.catalogue import cursor_number
+from reading.lending.tables import Hold, Loan
+from spaces.services.access import ensure_serves
+from spaces.tables import CheckIn
+
+LOAN_COLUMNS = (
+    Loan.id,
+    Loan.copy,
+    Loan.copy.barcode,
+    Loan.copy.book,
+    Loan.copy._.book._.title,
+    Loan.family,
+    Loan.borrowed_at,
+    Loan.due_on,
+    Loan.renewals,
+    Loan.returned_at,
+    Loan.space,
+)
+
+
+def loan_out(row: dict[str, Any], today: date) -> LoanOut:
+    overdue = (today - row["due_on"]).days if row["returned_at"] is None else 0
+    return LoanOut(
+        id=row["id"],
+        copy_id=row["copy"],
+        barcode=row["copy.barcode"],
+        book_id=row["copy.book"],
+        title=row["copy.book.title"],
+        family_id=row["family"],
+        borrowed_at=row["borrowed_at"],
+        due_on=row["due_on"],
+        renewals=row["renewals"],
+        returned_at=row["returned_at"],
+        overdue_days=max(0, overdue),
+    )
+
+
+async def _one(loan_id: int, today: date) -> LoanOut:
+    row = await Loan.select(*LOAN_COLUMNS).where(Loan.id == loan_id).first()
+    assert row is not None
+    return loan_out(row, today)
+
+
+async def check_can_borrow(family_id: int, rules: Rules, today: date) -> None:
+    open_loans = await Loan.select(Loan.due_on).where((Loan.family == family_id) & Loan.returned_at.is_null())
+    if len(open_loans) >= rules.max_loans:
+        raise LoanLimitReached(limit=rules.max_loans)
+    if any((today - loan["due_on"]).days > rules.block_overdue_days for loan in open_loans):
+        raise FamilyBlocked()
+
+
+async def _lendable(copy: CopyOut, family_id: int, now: datetime, *, self_service: bool) -> int | None:
+    """Refuse a loan the copy does not allow; the id of the family's ready hold it fulfils."""
+    space_id = copy.current_space_id
+    if self_service:
+        recent = await CheckIn.exists().where(
+            (CheckIn.family == family_id) & (CheckIn.space == space_id) & (CheckIn.checked_in_at >= now - PRESENCE)
+        )
+        if space_id is None or not recent:
+            raise NotPresent()
+    held = await Hold.select(Hold.id, Hold.family).where((Hold.copy == copy.id) & (Hold.status == "ready")).first()
+    if held is not None and held["family"] != family_id:
+        raise OnHoldForOther()
+    if copy.status not in ("available", "on_hold_shelf"):
+        raise CopyUnavailable(copy_status=copy.status)
+    return int(held["id"]) if held is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """A loan about to be made: to whom, by whom, when, until when."""
+
+    family_id: int
+    actor: Actor
+    now: datetime
+    today: date
+    due_on: date
+    self_service: bool
+    hold_id: int | None  # the family's ready hold this loan fulfils
+
+
+async def _record(copy: CopyOut, terms: _Terms, rules: Rules) -> int:
+    """The loan itself, in one transaction: the family's limit counted with its row locked (a
+    no-op update), the copy moved to `on_loan`, the loan written, a ready hold fulfilled."""
+    family_id, now, actor = terms.family_id, terms.now, terms.actor
+    async with write_transaction():
+        locked = (
+            await Family.update({Family.created_at: Family.created_at})
+            .where(Family.id == family_id)
+            .returning(Family.id)
+        )
+        if not locked:
+            raise FamilyNotFound()
+        await check_can_borrow(family_id, rules, terms.today)
+        await copies.move(
+            copy.id,
+            "on_loan",
+            kind="loan",
+            now=now,
+            actor_id=actor.user_id,
+            space_id=copy.current_space_id,
+            current_space=None,
+            expect=("available", "on_hold_shelf"),
+            detail={"family": family_id},
+        )
+        rows = await Loan.insert(
+            Loan(
+                copy=copy.id,
+                family=family_id,
+                space=copy.current_space_id,
+                borrowed_at=now,
+                due_on=terms.due_on,
+                by_user=actor.user_id,
+                self_service=terms.self_service,
+            )
+        ).returning(Loan.id)
+        if terms.hold_id is not None:
+            await Hold.update({Hold.status: "fulfilled", Hold.closed_at: now}).where(Hold.id == terms.hold_id)
+    return int(rows[0]["id"])
+
+
+async def lend(copy_id: int, family_id: int, *, actor: Actor, clock: Clock, self_service: bool = False) -> LoanOut:
+    now = clock.now()
+    today = local_today(clock)
+    copy = await copies.by_id(copy_id)
+    hold_id = await _lendable(copy, family_id, now, self_service=self_service)
+    rules = await rules_for(copy.current_space_id)
+    due_on = today + timedelta(days=rules.loan_days)
+    terms = _Terms(family_id, actor, now, today, due_on, self_service, hold_id)
+    try:
+        loan_id = await _record(copy, terms, rules)
+    except IllegalTransition:
+        raise CopyUnavailable() from None
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise CopyUnavailable() from exc
+        raise
+    return await _one(loan_id, today)
+
+
+async def staff_lend(copy: CopyOut, family_id: int, *, actor: Actor, clock: Clock) -> LoanOut:
+    """Staff lend a copy at a space they serve."""
+    ensure_serves(actor, copies.serving_space(copy))
+    return await lend(copy.id, family_id, actor=actor, clock=clock)
+
+
+async def copy_of_token(token: str, clock: Clock) -> int:
+    """The copy a label's QR code names (InvalidToken, TokenRevoked otherwise)."""
+    return (await tokens.verify(token, purposes=(Purpose.copy,), now=clock.now())).subject
+
+
+async def self_borrow(copy_id: int, *, actor: Actor, clock: Clock) -> LoanOut:
+    """A family borrows by scanning the copy's QR code, present at its space (checked in)."""
+    if actor.family_id is None:
+        raise Forbidden(N_("自助借书需要家庭账号"))
+    return await lend(copy_id, actor.family_id, actor=actor, clock=clock, self_service=True)
+
+
+async def lend_by_request(data: LoanIn, *, actor: Actor, clock: Clock) -> LoanOut:
+    """The API's loan: a family with the copy's QR code (`copy_token`), or staff with a barcode
+    and a family."""
+    if data.copy_token:
+        if actor.family_id is None:
+            raise Forbidden(N_("自助借书需要家庭账号"))
+        return await self_borrow(await copy_of_token(data.copy_token, clock), actor=actor, clock=clock)
+    if not actor.is_staff:
+        raise Forbidden(N_("请扫描绘本上的二维码借书"))
+    if not data.barcode or data.family_id is None:
+        raise InvalidInput(N_("需要条码和家庭"), fields=[{"field": "barcode", "message": "barcode and family_id"}])
+    return await staff_lend(await copies.by_barcode(data.barcode), data.family_id, actor=actor, clock=clock)
+
+
+async def renew(loan_id: int, *, actor: Actor, clock: Clock) -> LoanOut:
+    today = local_today(clock)
+    row = await Loan.select(*LOAN_COLUMNS).where(Loan.id == loan_id).first()
+    if row is None or row["returned_at"] is not None:
+        raise LoanNotFound()
+    if row["family"] != actor.family_id and not (
+        actor.is_staff and (row["space"] is None or actor.serves(row["space"]))
+    ):
+        raise LoanNotFound()
+    rules = await rules_for(row["space"])
+    if row["renewals"] >= rules.renewals:
+        raise RenewalLimitReached()
+    if await Hold.exists().where((Hold.book == row["copy.book"]) & (Hold.status == "waiting")):
+        raise OnHoldForOther(N_("有家庭在排队预约这本书，暂不能续借"))
+    new_due = max(row["due_on"], today) + timedelta(days=rules.loan_days)
+    async with write_transaction():
+        changed = (
+            await Loan.update({Loan.due_on: new_due, Loan.renewals: Loan.renewals + 1})
+            .where((Loan.id == loan_id) & Loan.returned_at.is_null() & (Loan.renewals == row["renewals"]))
+            .returning(Loan.id)
+        )
+    if not changed:  # returned or renewed meanwhile
+        raise LoanNotFound(N_("这笔借阅已归还或已续借"))
+    return await _one(loan_id, today)
+
+
+async def list_loans(
+    *,
+    actor: Actor,
+    clock: Clock,
+    overdue: bool = False,
+    family_id: int | None = None,
+    open_only: bool = True,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[LoanOut]:
+    today = local_today(clock)
+    query = Loan.select(*LOAN_COLUMNS).where(Loan.id > after_id)
+    if actor.family_id is not None and not actor.is_staff:
+        query = query.where(Loan.family == actor.family_id)
+    elif not actor.is_admin:
+        query = query.where(Loan.space.is_in(sorted(actor.space_ids) or [-1]))
+    if family_id is not None:
+        query = query.where(Loan.family == family_id)
+    if open_only or overdue:
+        query = query.where(Loan.returned_at.is_null())
+    if overdue:
+        query = query.where(Loan.due_on < today)
+    rows = await query.order_by(Loan.id).limit(limit)
+    return [loan_out(r, today) for r in rows]
+
+
+async def loan_page(
+    *,
+    actor: Actor,
+    clock: Clock,
+    overdue: bool,
+    family_id: int | None,
+    open_only: bool,
+    cursor: str | None,
+    limit: int,
+) -> LoanPage:
+    """The API's loans: a page of `list_loans()` after the cursor's id, and the next cursor."""
+    after_id = cursor_number(cursor)
+    items = await list_loans(
+        actor=actor,
+        clock=clock,
+        overdue=overdue,
+        family_id=family_id,
+        open_only=open_only,
+        after_id=after_id,
+        limit=limit,
+    )
+    return LoanPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
+
+
+async def family_loans(family_id: int, today: date) -> list[LoanOut]:
+    """A family's open loans, soonest due first."""
+    rows = await Loan.select(*LOAN_COLUMNS).where((Loan.family == family_id) & Loan.returned_at.is_null())
+    return sorted((loan_out(r, today) for r in rows), key=lambda loan: (loan.due_on, loan.id))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLoan:
+    id: int
+    family_id: int
+    due_on: date
+
+
+async def open_loan(copy_id: int) -> OpenLoan | None:
+    """The copy's open loan, if it is lent."""
+    row = (
+        await Loan.select(Loan.id, Loan.family, Loan.due_on)
+        .where((Loan.copy == copy_id) & Loan.returned_at.is_null())
+        .first()
+    )
+    return OpenLoan(int(row["id"]), int(row["family"]), row["due_on"]) if row else None
+
+
+async def open_loan_count(family_id: int) -> int:
+    return int(await Loan.count().where((Loan.family == family_id) & Loan.returned_at.is_null()))
