@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -104,3 +105,21 @@ class UserOut(Struct):
     active: bool
     family_id: int | None = None
     space_ids: list[int] = msgspec.field(default_factory=list)
+
+
+class AccessEntryOut(Struct):
+    """One staff read of a family's personal data."""
+
+    id: int
+    user_id: int | None
+    user_name: str
+    family_id: int
+    what: str
+    why: str
+    space_id: int | None
+    at: datetime
+
+
+class AccessLogPage(Struct):
+    items: list[AccessEntryOut]
+    next_cursor: str | None = None

@@ -87,3 +87,17 @@ class LoginAttempt(Table, tablename="accounts_login_attempt"):
     client = Varchar(length=64, index=True)
     succeeded = Boolean(default=False)
     at = Timestamptz(index=True)
+
+
+class AccessLog(Table, tablename="accounts_access_log"):
+    """Every staff read of a family's personal data (lookup, family card, desk, roster, exports
+    with names): who, when, which family, what and why. District admins read it; the family
+    sees it in its export (PIPL Art. 45)."""
+
+    id: Serial
+    user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    family = ForeignKey(Family, null=False, on_delete=OnDelete.cascade, index=True)
+    what = Varchar(length=40)
+    why = Varchar(length=200, default="")
+    space_id = Integer(null=True, default=None)
+    at = Timestamptz(index=True)

@@ -15,6 +15,7 @@ from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import NotAuthenticated
 from app.accounts.roles import ADMINS, FAMILIES, PUBLIC, with_limit
 from app.accounts.schemas import (
+    AccessLogPage,
     ChildIn,
     ChildOut,
     ChildUpdate,
@@ -28,7 +29,7 @@ from app.accounts.schemas import (
     TokenUser,
     UserOut,
 )
-from app.accounts.services import auth, families, registration, users
+from app.accounts.services import access_log, auth, families, registration, users
 from app.accounts.tables import User
 from app.jobs.queue import JobQueue
 from app.kernel.clock import Clock
@@ -196,6 +197,21 @@ class AccountsController(Controller):
         """Disable a user: every session and token of theirs ends at once."""
         await users.disable_user(user_id, clock=clock)
         return await user_out(user_id)
+
+    @get("/audit/access", opt=ADMINS)
+    async def access_log_entries(
+        self,
+        family_id: Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647)] = None,
+        user_id: Annotated[int | None, QueryParameter(ge=1, le=2_147_483_647)] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: FromQuery[str | None] = None,
+    ) -> AccessLogPage:
+        """The staff access log to families' personal data, newest first: who looked, when,
+        at which family, what and why; filter by family or by staff member."""
+        items = await access_log.entries(
+            family_id=family_id, user_id=user_id, after=decode_cursor(cursor) or 0, limit=limit
+        )
+        return AccessLogPage(items=items, next_cursor=next_cursor([e.id for e in items], limit))
 
     @get("/notifications")
     async def notifications(

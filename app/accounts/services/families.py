@@ -9,6 +9,7 @@ from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ChildNotFound, TooManyChildren
 from app.accounts.people import age_band, clean_name, parse_birth_month
 from app.accounts.schemas import ChildIn, ChildOut, ChildUpdate, ConsentIn, FamilyOut, GuardianOut
+from app.accounts.services import access_log
 from app.accounts.services.registration import check_consent
 from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, User
 from app.kernel.clock import Clock, local_today
@@ -113,6 +114,11 @@ async def export_family(family_id: int) -> dict[str, Any]:
         "children": _jsonable(await Child.select().where(Child.family == family_id)),
         "consents": _jsonable(await Consent.select().where(Consent.family == family_id)),
         "notifications": _jsonable(await Notification.select().where(Notification.user_id.is_in(user_ids))),
+        # Who among the staff looked at the family's data, when and why (PIPL Art. 45).
+        "staff_access": [
+            {"at": e.at.isoformat(), "by": e.user_name, "what": e.what, "why": e.why, "space_id": e.space_id}
+            for e in await access_log.entries(family_id=family_id, limit=10_000)
+        ],
     }
 
 

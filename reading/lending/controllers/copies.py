@@ -92,9 +92,10 @@ class CopiesApi(Controller):
     tags = ("copies",)
 
     @get("/copies/{barcode:str}", opt=STAFF)
-    async def get_copy(self, barcode: FromPath[str]) -> CopyDetail:
-        """A copy with its status, location and history."""
-        return await copies.detail(barcode)
+    async def get_copy(self, barcode: FromPath[str], actor: ActorDep) -> CopyDetail:
+        """A copy with its status, location and history (which families had it: only for staff
+        of its spaces and district admins)."""
+        return await copies.detail(barcode, actor)
 
     @post("/copies/{barcode:str}/status", opt=LIBRARIANS, status_code=200)
     async def set_status(

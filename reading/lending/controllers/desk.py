@@ -57,7 +57,7 @@ class DeskPages(Controller):
         or scan returns, each answered with where the copy goes."""
         shown = {"actor": actor, "mode": "return" if mode == "return" else "lend"}
         try:
-            family_id = await families.at_desk(find, family, clock)
+            family_id = await families.at_desk(find, family, actor, clock)
         except DomainError as exc:
             view = await views_loans.desk_page(actor, clock, space, None)
             return refusal_page(exc, PAGE, view_context(view, **shown, find=(find or "").strip()))
@@ -72,7 +72,8 @@ class DeskPages(Controller):
         code = str(data.get("code") or "")[:300]
         try:
             nonce = scans.check_nonce(data.get("nonce"))
-            here = await desk.check_scan(actor, space_id, family_id if mode == "lend" else None, lend=mode == "lend")
+            lending = mode == "lend"
+            here = await desk.check_scan(actor, space_id, family_id if lending else None, clock, lend=lending)
         except DomainError as exc:
             if wants_json(request):
                 return refusal_json(exc)
@@ -113,9 +114,12 @@ class FamiliesApi(Controller):
     @get("/lookup", opt=STAFF)
     async def lookup_family(
         self,
+        actor: ActorDep,
         clock: ClockDep,
         phone: Annotated[str | None, QueryParameter(max_length=20)] = None,
         card: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> FamilyCard:
-        """Find a family at the desk by its card's QR code or a guardian's phone number."""
-        return await families.lookup(phone, card, clock)
+        """Find a family at the desk by its card's QR code, or by a guardian's phone number when
+        it has booked, checked in, borrowed or holds at one of your spaces (district admins:
+        any). Every look is recorded in the access log."""
+        return await families.lookup(phone, card, actor, clock)

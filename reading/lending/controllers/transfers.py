@@ -87,8 +87,9 @@ class TransfersApi(Controller):
         return await transfers.create_transfer(data, actor=actor, clock=clock)
 
     @get("/transfers/{transfer_id:int}", opt=STAFF)
-    async def get_transfer(self, transfer_id: FromPath[int]) -> TransferOut:
-        return await transfers.transfer_out(transfer_id)
+    async def get_transfer(self, transfer_id: FromPath[int], actor: ActorDep) -> TransferOut:
+        """A transfer, for staff of the space it leaves or goes to (others: 404)."""
+        return await transfers.visible_transfer(transfer_id, actor)
 
     @post("/spaces/{space_id:int}/receive", opt=STAFF, status_code=200)
     async def receive(

@@ -13,6 +13,7 @@ simultaneous changes cannot both succeed) and writes the event in the same trans
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from app.accounts.actor import Actor
 from app.kernel.db import write_transaction
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.jsonvalue import loads
 from reading.lending.errors import BookNotFound, CopyNotFound, IllegalTransition
 from reading.lending.schemas import CopyDetail, CopyOut
 from reading.lending.tables import Book, Copy, CopyEvent, Loan
@@ -222,13 +224,25 @@ async def open_loan_id(copy_id: int) -> int | None:
     return int(row["id"]) if row else None
 
 
-async def detail(barcode: str) -> CopyDetail:
-    """A copy with its status, place, history and open loan (the API's view of a copy)."""
+# What in a copy's history says which family had it: shown only to the copy's own staff.
+FAMILY_KEYS = {"family", "family_id"}
+
+
+async def detail(barcode: str, actor: Actor) -> CopyDetail:
+    """A copy with its status, place, history and open loan (the API's view of a copy). Which
+    families borrowed it is shown only to staff of its home or current space and district
+    admins: barcodes run in sequence, so others could rebuild the district's borrowing."""
     copy = await by_barcode(barcode)
-    events = [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(e).items()}
-        for e in await history(copy.id)
-    ]
+    own = actor.serves(copy.home_space_id) or (
+        copy.current_space_id is not None and actor.serves(copy.current_space_id)
+    )
+    events = []
+    for e in await history(copy.id):
+        event = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(e).items()}
+        said = loads(event.get("detail"), {})
+        if not own and isinstance(said, dict) and FAMILY_KEYS & said.keys():
+            event["detail"] = json.dumps({k: v for k, v in said.items() if k not in FAMILY_KEYS}, ensure_ascii=False)
+        events.append(event)
     return CopyDetail(copy=copy, history=events, open_loan_id=await open_loan_id(copy.id))
 
 

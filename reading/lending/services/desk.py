@@ -18,11 +18,14 @@ from reading.lending.services.scans import BARCODE, ScanAnswer, at_space, copy_f
 from spaces.services.access import ensure_serves
 
 
-async def check_scan(actor: Actor, space_id: int | None, family_id: int | None, *, lend: bool) -> int:
-    """A desk scan's context: a space the staff member serves, and for a loan the family."""
+async def check_scan(actor: Actor, space_id: int | None, family_id: int | None, clock: Clock, *, lend: bool) -> int:
+    """A desk scan's context: a space the staff member serves, and for a loan a family the desk
+    found (by card or phone) or that has to do with its spaces."""
     here = at_space(actor, space_id)
-    if lend and (family_id is None or not await families.exists(family_id)):
-        raise NotFound(N_("请先找到借书的家庭"))
+    if lend:
+        if family_id is None:
+            raise NotFound(N_("请先找到借书的家庭"))
+        await families.ensure_known(actor, family_id, clock)
     return here
 
 

@@ -33,6 +33,14 @@ async def copies_for(barcodes: list[str]) -> list[CopyOut]:
     return [copies.copy_out(r) for r in rows]
 
 
+async def visible_transfer(transfer_id: int, actor: Actor) -> TransferOut:
+    """A transfer for staff of either of its spaces; others are told it does not exist."""
+    done = await transfer_out(transfer_id)
+    if not (actor.serves(done.from_space_id) or actor.serves(done.to_space_id)):
+        raise TransferNotFound()
+    return done
+
+
 async def transfer_out(transfer_id: int) -> TransferOut:
     row = await Transfer.select().where(Transfer.id == transfer_id).first()
     if row is None:

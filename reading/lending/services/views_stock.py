@@ -10,7 +10,6 @@ from typing import Any
 from app.accounts.actor import Actor
 from app.accounts.roles import DISTRICT_ADMIN, LIBRARIAN
 from app.accounts.tables import Guardian
-from reading.lending.errors import TransferNotFound
 from reading.lending.schemas import StocktakeOut, TransferOut
 from reading.lending.services import stocktakes, transfers
 from reading.lending.services.scans import new_nonce
@@ -193,9 +192,7 @@ class TransferPage:
 
 
 async def transfer_page(transfer_id: int, actor: Actor) -> TransferPage:
-    done = await transfers.transfer_out(transfer_id)
-    if not (actor.serves(done.from_space_id) or actor.serves(done.to_space_id)):
-        raise TransferNotFound()
+    done = await transfers.visible_transfer(transfer_id, actor)
     items = await TransferItem.select(TransferItem.copy, TransferItem.received_at).where(
         TransferItem.transfer == transfer_id
     )
