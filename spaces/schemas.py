@@ -181,11 +181,17 @@ class BookingOut(Struct):
     offer_expires_at: datetime | None = None
     checked_in_at: datetime | None = None
     cancelled_at: datetime | None = None
+    cancel_deadline: datetime | None = None  # the slot's: cancelling later counts as a no-show
 
 
 class WalkInIn(Struct, forbid_unknown_fields=True):
     adults: Annotated[int, Meta(ge=0, le=20)]
     children: Annotated[int, Meta(ge=0, le=40)]
+
+
+class WalkInOut(Struct):
+    id: int
+    remaining: int  # the slot's places left after it
 
 
 class RosterEntry(Struct):

@@ -42,10 +42,7 @@ from reading.lending.controllers.api import READING_API
 from reading.lending.controllers.pages import READING_PAGES
 from reading.programme.controllers.api import PROGRAMME_API
 from reading.programme.controllers.pages import PROGRAMME_PAGES
-from spaces.controllers.api import SpacesController
-from spaces.controllers.pages import BOOKING_PAGES
-from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS
-from spaces.controllers.slots import SPACES_API
+from spaces.controllers import SPACES_API, SPACES_PAGES
 
 TEMPLATE_DIRS = [
     ROOT / "app" / "templates",
@@ -139,9 +136,7 @@ def create_app(
             JobsController,
             JobPages,
             AccountsController,
-            SpacesController,
             *SPACES_API,
-            *POSTER_EXPORT_CONTROLLERS,
             *READING_API,
             *PROGRAMME_API,
             CheckInController,
@@ -150,7 +145,7 @@ def create_app(
             StaffScanPages,
             FamilyCardPage,
             *PAGE_CONTROLLERS,
-            *BOOKING_PAGES,
+            *SPACES_PAGES,
             *READING_PAGES,
             *PROGRAMME_PAGES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False),

@@ -17,8 +17,8 @@ from datetime import timedelta
 from app.kernel import outbox
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
-from spaces.services.bookings import maybe_suspend, when
 from spaces.services.offers import offer_places
+from spaces.services.suspensions import maybe_suspend, when
 from spaces.tables import Booking, Slot
 
 
