@@ -20,21 +20,21 @@ def local_moment(value: Any) -> str:
 
 class SpacesError(DomainError):
     """Base of every refusal the spaces domain gives. `words`: what it says when raised
-    without a detail of its own (the title otherwise)."""
+    without a detail of its own (the title otherwise); `said`: (an extra, a placeholder, a
+    msgid with it) what it says when raised with that extra."""
 
     words: ClassVar[str] = ""
+    said: ClassVar[tuple[str, str, str] | None] = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.words or None, **extra)
 
-    def said(self, key: str, msgid: str, name: str = "count") -> str | None:
-        """`msgid` (a gettext msgid with `%(name)s`) filled in with the extra `key`, if given."""
-        value = self.extra.get(key)
-        if value is None:
-            return None
-        if key.endswith(("_at", "_until")):
-            value = local_moment(value)
-        return gettext(msgid) % {name: value}
+    def message(self) -> str:
+        if self.said is None or self.extra.get(self.said[0]) is None:
+            return super().message()
+        key, name, msgid = self.said
+        value = self.extra[key]
+        return gettext(msgid) % {name: local_moment(value) if key.endswith(("_at", "_until")) else value}
 
 
 class SpaceNotFound(SpacesError, NotFound):
@@ -79,10 +79,7 @@ class BookingLimitReached(SpacesError, Conflict):
 
     code = "booking_limit_reached"
     title = "您待参加的预约已达上限，请先参加或取消一些预约"
-
-    def message(self) -> str:
-        text = N_("您已有 %(count)s 个待参加的预约，达到了上限。参加或取消一些预约后就可以再预约了。")
-        return self.said("limit", text) or super().message()
+    said = ("limit", "count", N_("您已有 %(count)s 个待参加的预约，达到了上限。参加或取消一些预约后就可以再预约了。"))
 
 
 class BookingNotOpen(SpacesError, Conflict):
@@ -92,10 +89,7 @@ class BookingNotOpen(SpacesError, Conflict):
     code = "booking_not_open"
     title = "预约尚未开放"
     words = N_("这个时段还不能预约，请晚些时候再来。")
-
-    def message(self) -> str:
-        text = N_("预约还没有开始，将于 %(time)s 开放，到时再来吧。")
-        return self.said("opens_at", text, "time") or super().message()
+    said = ("opens_at", "time", N_("预约还没有开始，将于 %(time)s 开放，到时再来吧。"))
 
 
 class BookingClosed(SpacesError, Conflict):
@@ -115,10 +109,7 @@ class PartyTooLarge(SpacesError, Conflict):
 
     code = "party_too_large"
     title = "预约人数超过了这个时段的容量"
-
-    def message(self) -> str:
-        text = N_("这个时段最多容纳 %(count)s 人，请减少同行的人数。")
-        return self.said("capacity", text) or super().message()
+    said = ("capacity", "count", N_("这个时段最多容纳 %(count)s 人，请减少同行的人数。"))
 
 
 class AgeBandMismatch(SpacesError, Conflict):
@@ -126,10 +117,7 @@ class AgeBandMismatch(SpacesError, Conflict):
 
     code = "age_band_mismatch"
     title = "孩子的年龄不在这个活动的适龄范围内"
-
-    def message(self) -> str:
-        text = N_("这个活动适合 %(band)s 岁的孩子，请只勾选这个年龄段的孩子。")
-        return self.said("age_band", text, "band") or super().message()
+    said = ("age_band", "band", N_("这个活动适合 %(band)s 岁的孩子，请只勾选这个年龄段的孩子。"))
 
 
 class BookingSuspended(SpacesError, Forbidden):
@@ -137,12 +125,11 @@ class BookingSuspended(SpacesError, Forbidden):
 
     code = "booking_suspended"
     title = "由于多次预约未到，预约功能暂停使用"
-
-    def message(self) -> str:
-        text = N_(
-            "由于近期有几次预约没有到场，预约功能暂停到 %(time)s，到时会自动恢复。这段时间仍然欢迎您直接到空间阅读。"
-        )
-        return self.said("suspended_until", text, "time") or super().message()
+    said = (
+        "suspended_until",
+        "time",
+        N_("由于近期有几次预约没有到场，预约功能暂停到 %(time)s，到时会自动恢复。这段时间仍然欢迎您直接到空间阅读。"),
+    )
 
 
 class OfferExpired(SpacesError, Conflict):
@@ -166,9 +153,7 @@ class CapacityBelowBooked(SpacesError, Conflict):
 
     code = "capacity_below_booked"
     title = "新容量小于已预约的人数"
-
-    def message(self) -> str:
-        return self.said("held", N_("已有 %(count)s 人预约，名额不能少于 %(count)s。")) or super().message()
+    said = ("held", "count", N_("已有 %(count)s 人预约，名额不能少于 %(count)s。"))
 
 
 class SpaceFull(SpacesError, Conflict):
@@ -176,10 +161,7 @@ class SpaceFull(SpacesError, Conflict):
 
     code = "space_full"
     title = "空间已满"
-
-    def message(self) -> str:
-        text = N_("名额不够了：这个时段只剩 %(count)s 个位置。")
-        return self.said("remaining", text) or super().message()
+    said = ("remaining", "count", N_("名额不够了：这个时段只剩 %(count)s 个位置。"))
 
 
 class InvalidSlot(SpacesError, InvalidInput):

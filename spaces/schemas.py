@@ -59,15 +59,9 @@ class SpaceSummary(Struct):
     capacity: int
 
 
-class SpaceOut(Struct):
-    id: int
-    name: str
-    kind: str
-    street: str
-    community: str
-    host_name: str
-    address: str
-    capacity: int
+class SpaceOut(SpaceSummary):
+    """A space with what its page shows (the summary's fields first)."""
+
     description: str
     opening_hours: list[OpeningHoursOut]
     closures: list[ClosureOut]

@@ -5,6 +5,7 @@ status (app.kernel.web.refusal_page)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,6 +21,7 @@ from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, see_oth
 from spaces.controllers.bookings_api import ics_file
 from spaces.controllers.forms import booking_in, context
 from spaces.rules import MAX_ADULTS
+from spaces.schemas import BookingOut
 from spaces.services import calendar, cancelling, places, views
 from spaces.services.access import family_of
 
@@ -39,6 +41,17 @@ async def slot_context(
 async def bookings_context(actor: Actor, clock: Clock, state: State, **more: Any) -> dict[str, Any]:
     view = await views.my_bookings(family_of(actor), base_url=state.settings.base_url, clock=clock)
     return context(view, actor=actor, **more)
+
+
+async def change(
+    action: Callable[..., Awaitable[BookingOut]], booking_id: int, actor: Actor, clock: Clock, state: State, done: str
+) -> Template | Redirect:
+    """Cancel a booking or accept an offer, then `done`; refused: my bookings with the refusal."""
+    try:
+        await action(booking_id, actor=actor, clock=clock)
+    except DomainError as exc:
+        return refusal_page(exc, BOOKINGS_PAGE, await bookings_context(actor, clock, state))
+    return see_other(done)
 
 
 class BookingPages(Controller):
@@ -78,21 +91,15 @@ class BookingPages(Controller):
     async def cancel(
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Template | Redirect:
-        try:
-            await cancelling.cancel(booking_id, actor=actor, clock=clock)
-        except DomainError as exc:
-            return refusal_page(exc, BOOKINGS_PAGE, await bookings_context(actor, clock, state))
-        return see_other(f"/bookings?note=cancelled&b={booking_id}")
+        done = f"/bookings?note=cancelled&b={booking_id}"
+        return await change(cancelling.cancel, booking_id, actor, clock, state, done)
 
     @post("/bookings/{booking_id:int}/accept", opt=FAMILIES, status_code=200)
     async def accept(
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Template | Redirect:
-        try:
-            await cancelling.accept_offer(booking_id, actor=actor, clock=clock)
-        except DomainError as exc:
-            return refusal_page(exc, BOOKINGS_PAGE, await bookings_context(actor, clock, state))
-        return see_other(f"/bookings?note=accepted&b={booking_id}#b{booking_id}")
+        done = f"/bookings?note=accepted&b={booking_id}#b{booking_id}"
+        return await change(cancelling.accept_offer, booking_id, actor, clock, state, done)
 
     @get("/bookings/{booking_id:int}/calendar.ics", opt=FAMILIES, media_type="text/calendar")
     async def ics(self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:

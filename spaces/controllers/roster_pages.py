@@ -3,6 +3,7 @@ walk-ins, the capacity and cancelling the slot. A refusal shows the page again w
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -26,6 +27,17 @@ async def refused(exc: DomainError, slot_id: int, actor: Actor, clock: Clock) ->
     the roster of a slot the actor does not serve, or a slot that is not there)."""
     view = await views_staff.roster(slot_id, actor=actor, clock=clock)
     return refusal_page(exc, PAGE, forms.context(view, actor=actor))
+
+
+async def then(
+    step: Callable[[], Awaitable[object]], slot_id: int, actor: Actor, clock: Clock, note: str
+) -> Template | Redirect:
+    """Do `step`, then back to the slot's page saying `note`; refused: the page with it."""
+    try:
+        await step()
+    except DomainError as exc:
+        return await refused(exc, slot_id, actor, clock)
+    return see_other(f"/staff/slots/{slot_id}?note={note}")
 
 
 class RosterPages(Controller):
@@ -53,28 +65,25 @@ class RosterPages(Controller):
     async def walk_in(
         self, slot_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
-        try:
+        async def register() -> object:
             adults, children = forms.walk_in(await form_dict(request))
-            await places.register_walk_in(slot_id, adults=adults, children=children, actor=actor, clock=clock)
-        except DomainError as exc:
-            return await refused(exc, slot_id, actor, clock)
-        return see_other(f"/staff/slots/{slot_id}?note=walk_in")
+            return await places.register_walk_in(slot_id, adults=adults, children=children, actor=actor, clock=clock)
+
+        return await then(register, slot_id, actor, clock, "walk_in")
 
     @post("/capacity", opt=STAFF, status_code=200)
     async def capacity(
         self, slot_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
-        try:
+        async def save() -> object:
             update = SlotUpdate(capacity=forms.capacity((await form_dict(request)).get("capacity")))
-            await slots.update_slot(slot_id, update, actor=actor, clock=clock)
-        except DomainError as exc:
-            return await refused(exc, slot_id, actor, clock)
-        return see_other(f"/staff/slots/{slot_id}?note=saved")
+            return await slots.update_slot(slot_id, update, actor=actor, clock=clock)
+
+        return await then(save, slot_id, actor, clock, "saved")
 
     @post("/cancel", opt=STAFF, status_code=200)
     async def cancel_slot(self, slot_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Template | Redirect:
-        try:
-            await slots.update_slot(slot_id, SlotUpdate(cancelled=True), actor=actor, clock=clock)
-        except DomainError as exc:
-            return await refused(exc, slot_id, actor, clock)
-        return see_other(f"/staff/slots/{slot_id}?note=slot_cancelled")
+        async def cancel() -> object:
+            return await slots.update_slot(slot_id, SlotUpdate(cancelled=True), actor=actor, clock=clock)
+
+        return await then(cancel, slot_id, actor, clock, "slot_cancelled")

@@ -63,25 +63,14 @@ class BookableSlot:
 
 
 async def bookable_slot(slot_id: int) -> BookableSlot:
-    columns = (Slot.id, Slot.space, Slot.kind, Slot.title, Slot.age_band, Slot.starts_at, Slot.capacity)
-    extra = (Slot.remaining, Slot.waitlist, Slot.cancelled, Slot.booking_opens_at)
-    row = await Slot.select(*columns, *extra, *RULE_COLUMNS).where(Slot.id == slot_id).first()
+    plain = ["id", "kind", "title", "age_band", "starts_at", "capacity", "remaining", "waitlist"]
+    plain += ["cancelled", "booking_opens_at"]
+    columns = [getattr(Slot, name) for name in plain]
+    row = await Slot.select(*columns, Slot.space, *RULE_COLUMNS).where(Slot.id == slot_id).first()
     if row is None:
         raise SlotNotFound()
-    return BookableSlot(
-        id=row["id"],
-        space_id=row["space"],
-        kind=row["kind"],
-        title=row["title"],
-        age_band=row["age_band"],
-        starts_at=row["starts_at"],
-        capacity=row["capacity"],
-        remaining=row["remaining"],
-        waitlist=row["waitlist"],
-        cancelled=row["cancelled"],
-        booking_opens_at=row["booking_opens_at"],
-        rules=SpaceRules.of({k.removeprefix("space."): v for k, v in row.items() if k.startswith("space.")}),
-    )
+    rules = SpaceRules.of({k.removeprefix("space."): v for k, v in row.items() if k.startswith("space.")})
+    return BookableSlot(**{name: row[name] for name in plain}, space_id=row["space"], rules=rules)
 
 
 async def already_booked(slot_id: int, family_id: int) -> bool:

@@ -1,13 +1,14 @@
 """Reading bookings: one booking (visible to its family and the staff of its space), a
-family's or a staff member's list, and the API's `BookingOut` with each waitlisted
-booking's place in the queue (one query for a whole list)."""
+family's or a staff member's list. A booking is read as a `BookingOut` without its place on
+the waitlist (`get_booking_row`, `visible_booking`, `own_booking`); `booking_out(s)` adds
+it, one query for a whole list."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+from msgspec.structs import replace
 
 from app.accounts.actor import Actor
 from app.kernel.jsonvalue import loads
@@ -30,7 +31,6 @@ COLUMNS = (
     Booking.offer_expires_at,
     Booking.checked_in_at,
     Booking.cancelled_at,
-    Booking.booked_by,
     Booking.slot.starts_at,
     Booking.slot.ends_at,
     Booking.slot.title,
@@ -40,61 +40,30 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class BookingRow:
-    """A booking with what it needs of its slot and space."""
-
-    id: int
-    slot_id: int
-    space_id: int
-    family_id: int
-    status: str
-    adults: int
-    child_ids: tuple[int, ...]
-    people: int
-    created_at: datetime
-    starts_at: datetime
-    ends_at: datetime
-    title: str
-    space_name: str
-    cancel_deadline: datetime | None
-    offer_expires_at: datetime | None
-    checked_in_at: datetime | None
-    cancelled_at: datetime | None
-    booked_by: int | None
+# BookingOut's fields read from the booking and its slot: the column each comes from.
+SAME = ("id", "status", "adults", "people", "created_at", "offer_expires_at", "checked_in_at", "cancelled_at")
+FROM = {"slot_id": "slot", "family_id": "family", "space_id": "slot.space.id", "space_name": "slot.space.name"}
+FROM |= {"starts_at": "slot.starts_at", "ends_at": "slot.ends_at", "title": "slot.title"}
+FROM |= {"cancel_deadline": "slot.cancel_deadline"}
 
 
-def _row(r: dict[str, Any]) -> BookingRow:
-    return BookingRow(
-        id=r["id"],
-        slot_id=r["slot"],
-        space_id=r["slot.space.id"],
-        family_id=r["family"],
-        status=r["status"],
-        adults=r["adults"],
-        child_ids=tuple(loads(r["child_ids"], [])),
-        people=r["people"],
-        created_at=r["created_at"],
-        starts_at=r["slot.starts_at"],
-        ends_at=r["slot.ends_at"],
-        title=r["slot.title"],
-        space_name=r["slot.space.name"],
-        cancel_deadline=r["slot.cancel_deadline"],
-        offer_expires_at=r["offer_expires_at"],
-        checked_in_at=r["checked_in_at"],
-        cancelled_at=r["cancelled_at"],
-        booked_by=r["booked_by"],
+def _row(r: dict[str, Any]) -> BookingOut:
+    """A booking as read: without its place on the waitlist (`booking_outs` adds it)."""
+    return BookingOut(
+        **{name: r[name] for name in SAME},
+        **{name: r[column] for name, column in FROM.items()},
+        child_ids=list(loads(r["child_ids"], [])),
     )
 
 
-async def get_booking_row(booking_id: int) -> BookingRow:
+async def get_booking_row(booking_id: int) -> BookingOut:
     row = await Booking.select(*COLUMNS).where(Booking.id == booking_id).output(load_json=True).first()
     if row is None:
         raise BookingNotFound()
     return _row(row)
 
 
-async def visible_booking(booking_id: int, actor: Actor) -> BookingRow:
+async def visible_booking(booking_id: int, actor: Actor) -> BookingOut:
     """The booking if the actor's family owns it or the actor serves its space; else 404."""
     row = await get_booking_row(booking_id)
     if row.family_id == actor.family_id or actor.serves(row.space_id):
@@ -102,7 +71,7 @@ async def visible_booking(booking_id: int, actor: Actor) -> BookingRow:
     raise BookingNotFound()  # never reveal another family's booking
 
 
-async def own_booking(booking_id: int, actor: Actor) -> BookingRow:
+async def own_booking(booking_id: int, actor: Actor) -> BookingOut:
     """The booking if the actor's family owns it (its calendar file, its QR code); else 404."""
     row = await get_booking_row(booking_id)
     if actor.family_id is None or row.family_id != actor.family_id:
@@ -110,7 +79,7 @@ async def own_booking(booking_id: int, actor: Actor) -> BookingRow:
     return row
 
 
-async def waitlist_positions(rows: Sequence[BookingRow]) -> dict[int, int]:
+async def waitlist_positions(rows: Sequence[BookingOut]) -> dict[int, int]:
     """booking id → its place on its slot's waitlist (1 = next), for the waitlisted rows."""
     slot_ids = sorted({r.slot_id for r in rows if r.status == "waitlisted"})
     if not slot_ids:
@@ -128,35 +97,13 @@ async def waitlist_positions(rows: Sequence[BookingRow]) -> dict[int, int]:
     return places
 
 
-def _out(row: BookingRow, position: int | None) -> BookingOut:
-    return BookingOut(
-        id=row.id,
-        slot_id=row.slot_id,
-        space_id=row.space_id,
-        family_id=row.family_id,
-        status=row.status,
-        adults=row.adults,
-        child_ids=list(row.child_ids),
-        people=row.people,
-        created_at=row.created_at,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        title=row.title,
-        space_name=row.space_name,
-        waitlist_position=position,
-        offer_expires_at=row.offer_expires_at,
-        checked_in_at=row.checked_in_at,
-        cancelled_at=row.cancelled_at,
-        cancel_deadline=row.cancel_deadline,
-    )
-
-
-async def booking_outs(rows: Sequence[BookingRow]) -> list[BookingOut]:
+async def booking_outs(rows: Sequence[BookingOut]) -> list[BookingOut]:
+    """The bookings with each waitlisted one's place in its queue (one query for all)."""
     positions = await waitlist_positions(rows)
-    return [_out(r, positions.get(r.id) if r.status == "waitlisted" else None) for r in rows]
+    return [replace(r, waitlist_position=positions[r.id]) if r.id in positions else r for r in rows]
 
 
-async def booking_out(row: BookingRow) -> BookingOut:
+async def booking_out(row: BookingOut) -> BookingOut:
     return (await booking_outs([row]))[0]
 
 

@@ -9,9 +9,9 @@ from app.kernel.db import write_transaction
 from spaces.errors import NoOffer, NotCancellable, OfferExpired
 from spaces.schemas import BookingOut
 from spaces.services.bookings import UPCOMING, booking_out, get_booking, get_booking_row, own_booking, visible_booking
-from spaces.services.offers import offer_places
+from spaces.services.offers import give_back
 from spaces.services.suspensions import maybe_suspend
-from spaces.tables import Booking, Slot
+from spaces.tables import Booking
 
 HOLDS_PLACES = ("confirmed", "offered")
 
@@ -41,8 +41,7 @@ async def cancel(booking_id: int, *, actor: Actor, clock: Clock) -> BookingOut:
         if not changed:
             raise NotCancellable()
         if current["status"] in HOLDS_PLACES:
-            await Slot.update({Slot.remaining: Slot.remaining + row.people}).where(Slot.id == row.slot_id)
-            await offer_places(row.slot_id, now)
+            await give_back(row.slot_id, row.people, now)
         if late:  # counts like a no-show, so it may be the one that reaches the limit
             await maybe_suspend(row.family_id, actor.user_id, now)
     return await get_booking(booking_id)

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Family
-from app.kernel import outbox
 from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from spaces.errors import AlreadyBooked, BookingClosed, PartyTooLarge, SlotFull, SlotNotFound, SpaceFull
@@ -19,7 +18,7 @@ from spaces.schemas import BookingIn, BookingOut, WalkInOut
 from spaces.services.access import ensure_serves, family_of
 from spaces.services.booking_rules import BookableSlot, bookable_slot, check_cap, check_rules
 from spaces.services.bookings import get_booking
-from spaces.services.suspensions import when
+from spaces.services.notices import tell, when
 from spaces.tables import Booking, Slot, WalkIn
 
 
@@ -104,7 +103,7 @@ async def _insert(
     else:
         title = f"已加入候补：{slot.title}"
         body = f"{when(slot.starts_at)}「{slot.title}」已满，您在候补名单中；有空位时会通知您确认。"
-    await outbox.add(recipient_id=user_id, kind=f"booking_{status}", title=title, body=body, link="/bookings", now=now)
+    await tell(user_id, f"booking_{status}", title, body, now)
     return int(rows[0]["id"])
 
 

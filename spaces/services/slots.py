@@ -10,40 +10,32 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
-from app.kernel import outbox
-from app.kernel.clock import Clock, local_zone
+from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
 from spaces.rules import CANCEL_DEADLINE_BEFORE
 from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
+from spaces.services.notices import tell, when
 from spaces.services.offers import offer_places
 from spaces.tables import Booking, Closure, Slot, Space
 
 OPEN_READING_TITLE = "开放阅读"
 
 
+# Columns of a slot's row that SlotOut has under the same name.
+SLOT_FIELDS = ["id", "kind", "title", "theme", "description", "starts_at", "ends_at", "capacity", "remaining"]
+SLOT_FIELDS += ["waitlist", "booking_opens_at", "cancel_deadline", "series", "cancelled"]
+
+
 def slot_out(row: dict[str, Any], waitlisted: int = 0) -> SlotOut:
     return SlotOut(
-        id=row["id"],
+        **{name: row[name] for name in SLOT_FIELDS},
         space_id=row["space"],
-        kind=row["kind"],
-        title=row["title"],
-        theme=row["theme"],
-        description=row["description"],
         age_band=row["age_band"] or None,
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        capacity=row["capacity"],
-        remaining=row["remaining"],
-        waitlist=row["waitlist"],
         waitlisted=waitlisted,
-        booking_opens_at=row["booking_opens_at"],
-        cancel_deadline=row["cancel_deadline"],
         lead_reader_ids=list(loads(row["lead_reader_ids"], [])),
-        series=row["series"],
-        cancelled=row["cancelled"],
     )
 
 
@@ -210,17 +202,10 @@ async def cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
         .where((Booking.slot == slot_id) & Booking.status.is_in(["confirmed", "offered", "waitlisted"]))
         .returning(Booking.id, Booking.booked_by)
     )
-    when = slot["starts_at"].astimezone(local_zone()).strftime("%m月%d日 %H:%M")
+    title = f"{reason}：{slot['title']}"
+    body = f"您预约的 {when(slot['starts_at'])}「{slot['title']}」{reason}，预约已自动取消。给您带来不便，敬请谅解。"
     for booking in affected:
-        if booking["booked_by"] is not None:
-            await outbox.add(
-                recipient_id=booking["booked_by"],
-                kind="slot_cancelled",
-                title=f"{reason}：{slot['title']}",
-                body=f"您预约的 {when}「{slot['title']}」{reason}，预约已自动取消。给您带来不便，敬请谅解。",
-                link="/bookings",
-                now=now,
-            )
+        await tell(booking["booked_by"], "slot_cancelled", title, body, now)
     return len(affected)
 
 

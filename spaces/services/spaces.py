@@ -174,16 +174,10 @@ async def get_space(space_id: int) -> SpaceOut:
     )
     closures = await Closure.select().where(Closure.space == space_id).order_by(Closure.first_day)
     corners = await Corner.select(Corner.id, Corner.name).where(Corner.space == space_id).order_by(Corner.id)
+    plain = ("description", "require_live_code", "booking_horizon_days")
     return SpaceOut(
-        id=row["id"],
-        name=row["name"],
-        kind=row["kind"],
-        street=row["street"],
-        community=row["community"],
-        host_name=row["host_name"],
-        address=row["address"],
-        capacity=row["capacity"],
-        description=row["description"],
+        **{c._meta.name: row[c._meta.name] for c in SUMMARY_COLUMNS},
+        **{name: row[name] for name in plain},
         opening_hours=[
             OpeningHoursOut(
                 weekday=h["weekday"], opens=h["opens"].strftime("%H:%M"), closes=h["closes"].strftime("%H:%M")
@@ -192,6 +186,4 @@ async def get_space(space_id: int) -> SpaceOut:
         ],
         closures=[closure_out(c) for c in closures],
         corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
-        require_live_code=row["require_live_code"],
-        booking_horizon_days=row["booking_horizon_days"],
     )

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.kernel import outbox
-from app.kernel.clock import local_zone
+from app.kernel.i18n import N_
 from spaces.rules import NO_SHOW_LIMIT, NO_SHOW_WINDOW, SUSPENSION
+from spaces.services.notices import tell, when
 from spaces.tables import Booking, Suspension
-
-
-def when(moment: datetime) -> str:
-    """A moment in the notifications' words: `11月28日 10:30`."""
-    return moment.astimezone(local_zone()).strftime("%m月%d日 %H:%M")
 
 
 async def suspended_until(family_id: int, now: datetime) -> datetime | None:
@@ -41,13 +36,8 @@ async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> N
         return
     ends = now + SUSPENSION
     await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=ends, no_shows=counted))
-    if user_id is not None:
-        await outbox.add(
-            recipient_id=user_id,
-            kind="booking_suspended",
-            title="预约功能暂停通知",
-            body=f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
-            "到期后自动恢复，期间仍可直接到空间阅读。",
-            link="/bookings",
-            now=now,
-        )
+    body = (
+        f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
+        "到期后自动恢复，期间仍可直接到空间阅读。"
+    )
+    await tell(user_id, "booking_suspended", N_("预约功能暂停通知"), body, now)
