@@ -67,7 +67,7 @@ async def schedule(actor: Actor, *, picked: int | None, view: str, first: date, 
     length = 1 if view == "day" else 7
     now = clock.now()
     names = {s.id: s for s in shown}
-    found = await slots.slots_of(list(names), day_start(first), day_start(first + timedelta(days=length)))
+    found = await slots.slots_of(list(names), day_start(first), day_start(first + timedelta(days=length)), limit=2000)
     items = [SlotItem(slot, slot_state(slot, now), space=names[slot.space_id]) for slot in found]
     return Schedule(
         served=served,
