@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from app.kernel.clock import system_clock
-from spaces.services import noshows, poster_exports, slots
+from spaces.services import noshows, open_reading, poster_exports
 
 
 async def generate_open_slots(ctx: dict[str, Any], days: int = 14) -> int:
-    return await slots.generate_open_slots(clock=ctx.get("clock", system_clock), days=days)
+    return await open_reading.generate_open_slots(clock=ctx.get("clock", system_clock), days=days)
 
 
 async def booking_housekeeping(ctx: dict[str, Any]) -> dict[str, int]:
@@ -25,4 +26,5 @@ async def booking_housekeeping(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def export_posters(ctx: dict[str, Any], export_id: int) -> dict[str, Any]:
     """Draw an export's corner posters into one PDF, with progress (a rerun restarts it)."""
-    return await poster_exports.run_export(export_id, clock=ctx.get("clock", system_clock))
+    result = await poster_exports.run_export(export_id, clock=ctx.get("clock", system_clock))
+    return {key: value for key, value in asdict(result).items() if value is not None}

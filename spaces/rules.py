@@ -6,7 +6,7 @@ The policy: `NO_SHOW_LIMIT` no-shows (a late cancellation counts as one) within
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,13 +32,8 @@ class SpaceRules:
 
     @classmethod
     def of(cls, space: dict[str, Any]) -> SpaceRules:
-        return cls(
-            max_future_bookings=space["max_future_bookings"],
-            booking_horizon_days=space["booking_horizon_days"],
-            check_in_opens_minutes=space["check_in_opens_minutes"],
-            check_in_closes_minutes=space["check_in_closes_minutes"],
-            offer_minutes=space["offer_minutes"],
-        )
+        """The rules from a space's row (its columns of the same names)."""
+        return cls(**{f.name: space[f.name] for f in fields(cls)})
 
     def check_in_window(self, starts_at: datetime) -> tuple[datetime, datetime]:
         return (

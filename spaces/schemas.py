@@ -59,15 +59,9 @@ class SpaceSummary(Struct):
     capacity: int
 
 
-class SpaceOut(Struct):
-    id: int
-    name: str
-    kind: str
-    street: str
-    community: str
-    host_name: str
-    address: str
-    capacity: int
+class SpaceOut(SpaceSummary):
+    """A space with what its page shows (the summary's fields first)."""
+
     description: str
     opening_hours: list[OpeningHoursOut]
     closures: list[ClosureOut]
@@ -181,11 +175,17 @@ class BookingOut(Struct):
     offer_expires_at: datetime | None = None
     checked_in_at: datetime | None = None
     cancelled_at: datetime | None = None
+    cancel_deadline: datetime | None = None  # the slot's: cancelling later counts as a no-show
 
 
 class WalkInIn(Struct, forbid_unknown_fields=True):
     adults: Annotated[int, Meta(ge=0, le=20)]
     children: Annotated[int, Meta(ge=0, le=40)]
+
+
+class WalkInOut(Struct):
+    id: int
+    remaining: int  # the slot's places left after it
 
 
 class RosterEntry(Struct):

@@ -247,7 +247,7 @@ class QrController(Controller):
     ) -> Response[bytes]:
         """The booking's QR code, for staff to scan at the door."""
         row = await booking_service.visible_booking(booking_id, actor)
-        if row["family"] != actor.family_id:
+        if row.family_id != actor.family_id:
             raise BookingNotFound()
         token = await tokens.issue(Purpose.booking, booking_id, now=clock.now())
         return Response(images.png(qr_url(state, token), size=480), media_type="image/png")

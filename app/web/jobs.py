@@ -4,6 +4,7 @@ JSON API (`GET /api/v1/jobs/{job_id}`) and, through the session, for the pages' 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from litestar import Controller, Response, get
@@ -31,7 +32,8 @@ async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[s
         raise NotFound(NOT_FOUND)
     result: Any = None
     if kind == "posters":
-        row = await poster_exports.export_status(int(number), actor.user_id)
+        export = await poster_exports.export_status(int(number), actor.user_id)
+        row = asdict(export) if export is not None else None
         if row is not None and row["status"] == "done":
             pdf = f"/staff/poster-exports/{number}/posters.pdf" if page else f"/api/v1/poster-exports/{number}.pdf"
             result = {"pages": row["pages"], "pdf_url": pdf}

@@ -109,8 +109,8 @@ class ScanPages(Controller):
             row = await get_booking_row(claims.subject)
         except BookingNotFound as exc:
             return _problem_page(exc, actor, 404)
-        owner = row["family"] == actor.family_id
-        staff = actor.serves(row["slot.space.id"])
+        owner = row.family_id == actor.family_id
+        staff = actor.serves(row.space_id)
         if not owner and not actor.is_staff:
             return _problem_page(BookingNotFound(), actor, 404)  # reveals nothing
         return Template(
@@ -178,7 +178,7 @@ class ScanPages(Controller):
     ) -> Response[bytes]:
         """The family's booking code on its own pages (the API has the same behind a token)."""
         row = await visible_booking(booking_id, actor)
-        if row["family"] != actor.family_id:
+        if row.family_id != actor.family_id:
             raise BookingNotFound()
         token = await tokens.issue(Purpose.booking, booking_id, now=clock.now())
         url = f"{request.app.state.settings.base_url}/q/{token}"

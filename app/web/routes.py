@@ -12,19 +12,14 @@ from app.web.pages import PAGE_CONTROLLERS
 from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from reading.lending.controllers import READING_API, READING_PAGES
 from reading.programme.controllers import PROGRAMME_API, PROGRAMME_PAGES
-from spaces.controllers.api import SpacesController
-from spaces.controllers.pages import BOOKING_PAGES
-from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS
-from spaces.controllers.slots import SPACES_API
+from spaces.controllers import SPACES_API, SPACES_PAGES
 
 ROUTES: list[Any] = [
     HealthController,
     JobsController,
     JobPages,
     AccountsController,
-    SpacesController,
     *SPACES_API,
-    *POSTER_EXPORT_CONTROLLERS,
     *READING_API,
     *PROGRAMME_API,
     CheckInController,
@@ -33,7 +28,7 @@ ROUTES: list[Any] = [
     StaffScanPages,
     FamilyCardPage,
     *PAGE_CONTROLLERS,
-    *BOOKING_PAGES,
+    *SPACES_PAGES,
     *READING_PAGES,
     *PROGRAMME_PAGES,
 ]

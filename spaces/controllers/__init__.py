@@ -1,1 +1,21 @@
-"""Thin Litestar controllers of the spaces domain (pages and JSON API)."""
+"""The spaces domain's HTTP: the JSON API and the pages, one module per resource."""
+
+from spaces.controllers.booking_pages import BookingPages
+from spaces.controllers.bookings_api import BookingsController, CalendarController
+from spaces.controllers.closures import ClosurePages, ClosuresController
+from spaces.controllers.poster_exports import PosterExportPages, PosterExportsController
+from spaces.controllers.roster_pages import RosterPages
+from spaces.controllers.schedule_pages import SchedulePages
+from spaces.controllers.slots_api import SlotsController, SpaceSlotsController
+from spaces.controllers.spaces import SpacePages, SpacesController
+
+SPACES_API = [
+    SpacesController,
+    ClosuresController,
+    SpaceSlotsController,
+    SlotsController,
+    BookingsController,
+    CalendarController,
+    PosterExportsController,
+]
+SPACES_PAGES = [SpacePages, BookingPages, SchedulePages, RosterPages, ClosurePages, PosterExportPages]

@@ -14,7 +14,6 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect
 from msgspec import Meta, Struct
@@ -22,21 +21,19 @@ from msgspec import Meta, Struct
 from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS
 from app.kernel.clock import Clock
-from app.kernel.errors import DomainError, NotFound
-from app.kernel.i18n import N_
+from app.kernel.errors import DomainError
 from app.kernel.jobs import JobQueue
-from spaces.services import poster_exports
+from app.kernel.web import ActorDep, ClockDep, QueueDep, see_other
+from spaces.errors import PosterExportNotFound
+from spaces.services import poster_exports, poster_specs
 
-ActorDep = NamedDependency[Actor]
-ClockDep = NamedDependency[Clock]
-QueueDep = NamedDependency[JobQueue]
 SpaceId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 
 
 class PosterExportIn(Struct, forbid_unknown_fields=True):
     """`space_ids` left out: every space."""
 
-    space_ids: Annotated[list[SpaceId], Meta(min_length=1, max_length=poster_exports.MAX_SPACE_IDS)] | None = None
+    space_ids: Annotated[list[SpaceId], Meta(min_length=1, max_length=poster_specs.MAX_SPACE_IDS)] | None = None
 
 
 class PosterExportQueued(Struct):
@@ -44,7 +41,7 @@ class PosterExportQueued(Struct):
 
 
 async def start(actor: Actor, space_ids: list[int] | None, clock: Clock, state: State, queue: JobQueue) -> int:
-    export_id = await poster_exports.start_export(
+    export_id = await poster_specs.start_export(
         user_id=actor.user_id, space_ids=space_ids, base_url=state.settings.base_url, clock=clock
     )
     await queue.enqueue(poster_exports.JOB, job_id=poster_exports.job_id(export_id), export_id=export_id)
@@ -52,11 +49,8 @@ async def start(actor: Actor, space_ids: list[int] | None, clock: Clock, state: 
 
 
 async def pdf_response(export_id: int, actor: Actor) -> Response[bytes]:
-    pdf = await poster_exports.export_pdf(export_id, actor.user_id)
-    if pdf is None:
-        raise NotFound(N_("没有找到这份海报，或者还没有生成好"))
     return Response(
-        pdf,
+        await poster_exports.export_pdf(export_id, actor.user_id),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="corner-posters-{export_id}.pdf"',
@@ -89,7 +83,7 @@ class PosterExportsController(Controller):
         """`<id>.pdf`: the finished PDF, for the admin who started it (404 until it is done)."""
         number = name.removesuffix(".pdf")
         if not name.endswith(".pdf") or not number.isdigit() or len(number) > 9:
-            raise NotFound(N_("没有找到这份海报，或者还没有生成好"))
+            raise PosterExportNotFound()
         return await pdf_response(int(number), actor)
 
 
@@ -104,12 +98,9 @@ class PosterExportPages(Controller):
         try:
             await start(actor, None, clock, state, queue)
         except DomainError as exc:
-            return Redirect(path=f"/staff?posters={exc.code}#posters", status_code=303)
-        return Redirect(path="/staff#posters", status_code=303)
+            return see_other(f"/staff?posters={exc.code}#posters")
+        return see_other("/staff#posters")
 
     @get("/{export_id:int}/posters.pdf", opt=ADMINS, media_type="application/pdf")
     async def download(self, export_id: FromPath[int], actor: ActorDep) -> Response[bytes]:
         return await pdf_response(export_id, actor)
-
-
-POSTER_EXPORT_CONTROLLERS = [PosterExportsController, PosterExportPages]

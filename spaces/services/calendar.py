@@ -9,6 +9,10 @@ from typing import Any
 from icalendar import Calendar, Event
 from piccolo.query.mixins import OnConflictAction
 
+from app.accounts.actor import Actor
+from app.kernel.i18n import N_
+from spaces.errors import BookingNotFound
+from spaces.services.bookings import own_booking
 from spaces.tables import Booking, CalendarFeed
 
 FEED_STATUSES = ("confirmed", "attended", "offered")
@@ -47,7 +51,9 @@ ICS_COLUMNS = (
 )
 
 
-async def booking_ics(booking_id: int, *, base_url: str, now: datetime) -> bytes:
+async def booking_ics(booking_id: int, *, actor: Actor, base_url: str, now: datetime) -> bytes:
+    """The family's booking as an iCalendar file (another family's: not found)."""
+    await own_booking(booking_id, actor)
     row = await Booking.select(*ICS_COLUMNS).where(Booking.id == booking_id).first()
     assert row is not None
     cal = _calendar("故事角预约")
@@ -69,10 +75,15 @@ async def feed_token(family_id: int) -> str:
     return str(row["token"])
 
 
-async def family_feed(token: str, *, base_url: str, now: datetime) -> bytes | None:
+def feed_url(token: str, base_url: str) -> str:
+    return f"{base_url}/calendar/{token}.ics"
+
+
+async def family_feed(token: str, *, base_url: str, now: datetime) -> bytes:
+    """The feed behind a family's secret URL; an unknown secret finds nothing."""
     feed = await CalendarFeed.select(CalendarFeed.family).where(CalendarFeed.token == token).first()
     if feed is None:
-        return None
+        raise BookingNotFound(N_("没有找到这个日历"))
     rows = (
         await Booking.select(*ICS_COLUMNS)
         .where((Booking.family == feed["family"]) & Booking.status.is_in(list(FEED_STATUSES)))

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.kernel import outbox
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
-from spaces.services.bookings import maybe_suspend, when
-from spaces.services.offers import offer_places
+from app.kernel.i18n import N_
+from spaces.services.notices import tell, when
+from spaces.services.offers import give_back
+from spaces.services.suspensions import maybe_suspend
 from spaces.tables import Booking, Slot
 
 
@@ -50,18 +51,13 @@ async def release_no_shows(*, clock: Clock) -> int:
             )
             if not changed:
                 continue
-            await Slot.update({Slot.remaining: Slot.remaining + b["people"]}).where(Slot.id == b["slot"])
-            await offer_places(b["slot"], now)
-            if b["booked_by"] is not None:
-                await outbox.add(
-                    recipient_id=b["booked_by"],
-                    kind="no_show",
-                    title=f"预约未到：{b['slot.title']}",
-                    body=f"您预约的 {when(b['slot.starts_at'])}「{b['slot.title']}」没有签到，名额已释放给其他家庭。"
-                    "如不能前来，请提前取消。",
-                    link="/bookings",
-                    now=now,
-                )
+            await give_back(b["slot"], b["people"], now)
+            title = f"预约未到：{b['slot.title']}"
+            body = (
+                f"您预约的 {when(b['slot.starts_at'])}「{b['slot.title']}」没有签到，名额已释放给其他家庭。"
+                "如不能前来，请提前取消。"
+            )
+            await tell(b["booked_by"], "no_show", title, body, now)
             await maybe_suspend(b["family"], b["booked_by"], now)
         released += 1
     return released
@@ -84,17 +80,9 @@ async def expire_offers(*, clock: Clock) -> int:
             )
             if not changed:
                 continue
-            await Slot.update({Slot.remaining: Slot.remaining + b["people"]}).where(Slot.id == b["slot"])
-            await offer_places(b["slot"], now)
-            if b["booked_by"] is not None:
-                await outbox.add(
-                    recipient_id=b["booked_by"],
-                    kind="offer_expired",
-                    title=f"候补名额已过期：{b['slot.title']}",
-                    body="您没有在规定时间内确认候补名额，名额已让给下一位候补家庭。",
-                    link="/bookings",
-                    now=now,
-                )
+            await give_back(b["slot"], b["people"], now)
+            body = N_("您没有在规定时间内确认候补名额，名额已让给下一位候补家庭。")
+            await tell(b["booked_by"], "offer_expired", f"候补名额已过期：{b['slot.title']}", body, now)
         expired += 1
     return expired
 
@@ -137,14 +125,10 @@ async def send_reminders(*, clock: Clock) -> int:
                 )
                 if not claimed or b["booked_by"] is None:
                     continue
-                await outbox.add(
-                    recipient_id=b["booked_by"],
-                    kind=f"reminder_{flag}",
-                    title=f"活动提醒：{label}「{b['slot.title']}」",
-                    body=f"{when(b['slot.starts_at'])} 在{b['slot.space.name']}。到场后请扫描阅读角的二维码签到；"
-                    "不能前来请提前取消，把名额留给其他家庭。",
-                    link="/bookings",
-                    now=now,
+                body = (
+                    f"{when(b['slot.starts_at'])} 在{b['slot.space.name']}。到场后请扫描阅读角的二维码签到；"
+                    "不能前来请提前取消，把名额留给其他家庭。"
                 )
+                await tell(b["booked_by"], f"reminder_{flag}", f"活动提醒：{label}「{b['slot.title']}」", body, now)
             sent += 1
     return sent

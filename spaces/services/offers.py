@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.kernel import outbox
-from app.kernel.clock import local_zone
 from spaces.rules import offer_deadline
+from spaces.services.notices import tell, when
 from spaces.tables import Booking, Slot
+
+
+async def give_back(slot_id: int, people: int, now: datetime) -> None:
+    """Places freed in a slot (a cancellation, a no-show, an expired offer) go back and are
+    offered to the waitlist, in the transaction that freed them."""
+    await Slot.update({Slot.remaining: Slot.remaining + people}).where(Slot.id == slot_id)
+    await offer_places(slot_id, now)
 
 
 async def offer_places(slot_id: int, now: datetime) -> list[int]:
@@ -57,17 +63,9 @@ async def offer_places(slot_id: int, now: datetime) -> list[int]:
             break
         remaining = taken[0]["remaining"]
         offered.append(booking["id"])
-        if booking["booked_by"] is not None:
-            until = deadline.astimezone(local_zone()).strftime("%m月%d日 %H:%M")
-            await outbox.add(
-                recipient_id=booking["booked_by"],
-                kind="waitlist_offer",
-                title=f"候补到名额了：{slot['title']}",
-                body=f"「{slot['title']}」有了空位，请在 {until} 前确认，过时名额将让给下一位候补家庭。",
-                link="/bookings",
-                now=now,
-                payload={"booking_id": booking["id"]},
-            )
+        title = f"候补到名额了：{slot['title']}"
+        body = f"「{slot['title']}」有了空位，请在 {when(deadline)} 前确认，过时名额将让给下一位候补家庭。"
+        await tell(booking["booked_by"], "waitlist_offer", title, body, now, booking_id=booking["id"])
         if remaining <= 0:
             break
     return offered

@@ -1,49 +1,41 @@
-"""Slots: activities (single or a weekly series), open reading generated from opening hours,
-capacity edits that never strand confirmed families, closures."""
+"""Slots: reading them, activities (single or a weekly series), and edits: capacity changes
+that never strand confirmed families, cancelling with every family told. Closures are in
+closures.py, the open-reading generator in open_reading.py."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from piccolo.query.mixins import OnConflictAction
-
 from app.accounts.actor import Actor
-from app.kernel import outbox
-from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
 from spaces.rules import CANCEL_DEADLINE_BEFORE
-from spaces.schemas import ClosureIn, SlotIn, SlotOut, SlotUpdate
+from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
+from spaces.services.notices import tell, when
 from spaces.services.offers import offer_places
-from spaces.tables import Booking, Closure, OpeningHours, Slot, Space
+from spaces.tables import Booking, Closure, Slot, Space
 
 OPEN_READING_TITLE = "开放阅读"
 
 
+# Columns of a slot's row that SlotOut has under the same name.
+SLOT_FIELDS = ["id", "kind", "title", "theme", "description", "starts_at", "ends_at", "capacity", "remaining"]
+SLOT_FIELDS += ["waitlist", "booking_opens_at", "cancel_deadline", "series", "cancelled"]
+
+
 def slot_out(row: dict[str, Any], waitlisted: int = 0) -> SlotOut:
     return SlotOut(
-        id=row["id"],
+        **{name: row[name] for name in SLOT_FIELDS},
         space_id=row["space"],
-        kind=row["kind"],
-        title=row["title"],
-        theme=row["theme"],
-        description=row["description"],
         age_band=row["age_band"] or None,
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        capacity=row["capacity"],
-        remaining=row["remaining"],
-        waitlist=row["waitlist"],
         waitlisted=waitlisted,
-        booking_opens_at=row["booking_opens_at"],
-        cancel_deadline=row["cancel_deadline"],
         lead_reader_ids=list(loads(row["lead_reader_ids"], [])),
-        series=row["series"],
-        cancelled=row["cancelled"],
     )
 
 
@@ -69,17 +61,25 @@ async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: in
         raise InvalidSlot(
             "时间范围不正确（最长 92 天）", fields=[{"field": "to", "message": "after from, at most 92 days"}]
         )
+    found = await slots_of([space_id], start, end, limit=limit)
+    # Slots found prove the space exists: ask only when there are none.
+    if not found and not await Space.exists().where(Space.id == space_id):
+        raise SpaceNotFound()
+    return found
+
+
+async def slots_of(space_ids: Sequence[int], start: datetime, end: datetime, *, limit: int = 500) -> list[SlotOut]:
+    """The slots of these spaces starting in [start, end), by start."""
+    if not space_ids:
+        return []
     rows = await (
         Slot.select()
         .output(load_json=True)
-        .where((Slot.space == space_id) & (Slot.starts_at >= start) & (Slot.starts_at < end))
+        .where(Slot.space.is_in(list(space_ids)) & (Slot.starts_at >= start) & (Slot.starts_at < end))
         .order_by(Slot.starts_at)
         .order_by(Slot.id)
         .limit(limit)
     )
-    # Slots found prove the space exists: ask only when there are none.
-    if not rows and not await Space.exists().where(Space.id == space_id):
-        raise SpaceNotFound()
     counts = await _waitlist_counts([r["id"] for r in rows])
     return [slot_out(r, counts.get(r["id"], 0)) for r in rows]
 
@@ -167,7 +167,7 @@ async def update_slot(slot_id: int, data: SlotUpdate, *, actor: Actor, clock: Cl
         if data.capacity is not None and data.capacity != slot["capacity"]:
             await _change_capacity(slot_id, data.capacity, now)
         if data.cancelled and not slot["cancelled"]:
-            await _cancel_slot(slot_id, now, reason="活动已取消")
+            await cancel_slot(slot_id, now, reason="活动已取消")
     return await get_slot(slot_id)
 
 
@@ -176,7 +176,7 @@ async def _change_capacity(slot_id: int, capacity: int, now: datetime) -> None:
     assert current is not None
     held = current["capacity"] - current["remaining"]
     if capacity < held:
-        raise CapacityBelowBooked(f"已有 {held} 人预约或确认中，容量不能低于 {held}", held=held)
+        raise CapacityBelowBooked(held=held, fields=[{"field": "capacity", "message": f"at least {held}"}])
     delta = capacity - current["capacity"]
     # Conditional on the capacity read above and on enough free places, in case a booking
     # took places since: then the edit is refused rather than overbooking.
@@ -186,13 +186,14 @@ async def _change_capacity(slot_id: int, capacity: int, now: datetime) -> None:
         .returning(Slot.id)
     )
     if not changed:
-        raise CapacityBelowBooked()
+        raise CapacityBelowBooked(fields=[{"field": "capacity", "message": "below the places taken"}])
     if delta > 0:
         await offer_places(slot_id, now)
 
 
-async def _cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
-    """Cancel a slot and every active booking in it, telling the families. Returns how many."""
+async def cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
+    """Inside a write transaction: cancel a slot and every active booking in it, telling the
+    families. Returns how many."""
     slot = await Slot.select(Slot.title, Slot.starts_at, Slot.capacity).where(Slot.id == slot_id).first()
     assert slot is not None
     await Slot.update({Slot.cancelled: True, Slot.remaining: slot["capacity"]}).where(Slot.id == slot_id)
@@ -201,104 +202,15 @@ async def _cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
         .where((Booking.slot == slot_id) & Booking.status.is_in(["confirmed", "offered", "waitlisted"]))
         .returning(Booking.id, Booking.booked_by)
     )
-    when = slot["starts_at"].astimezone(local_zone()).strftime("%m月%d日 %H:%M")
+    title = f"{reason}：{slot['title']}"
+    body = f"您预约的 {when(slot['starts_at'])}「{slot['title']}」{reason}，预约已自动取消。给您带来不便，敬请谅解。"
     for booking in affected:
-        if booking["booked_by"] is not None:
-            await outbox.add(
-                recipient_id=booking["booked_by"],
-                kind="slot_cancelled",
-                title=f"{reason}：{slot['title']}",
-                body=f"您预约的 {when}「{slot['title']}」{reason}，预约已自动取消。给您带来不便，敬请谅解。",
-                link="/bookings",
-                now=now,
-            )
+        await tell(booking["booked_by"], "slot_cancelled", title, body, now)
     return len(affected)
 
 
-async def add_closure(space_id: int, data: ClosureIn, *, actor: Actor, clock: Clock) -> int:
-    """Close a space for some days: slots on those days are cancelled and families told."""
-    ensure_serves(actor, space_id)
-    try:
-        first, last = date.fromisoformat(data.first_day), date.fromisoformat(data.last_day)
-    except ValueError:
-        raise InvalidSlot("日期不正确", fields=[{"field": "first_day", "message": "not a date"}]) from None
-    if last < first or (last - first).days > 366:
-        raise InvalidSlot("结束日期应不早于开始日期", fields=[{"field": "last_day", "message": "before first_day"}])
-    zone = local_zone()
-    start = datetime.combine(first, time.min, zone)
-    end = datetime.combine(last + timedelta(days=1), time.min, zone)
-    now = clock.now()
-    async with write_transaction():
-        if not await Space.exists().where(Space.id == space_id):
-            raise SpaceNotFound()
-        rows = await Closure.insert(
-            Closure(space=space_id, first_day=first, last_day=last, reason=data.reason.strip())
-        ).returning(Closure.id)
-        slots = await Slot.select(Slot.id).where(
-            (Slot.space == space_id) & (Slot.starts_at >= start) & (Slot.starts_at < end) & (Slot.cancelled == False)
-        )
-        reason = f"空间闭馆（{data.reason.strip()}）" if data.reason.strip() else "空间闭馆"
-        for slot in slots:
-            await _cancel_slot(slot["id"], now, reason=reason)
-    return int(rows[0]["id"])
-
-
-async def remove_closure(space_id: int, closure_id: int, *, actor: Actor) -> None:
-    ensure_serves(actor, space_id)
-    rows = await Closure.delete().where((Closure.id == closure_id) & (Closure.space == space_id)).returning(Closure.id)
-    if not rows:
-        raise SpaceNotFound("没有找到这个闭馆安排")
-
-
 async def closed_on(space_id: int, day: date) -> bool:
+    """Whether a closure covers the day (spaces/services/closures.py adds them)."""
     return await Closure.exists().where(
         (Closure.space == space_id) & (Closure.first_day <= day) & (Closure.last_day >= day)
     )
-
-
-async def generate_open_slots(*, clock: Clock, days: int = 14, space_id: int | None = None) -> int:
-    """Create the open-reading slots of the coming `days` from opening hours; idempotent (a
-    partial unique index on (space, starts_at) for open reading, inserts that conflict are
-    skipped). Closure days get none. Returns how many were created."""
-    today = local_today(clock)
-    zone = local_zone()
-    now = clock.now()
-    spaces = Space.select(Space.id, Space.capacity)
-    if space_id is not None:
-        spaces = spaces.where(Space.id == space_id)
-    created = 0
-    for space in await spaces:
-        hours = await OpeningHours.select().where(OpeningHours.space == space["id"])
-        closures = await Closure.select(Closure.first_day, Closure.last_day).where(
-            (Closure.space == space["id"]) & (Closure.last_day >= today)
-        )
-        rows = []
-        for offset in range(days):
-            day = today + timedelta(days=offset)
-            if any(c["first_day"] <= day <= c["last_day"] for c in closures):
-                continue
-            for h in hours:
-                if h["weekday"] != day.isoweekday():
-                    continue
-                starts = datetime.combine(day, h["opens"], zone)
-                if starts <= now:
-                    continue
-                rows.append(
-                    Slot(
-                        space=space["id"],
-                        kind="open_reading",
-                        title=OPEN_READING_TITLE,
-                        starts_at=starts,
-                        ends_at=datetime.combine(day, h["closes"], zone),
-                        capacity=space["capacity"],
-                        remaining=space["capacity"],
-                        waitlist=False,
-                        cancel_deadline=starts - CANCEL_DEADLINE_BEFORE,
-                        created_at=now,
-                    )
-                )
-        if rows:
-            async with write_transaction():
-                inserted = await Slot.insert(*rows).on_conflict(action=OnConflictAction.do_nothing).returning(Slot.id)
-            created += len(inserted)
-    return created

@@ -1,4 +1,5 @@
-"""Spaces: create, list (by kind, subdistrict, text), read with hours, closures and corners."""
+"""Spaces: create, list (by kind, subdistrict, text; the ones a staff member serves), read
+with hours, closures and corners."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
 from spaces.errors import InvalidOpeningHours, NotStaffOfSpace, SpaceNotFound
 from spaces.schemas import (
-    ClosureOut,
     CornerOut,
     OpeningHoursIn,
     OpeningHoursOut,
@@ -19,6 +19,7 @@ from spaces.schemas import (
     SpaceSummary,
     SpaceUpdate,
 )
+from spaces.services.closures import closure_out
 from spaces.tables import Closure, Corner, OpeningHours, Space
 
 SUMMARY_COLUMNS = (
@@ -150,6 +151,17 @@ async def list_spaces(
     return [_summary(r) for r in rows]
 
 
+async def served_spaces(actor: Actor) -> list[SpaceSummary]:
+    """The spaces the actor serves, by id (district admins: every space): the staff pages'
+    space pickers."""
+    query = Space.select(*SUMMARY_COLUMNS)
+    if not actor.is_admin:
+        if not actor.is_staff or not actor.space_ids:
+            return []
+        query = query.where(Space.id.is_in(sorted(actor.space_ids)))
+    return [_summary(r) for r in await query.order_by(Space.id)]
+
+
 async def get_space(space_id: int) -> SpaceOut:
     row = await Space.select().where(Space.id == space_id).first()
     if row is None:
@@ -162,29 +174,16 @@ async def get_space(space_id: int) -> SpaceOut:
     )
     closures = await Closure.select().where(Closure.space == space_id).order_by(Closure.first_day)
     corners = await Corner.select(Corner.id, Corner.name).where(Corner.space == space_id).order_by(Corner.id)
+    plain = ("description", "require_live_code", "booking_horizon_days")
     return SpaceOut(
-        id=row["id"],
-        name=row["name"],
-        kind=row["kind"],
-        street=row["street"],
-        community=row["community"],
-        host_name=row["host_name"],
-        address=row["address"],
-        capacity=row["capacity"],
-        description=row["description"],
+        **{c._meta.name: row[c._meta.name] for c in SUMMARY_COLUMNS},
+        **{name: row[name] for name in plain},
         opening_hours=[
             OpeningHoursOut(
                 weekday=h["weekday"], opens=h["opens"].strftime("%H:%M"), closes=h["closes"].strftime("%H:%M")
             )
             for h in hours
         ],
-        closures=[
-            ClosureOut(
-                id=c["id"], first_day=c["first_day"].isoformat(), last_day=c["last_day"].isoformat(), reason=c["reason"]
-            )
-            for c in closures
-        ],
+        closures=[closure_out(c) for c in closures],
         corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
-        require_live_code=row["require_live_code"],
-        booking_horizon_days=row["booking_horizon_days"],
     )

@@ -13,7 +13,7 @@ import pytest
 
 from qr.services import tokens
 from qr.tokens import Purpose
-from spaces.services import poster_exports
+from spaces.services import poster_exports, poster_specs
 from spaces.tables import PosterExport
 from tests.helpers import FrozenClock, create_staff, register_family, staff_headers
 from tests.qr.conftest import add_corner, decode_one, make_space, token_of
@@ -212,7 +212,7 @@ async def test_runs_at_least_once(
     assert done is not None and done["attempt"] == 1
 
     # A second delivery of a finished export does nothing.
-    assert (await poster_exports.run_export(number, clock=clock))["status"] == "done"
+    assert (await poster_exports.run_export(number, clock=clock)).status == "done"
     again = await PosterExport.select(PosterExport.pdf, PosterExport.attempt).where(PosterExport.id == number).first()
     assert again == done
 
@@ -220,9 +220,9 @@ async def test_runs_at_least_once(
     await PosterExport.update({PosterExport.status: "running", PosterExport.progress: 0.5}).where(
         PosterExport.id == number
     )
-    assert (await poster_exports.run_export(number, clock=clock))["status"] == "done"
+    assert (await poster_exports.run_export(number, clock=clock)).status == "done"
     row = await poster_exports.export_status(number, None)
-    assert row is not None and row["status"] == "done" and row["progress"] == 1.0 and row["pages"] == 6
+    assert row is not None and row.status == "done" and row.progress == 1.0 and row.pages == 6
 
     # A run overtaken by a newer one (same export enqueued again) stops at its next batch.
     await PosterExport.update({PosterExport.status: "queued"}).where(PosterExport.id == number)
@@ -233,9 +233,9 @@ async def test_runs_at_least_once(
         return await write(export_id, attempt, value)
 
     monkeypatch.setattr(poster_exports, "_progress", overtaken)
-    assert (await poster_exports.run_export(number, clock=clock))["status"] == "superseded"
+    assert (await poster_exports.run_export(number, clock=clock)).status == "superseded"
     row = await poster_exports.export_status(number, None)
-    assert row is not None and row["status"] == "running", "left to the newer run"
+    assert row is not None and row.status == "running", "left to the newer run"
 
 
 async def test_asking_twice_and_old_pdfs(
@@ -256,7 +256,7 @@ async def test_asking_twice_and_old_pdfs(
     assert (await client.post(EXPORTS, json={}, headers=admin)).json()["job_id"] not in (one, listed)
     await queue.drain()
 
-    monkeypatch.setattr(poster_exports, "KEEP", 2)
+    monkeypatch.setattr(poster_specs, "KEEP", 2)
     newest = await run_export(client, admin, queue, {"space_ids": [first]})
     ids = sorted(r["id"] for r in await PosterExport.select(PosterExport.id))
     assert len(ids) == 3 and f"posters-{ids[-1]}" == newest, ids  # two finished ones and the new one
@@ -283,18 +283,18 @@ async def test_an_interrupted_run_is_failed_and_a_redelivery_resumes_it(
         return await write(export_id, attempt, value)
 
     monkeypatch.setattr(poster_exports, "_progress", signalling)
-    export_id = await poster_exports.start_export(user_id=1, space_ids=None, base_url=settings.base_url, clock=clock)
+    export_id = await poster_specs.start_export(user_id=1, space_ids=None, base_url=settings.base_url, clock=clock)
     task = asyncio.ensure_future(poster_exports.run_export(export_id, clock=clock))
     await asyncio.wait_for(started.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     row = await poster_exports.export_status(export_id, None)
-    assert row is not None and row["status"] == "failed" and row["error"] == poster_exports.INTERRUPTED, row
+    assert row is not None and row.status == "failed" and row.error == poster_exports.INTERRUPTED, row
 
-    assert (await poster_exports.run_export(export_id, clock=clock))["status"] == "done"
+    assert (await poster_exports.run_export(export_id, clock=clock)).status == "done"
     row = await poster_exports.export_status(export_id, None)
-    assert row is not None and row["status"] == "done" and row["error"] == "" and row["pages"] == 6
+    assert row is not None and row.status == "done" and row.error == "" and row.pages == 6
 
 
 async def test_a_failure_is_reported_never_left_running(
@@ -326,7 +326,7 @@ async def test_a_failure_is_reported_never_left_running(
     r = await client.get(f"{EXPORTS}/{number}.pdf", headers=admin)
     assert r.status_code == 404
     # A failed export stays failed when the job is delivered again.
-    assert (await poster_exports.run_export(number, clock=clock))["status"] == "failed"
+    assert (await poster_exports.run_export(number, clock=clock)).status == "failed"
 
 
 async def test_the_staff_page_starts_it_and_offers_the_download(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from app.kernel.db import engine
+from spaces.services import views
 from tests.helpers import FrozenClock, register_family
-from tests.spaces.conftest import make_slot
+from tests.spaces.conftest import book, make_slot, quick_families
 
 
 def children(fam: dict[str, Any], n: int = 1) -> list[int]:
@@ -74,3 +79,50 @@ async def test_full_without_waitlist(
         headers=other["headers"],
     )
     assert r.status_code == 409 and r.json()["code"] == "slot_full"
+
+
+async def statements(call: Callable[[], Awaitable[object]]) -> int:
+    """How many SQL statements on the spaces' and accounts' tables `call` runs (the outbox's
+    delivery of notifications, running beside it, is left out)."""
+    db: Any = engine()
+    run_querystring = type(db).run_querystring
+    seen: list[str] = []
+
+    async def spy(self: Any, querystring: Any, in_pool: bool = False) -> Any:
+        text = str(querystring)
+        if '"spaces_' in text or '"accounts_' in text:
+            seen.append(text)
+        return await run_querystring(self, querystring, in_pool=in_pool)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(db), "run_querystring", spy)
+        await call()
+    return len(seen)
+
+
+async def test_my_bookings_reads_as_many_statements_for_four_bookings_as_for_one(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """No query per booking: the waitlist positions come in one, the cancellation deadlines
+    with the bookings."""
+    fam, *others = await quick_families(5)
+    slots = [
+        await make_slot(client, space, clock, capacity=2, waitlist=True, starts_at=clock.now() + timedelta(days=1 + i))
+        for i in range(4)
+    ]
+    for slot, other in zip(slots, others, strict=True):
+        assert (await book(client, slot["id"], other)).json()["status"] == "confirmed"  # 2 people: full
+
+    async def mine() -> object:
+        return await views.my_bookings(fam["family"]["id"], base_url="http://testserver", clock=clock)
+
+    assert (await book(client, slots[0]["id"], fam)).json()["status"] == "waitlisted"
+    await mine()  # the calendar feed's secret is made on first use
+    one = await statements(mine)
+    for slot in slots[1:]:
+        assert (await book(client, slot["id"], fam)).json()["status"] == "waitlisted"
+    assert await statements(mine) == one
+    shown = await views.my_bookings(fam["family"]["id"], base_url="http://testserver", clock=clock)
+    assert [b.waitlist_position for b in shown.upcoming] == [1, 1, 1, 1]
+    deadlines = [datetime.fromisoformat(s["cancel_deadline"]) for s in slots]
+    assert [b.cancel_deadline for b in shown.upcoming] == deadlines

@@ -1,33 +1,28 @@
-"""JSON API: spaces, corners, closures (API.md, "Spaces, slots and bookings")."""
+"""Spaces: the JSON API (list, read, create, edit, corners) and a space's page for
+families, its week of activities and open reading."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Template
 from msgspec import Struct
 
-from app.accounts.actor import Actor
-from app.accounts.roles import ADMINS, LIBRARIANS, PUBLIC, STAFF
-from app.kernel.clock import Clock
+from app.accounts.roles import ADMINS, LIBRARIANS, PUBLIC
+from app.kernel.clock import local_today
 from app.kernel.pagination import decode_cursor, next_cursor
-from spaces.schemas import ClosureIn, CornerIn, CornerOut, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
-from spaces.services import slots, spaces
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, parse_day
+from spaces.controllers.forms import context
+from spaces.schemas import CornerIn, CornerOut, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
+from spaces.services import spaces, views
 from spaces.services.access import ensure_serves
-
-ActorDep = NamedDependency[Actor]
-ClockDep = NamedDependency[Clock]
 
 
 class SpacePage(Struct):
     items: list[SpaceSummary]
     next_cursor: str | None
-
-
-class ClosureCreated(Struct):
-    id: int
 
 
 class SpacesController(Controller):
@@ -79,17 +74,15 @@ class SpacesController(Controller):
         corner_id = await spaces.add_corner(space_id, data.name, clock=clock)
         return CornerOut(id=corner_id, name=data.name.strip())
 
-    @post("/{space_id:int}/closures", opt=STAFF, status_code=201)
-    async def add_closure(
-        self,
-        space_id: FromPath[int],
-        data: JSONBody[ClosureIn],
-        actor: ActorDep,
-        clock: ClockDep,
-    ) -> ClosureCreated:
-        """Close the space for some days; slots on those days are cancelled and families told."""
-        return ClosureCreated(id=await slots.add_closure(space_id, data, actor=actor, clock=clock))
 
-    @delete("/{space_id:int}/closures/{closure_id:int}", opt=STAFF, status_code=204)
-    async def remove_closure(self, space_id: FromPath[int], closure_id: FromPath[int], actor: ActorDep) -> None:
-        await slots.remove_closure(space_id, closure_id, actor=actor)
+class SpacePages(Controller):
+    include_in_schema = False
+
+    @get("/spaces/{space_id:int}", opt=PUBLIC)
+    async def space(
+        self, space_id: FromPath[int], maybe_actor: MaybeActor, clock: ClockDep, week: FromQuery[str | None] = None
+    ) -> Template:
+        """The space and its week: each day with its slots, remaining places and badges."""
+        first = parse_day(week, local_today(clock))
+        view = await views.space_week(space_id, first, actor=maybe_actor, clock=clock)
+        return Template("spaces/space.html", context=context(view, actor=maybe_actor))
