@@ -190,7 +190,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "people",
         "checked_in_at",
         "by_user",
-        "nonce",
         "override_reason",
     ),
     "reading_loan": (
@@ -1209,7 +1208,6 @@ def part_activities(ctx: Context) -> Iterator[None]:
                             people,
                             checked,
                             family.user,
-                            None,
                             "",
                         )
                     )
@@ -1350,7 +1348,6 @@ def part_open_reading(ctx: Context) -> Iterator[None]:
                             people,
                             checked,
                             family.user,
-                            None,
                             "",
                         )
                     )

@@ -27,7 +27,7 @@ from app.kernel.clock import Clock, local_zone, system_clock
 from app.settings import ROOT, Settings, get_settings
 from app.web.api_accounts import AccountsController
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
-from app.web.checkin import CheckInController, QrController
+from app.web.family_card import FamilyCardPage
 from app.web.health import HealthController
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
@@ -35,16 +35,19 @@ from app.web.jobs import JobPages, JobsController
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.pages import PAGE_CONTROLLERS
-from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
 from app.web.ratelimit import Limit, RateLimiter, rate_limit_guard
 from app.web.sessions import build_session_store
+from qr.controllers.checkins import CheckInController
+from qr.controllers.scan import ScanPages, StaffScanPages
 from reading.lending.controllers.api import READING_API
 from reading.lending.controllers.pages import READING_PAGES
 from reading.programme.controllers.api import PROGRAMME_API
 from reading.programme.controllers.pages import PROGRAMME_PAGES
 from spaces.controllers.api import SpacesController
+from spaces.controllers.corners import CornerCodes, LiveScreenPage
 from spaces.controllers.pages import BOOKING_PAGES
 from spaces.controllers.poster_exports import POSTER_EXPORT_CONTROLLERS
+from spaces.controllers.scan_pages import BookingCodes
 from spaces.controllers.slots import SPACES_API
 
 TEMPLATE_DIRS = [
@@ -145,9 +148,11 @@ def create_app(
             *READING_API,
             *PROGRAMME_API,
             CheckInController,
-            QrController,
+            CornerCodes,
+            BookingCodes,
             ScanPages,
             StaffScanPages,
+            LiveScreenPage,
             FamilyCardPage,
             *PAGE_CONTROLLERS,
             *BOOKING_PAGES,
