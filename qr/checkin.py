@@ -25,6 +25,7 @@ from app.kernel import idempotency
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from qr import scanlog
+from qr.schemas import CheckInOut
 from qr.services import tokens
 from qr.tokens import Purpose, TokenClaims
 
@@ -56,17 +57,9 @@ class ScanRequest:
     override_reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """A check-in as the API and the pages answer it."""
+class ScanResult(CheckInOut, frozen=True):
+    """A check-in as the API and the pages answer it, and where it happened."""
 
-    id: int
-    kind: str
-    space_id: int
-    checked_in_at: datetime
-    duplicate: bool
-    booking_id: int | None = None
-    people: int = 0
     corner_id: int | None = None
     family_id: int | None = None
 

@@ -18,7 +18,7 @@ class CheckInIn(Struct, forbid_unknown_fields=True):
     override_reason: Annotated[str, Meta(max_length=200)] | None = None
 
 
-class CheckInOut(Struct):
+class CheckInOut(Struct, frozen=True):
     id: int
     kind: str
     space_id: int

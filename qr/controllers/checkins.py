@@ -3,6 +3,7 @@ booking's; `qr.checkin.dispatch` checks in at the target registered for the code
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, Response, post
 from litestar.params import JSONBody
 
@@ -26,13 +27,5 @@ class CheckInController(Controller):
             override_reason=data.override_reason,
         )
         result = await checkin.dispatch(request, clock=clock)
-        body = CheckInOut(
-            id=result.id,
-            kind=result.kind,
-            space_id=result.space_id,
-            checked_in_at=result.checked_in_at,
-            duplicate=result.duplicate,
-            booking_id=result.booking_id,
-            people=result.people,
-        )
+        body = msgspec.convert(result, CheckInOut, from_attributes=True)  # without where it happened
         return Response(body, status_code=200 if result.duplicate else 201)

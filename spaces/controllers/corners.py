@@ -14,6 +14,7 @@ from app.kernel.web import ActorDep, ClockDep
 from spaces.services import codes
 
 PNG, SVG, PDF = "image/png", "image/svg+xml", "application/pdf"
+OneCorner = FromQuery[int | None]  # one corner's poster only
 
 
 class CornerCodes(Controller):
@@ -49,12 +50,7 @@ class CornerCodes(Controller):
 
     @get("/poster.pdf", media_type=PDF)
     async def poster_pdf(
-        self,
-        space_id: FromPath[int],
-        actor: ActorDep,
-        clock: ClockDep,
-        state: State,
-        corner_id: FromQuery[int | None] = None,
+        self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, corner_id: OneCorner = None
     ) -> Response[bytes]:
         """A4 posters, one page per corner of the space (or the one `corner_id`)."""
         pdf = await codes.poster_pages(
@@ -65,12 +61,7 @@ class CornerCodes(Controller):
 
     @get("/poster.png", media_type=PNG)
     async def poster_png(
-        self,
-        space_id: FromPath[int],
-        actor: ActorDep,
-        clock: ClockDep,
-        state: State,
-        corner_id: FromQuery[int | None] = None,
+        self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, corner_id: OneCorner = None
     ) -> Response[bytes]:
         """The A4 poster of one corner (the first when `corner_id` is not given) as PNG."""
         png = await codes.poster_pages(
