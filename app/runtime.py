@@ -1,14 +1,21 @@
 """What every process of the service sets from the settings before it serves requests or runs
 jobs: web processes and the arq worker alike (a job issuing a QR token needs the keyring as
-much as a request does)."""
+much as a request does). It is also where qr learns which domain handles each purpose of a
+code: the check-in targets (`qr.checkin`) and the pages a scanned code opens (`qr.openers`)."""
 
 from __future__ import annotations
 
 from app.kernel.clock import set_local_zone
 from app.settings import Settings
+from app.web import family_card
+from qr import checkin, openers
 from qr.services import tokens as qr_tokens
 from qr.tokens import Keyring
+from reading.lending.controllers import scan as lending_scan
 from reading.programme import rules as programme_rules
+from reading.programme.controllers import verification
+from spaces.controllers import scan_pages
+from spaces.services import checkins
 
 
 def configure(settings: Settings) -> None:
@@ -22,3 +29,12 @@ def configure(settings: Settings) -> None:
             retired=settings.qr_retired_key_ids,
         )
     )
+    register_codes()
+
+
+def register_codes() -> None:
+    """Which domain checks in, and which page opens, for each purpose of a code."""
+    for target in checkins.TARGETS:
+        checkin.register(target)
+    for opener in (*scan_pages.OPENERS, lending_scan.OPENER, verification.OPENER, family_card.OPENER):
+        openers.register(opener)

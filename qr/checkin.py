@@ -1,37 +1,51 @@
 """Check-in dispatch: qr verifies a scanned token and hands it to the target registered for
 the token's purpose. qr knows no domain: the composition root (`app/runtime.py`) registers
-the targets at start (a corner and its live screen, a booking, a copy).
+the targets at start (a corner's printed code and its live screen, a booking).
 
-A target writes its scan-log row (`scanlog.record`) inside its own transaction, so a
-check-in and its log entry commit together; a refusal rolls that back and `dispatch` logs
-the refusal's code instead, after the fact, so failed scans are in the log too.
+One check-in is one transaction: the target writes the check-in, its scan-log row and (for a
+request with a nonce) the answer a retry gets again, together (`Attempt.log`). A refusal
+rolls that back and `dispatch` logs the refusal's code instead, where the target says it
+happened (`locate`), so failed scans are in the log too.
+
+A nonce is the client's name for one scan: the same nonce for the same target is answered
+from the first time (`app.kernel.idempotency`, owner `user:<id>`, key `check-in:<nonce>`,
+fingerprint the target, e.g. `corner:12`); reused for another target it checks in there,
+recorded without it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+import msgspec
+
+from app.kernel import idempotency
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from qr import scanlog
-from qr.errors import QrError
+from qr.schemas import CheckInOut
 from qr.services import tokens
 from qr.tokens import Purpose, TokenClaims
 
 
 class Scanner(Protocol):
-    """Who scanned: the actor of the request, as far as qr needs to know it."""
+    """Who scanned: the actor of the request, as far as a check-in needs to know it."""
 
     @property
     def user_id(self) -> int: ...
+
+    @property
+    def family_id(self) -> int | None: ...
 
     @property
     def is_staff(self) -> bool: ...
 
     @property
     def is_family(self) -> bool: ...
+
+    def serves(self, space_id: int) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,36 +54,83 @@ class ScanRequest:
     scanner: Scanner
     nonce: str | None = None
     child_ids: list[int] | None = None
-    adults: int | None = None
     override_reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """A check-in as the API and the pages answer it."""
+class ScanResult(CheckInOut, frozen=True):
+    """A check-in as the API and the pages answer it, and where it happened."""
 
-    id: int
-    kind: str
-    space_id: int
-    checked_in_at: datetime
-    duplicate: bool
-    booking_id: int | None = None
-    people: int = 0
     corner_id: int | None = None
+    family_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One scan at its target: the request, the token's claims, the moment of the scan and the
+    nonce to record with the check-in (None: none was sent, or it was first used elsewhere)."""
+
+    request: ScanRequest
+    claims: TokenClaims
+    now: datetime
+    fingerprint: str
+    nonce: str | None
+
+    @property
+    def scanner(self) -> Scanner:
+        return self.request.scanner
+
+    async def log(self, result: ScanResult, where: scanlog.Where) -> None:
+        """In the target's transaction: the scan-log row and, for a new check-in, the answer a
+        retry with this nonce gets (a duplicate is answered afresh each time)."""
+        if self.nonce and not result.duplicate:
+            answer = idempotency.Answer(status=201, body=msgspec.json.encode(result))
+            await idempotency.record(_owner(self.scanner), _key(self.nonce), self.fingerprint, answer, now=self.now)
+        await scanlog.record(
+            self.claims, self.scanner.user_id, _outcome(result, self.request), now=self.now, where=where
+        )
+
+    async def verdict(self) -> idempotency.Claim | None:
+        """What an earlier attempt with this nonce says (None: act and record it)."""
+        if not self.nonce:
+            return None
+        return await idempotency.lookup(_owner(self.scanner), _key(self.nonce), self.fingerprint, now=self.now)
+
+    async def replayed(self, verdict: idempotency.Claim | None) -> ScanResult | None:
+        """The first answer to this nonce at this target, logged as replayed (None: none)."""
+        if verdict is None or verdict.state is not idempotency.State.REPLAY or verdict.answer is None:
+            return None
+        first = msgspec.json.decode(verdict.answer.body, type=ScanResult)
+        where = scanlog.Where(first.space_id, first.corner_id, first.family_id)
+        await scanlog.record(self.claims, self.scanner.user_id, "replayed", now=self.now, where=where)
+        return first
+
+    async def replay(self) -> ScanResult | None:
+        """After a unique violation: the first answer, if a simultaneous attempt with this
+        nonce won."""
+        return await self.replayed(await self.verdict())
+
+    def without_nonce(self) -> Attempt:
+        return replace(self, nonce=None)
 
 
 class CheckInTarget(Protocol):
     """What a token of one purpose checks in (a corner visit, a booking attended, ...)."""
 
-    purpose: Purpose
+    @property
+    def purpose(self) -> Purpose: ...
+
+    @property
+    def subject(self) -> str:
+        """What the token's subject id names (`corner`, `booking`): a nonce's fingerprint."""
+        ...
 
     def accepts(self, scanner: Scanner) -> bool:
         """Whether this scanner may check in with this purpose (families scan corners,
         staff scan bookings); a token of a purpose nobody accepts is an invalid token."""
         ...
 
-    async def check_in(self, claims: TokenClaims, request: ScanRequest, *, clock: Clock) -> ScanResult:
-        """Check in and write the scan-log row (`scanlog.record`) in the same transaction."""
+    async def check_in(self, attempt: Attempt) -> ScanResult:
+        """Check in, and `attempt.log()` in the same transaction."""
         ...
 
     async def locate(self, claims: TokenClaims, scanner: Scanner) -> scanlog.Where:
@@ -95,8 +156,29 @@ async def dispatch(request: ScanRequest, *, clock: Clock) -> ScanResult:
     claims: TokenClaims | None = None
     try:
         claims = await tokens.verify(request.token, purposes=purposes, now=now)
-        return await _targets[claims.purpose].check_in(claims, request, clock=clock)
-    except (QrError, DomainError) as exc:
+        target = _targets[claims.purpose]
+        attempt = Attempt(request, claims, now, f"{target.subject}:{claims.subject}", request.nonce)
+        verdict = await attempt.verdict()
+        if (first := await attempt.replayed(verdict)) is not None:
+            return first
+        if verdict is not None:  # the nonce was first used for another target
+            attempt = attempt.without_nonce()
+        return await target.check_in(attempt)
+    except DomainError as exc:
         where = await _targets[claims.purpose].locate(claims, request.scanner) if claims else None
         await scanlog.record(claims, request.scanner.user_id, exc.code, now=now, where=where)
         raise
+
+
+def _owner(scanner: Scanner) -> str:
+    return f"user:{scanner.user_id}"
+
+
+def _key(nonce: str) -> str:
+    return f"check-in:{nonce}"
+
+
+def _outcome(result: ScanResult, request: ScanRequest) -> str:
+    if result.duplicate:
+        return "duplicate"
+    return "override" if (request.override_reason or "").strip() else "checked_in"

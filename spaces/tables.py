@@ -168,8 +168,9 @@ class CalendarFeed(Table, tablename="spaces_calendar_feed"):
 
 class CheckIn(Table, tablename="spaces_check_in"):
     """A family present in a slot: a booking attended, or a walk-in visit counted against the
-    open-reading slot of that opening period. Unique (family, slot) and (by_user, nonce) by
-    migration: a repeat is a duplicate, a retried request is answered from the first."""
+    open-reading slot of that opening period. Unique (family, slot) by migration: a repeat
+    is a duplicate. (A retried request is answered from the first by its nonce's record in
+    `app_idempotency`, written in the check-in's transaction.)"""
 
     id: Serial
     kind = Varchar(length=8)  # "visit" or "booking"
@@ -182,7 +183,6 @@ class CheckIn(Table, tablename="spaces_check_in"):
     people = Integer()
     checked_in_at = Timestamptz(index=True)
     by_user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    nonce = Varchar(length=64, null=True, default=None)
     override_reason = Varchar(length=200, default="")
 
 

@@ -196,7 +196,6 @@ class CheckInRow(NamedTuple):
     people: int
     checked_in_at: datetime
     by_user: int
-    nonce: str | None = None
     override_reason: str = ""
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.web.api_accounts import AccountsController
-from app.web.checkin import CheckInController, QrController
+from app.web.family_card import FamilyCardPage
 from app.web.health import HealthController
 from app.web.jobs import JobPages, JobsController
 from app.web.pages import PAGE_CONTROLLERS
-from app.web.qr_pages import FamilyCardPage, ScanPages, StaffScanPages
+from qr.controllers.checkins import CheckInController
+from qr.controllers.scan import ScanPages, StaffScanPages
 from reading.lending.controllers import READING_API, READING_PAGES
 from reading.programme.controllers import PROGRAMME_API, PROGRAMME_PAGES
 from spaces.controllers import SPACES_API, SPACES_PAGES
@@ -23,7 +24,6 @@ ROUTES: list[Any] = [
     *READING_API,
     *PROGRAMME_API,
     CheckInController,
-    QrController,
     ScanPages,
     StaffScanPages,
     FamilyCardPage,

@@ -27,6 +27,11 @@ def keyring() -> Keyring:
     return _keyring
 
 
+def url(base_url: str, token: str) -> str:
+    """What a code says: the `/q/` page of the token, where any phone can open it."""
+    return f"{base_url}/q/{token}"
+
+
 async def current_version(purpose: Purpose, subject: int, *, now: datetime) -> int:
     where = (TokenSubject.purpose == purpose.name) & (TokenSubject.subject == str(subject))
     row = await TokenSubject.select(TokenSubject.version).where(where).first()

@@ -3,8 +3,10 @@
 from spaces.controllers.booking_pages import BookingPages
 from spaces.controllers.bookings_api import BookingsController, CalendarController
 from spaces.controllers.closures import ClosurePages, ClosuresController
+from spaces.controllers.corners import CornerCodes, LiveScreenPage
 from spaces.controllers.poster_exports import PosterExportPages, PosterExportsController
 from spaces.controllers.roster_pages import RosterPages
+from spaces.controllers.scan_pages import BookingCodes
 from spaces.controllers.schedule_pages import SchedulePages
 from spaces.controllers.slots_api import SlotsController, SpaceSlotsController
 from spaces.controllers.spaces import SpacePages, SpacesController
@@ -17,5 +19,7 @@ SPACES_API = [
     BookingsController,
     CalendarController,
     PosterExportsController,
+    CornerCodes,
+    BookingCodes,
 ]
-SPACES_PAGES = [SpacePages, BookingPages, SchedulePages, RosterPages, ClosurePages, PosterExportPages]
+SPACES_PAGES = [SpacePages, BookingPages, SchedulePages, RosterPages, ClosurePages, PosterExportPages, LiveScreenPage]

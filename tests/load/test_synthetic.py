@@ -136,16 +136,20 @@ async def test_tiny_seed_counts_and_the_same_rows_again() -> None:
     assert await _db_digest() == digest
 
 
-async def test_the_app_works_on_synthetic_data() -> None:
+async def test_the_app_works_on_synthetic_data(settings: Any) -> None:
     """Foreign keys hold (PostgreSQL skips the per-row checks while copying), the shared
     password logs in, the week lists the seeded slots, and a corner check-in finds the seeded
     open-reading slot of its period (same timestamp form as the app's own writes)."""
+    from app import runtime
     from app.accounts.actor import Actor
     from app.accounts.passwords import verify_password
     from app.accounts.tables import User
     from app.kernel.clock import local_zone
     from app.seed.runner import SYNTHETIC_PASSWORD, seed_synthetic
-    from spaces.services import checkins, slots
+    from qr import checkin
+    from qr.services import tokens
+    from qr.tokens import Purpose
+    from spaces.services import slots
     from spaces.tables import Booking, CheckIn, Corner, Slot, Space
 
     await seed_synthetic("tiny", seed=4, today=TODAY)
@@ -175,9 +179,9 @@ async def test_the_app_works_on_synthetic_data() -> None:
         roles=frozenset({"family"}),
         family_id=family["family"],
     )
-    result = await checkins.corner_check_in(
-        corner["id"], actor=actor, child_ids=None, nonce="t-1", live=False, clock=clock
-    )
+    runtime.configure(settings)  # as every process does at start: the keyring, the check-in targets
+    token = await tokens.issue(Purpose.corner, corner["id"], now=clock.now())
+    result = await checkin.dispatch(checkin.ScanRequest(token, actor, nonce="t-1"), clock=clock)
     assert result.kind == "visit" and not result.duplicate
     assert await Slot.count().where(Slot.space == base["id"]) == before  # the seeded slot, not a new one
 
