@@ -68,6 +68,49 @@ async def _read_body(scope: Scope, receive: Any) -> bytes | None:
     return b"".join(chunks)
 
 
+def _replaying(body: bytes, receive: Any) -> Any:
+    """A `receive` that gives the app the body the key's fingerprint already read."""
+    sent = False
+
+    async def replay() -> Any:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class _Recorder:
+    """Holds the response until its last part, records it, then sends it all."""
+
+    def __init__(self, owner: str, key: str, send: Any) -> None:
+        self.owner, self.key, self.out = owner, key, send
+        self.held: list[Any] = []
+        self.recorded = False
+
+    async def send(self, message: Any) -> None:
+        self.held.append(message)
+        if message["type"] != "http.response.body" or message.get("more_body", False):
+            return
+        start = self.held[0]
+        if start["status"] >= 500:
+            await idempotency.release(self.owner, self.key)
+        else:
+            body = b"".join(m.get("body", b"") for m in self.held[1:])
+            kept = [
+                [k.decode("latin-1"), v.decode("latin-1")]
+                for k, v in start.get("headers", [])
+                if k.lower() in REPLAYED_HEADERS
+            ]
+            await idempotency.complete(self.owner, self.key, idempotency.Answer(start["status"], body, kept))
+        self.recorded = True
+        for held in self.held:
+            await self.out(held)
+        self.held.clear()
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, clock: Clock) -> None:
         self.app = app
@@ -97,46 +140,16 @@ class IdempotencyMiddleware:
             await self.answer_existing(verdict, send)
             return
 
-        sent_body = False
+        await self.act_once(scope, _replaying(body, receive), send, owner, key)
 
-        async def replay_receive() -> Any:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        # The answer is recorded before it leaves: a process that dies after answering has
-        # already recorded it, so the client's retry gets it instead of "in progress".
-        held: list[Any] = []
-        recorded = False
-
-        async def record_then_send(message: Any) -> None:
-            nonlocal recorded
-            held.append(message)
-            if message["type"] != "http.response.body" or message.get("more_body", False):
-                return
-            start = held[0]
-            status = start["status"]
-            if status >= 500:
-                await idempotency.release(owner, key)
-            else:
-                body = b"".join(m.get("body", b"") for m in held[1:])
-                kept = [
-                    [k.decode("latin-1"), v.decode("latin-1")]
-                    for k, v in start.get("headers", [])
-                    if k.lower() in REPLAYED_HEADERS
-                ]
-                await idempotency.complete(owner, key, idempotency.Answer(status, body, kept))
-            recorded = True
-            for held_message in held:
-                await send(held_message)
-            held.clear()
-
+    async def act_once(self, scope: Any, receive: Any, send: Any, owner: str, key: str) -> None:
+        """Run the request and record its answer before it leaves: a process that dies after
+        answering has already recorded it, so the client's retry gets it, not "in progress"."""
+        recorder = _Recorder(owner, key, send)
         try:
-            await self.app(scope, replay_receive, record_then_send)
+            await self.app(scope, receive, recorder.send)
         finally:
-            if not recorded:  # failed before answering: the next try acts again
+            if not recorder.recorded:  # failed before answering: the next try acts again
                 await idempotency.release(owner, key)
 
     async def answer_existing(self, verdict: idempotency.Claim, send: Any) -> None:

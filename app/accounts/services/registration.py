@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ConsentRequired, PhoneTaken
 from app.accounts.passwords import check_strength, hash_password
 from app.accounts.people import clean_name, normalize_phone, parse_birth_month
+from app.accounts.roles import FAMILY
 from app.accounts.schemas import ConsentIn, FamilyRegistration
 from app.accounts.tables import Child, Consent, Family, Guardian, User
 from app.kernel import outbox
@@ -21,67 +25,88 @@ def check_consent(consent: ConsentIn | None) -> None:
         raise ConsentRequired(f"请阅读并同意当前版本（{CURRENT_POLICY.version}）的隐私政策")
 
 
-async def register_family(data: FamilyRegistration, *, clock: Clock) -> User:
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A registration whose every value passed the rules: names cleaned, phones and births read."""
+
+    phone: str
+    guardian_name: str
+    children: list[tuple[str, date]]
+    second_guardian: tuple[str, str | None] | None
+
+
+def _check(data: FamilyRegistration, today: date) -> _Checked:
     phone = normalize_phone(data.phone)
-    guardian_name = clean_name(data.guardian_name, "guardian_name")
-    nicknames = [clean_name(c.nickname, f"children[{i}].nickname") for i, c in enumerate(data.children)]
-    second_name = clean_name(data.second_guardian.name, "second_guardian.name") if data.second_guardian else ""
-    today = local_today(clock)
     if data.children or data.consent is not None:
         check_consent(data.consent)
-    births = [
-        parse_birth_month(c.birth_month, today, f"children[{i}].birth_month") for i, c in enumerate(data.children)
+    children = [
+        (
+            clean_name(c.nickname, f"children[{i}].nickname"),
+            parse_birth_month(c.birth_month, today, f"children[{i}].birth_month"),
+        )
+        for i, c in enumerate(data.children)
     ]
-    second_phone = (
-        normalize_phone(data.second_guardian.phone, "second_guardian.phone")
-        if data.second_guardian and data.second_guardian.phone
-        else None
-    )
+    second = None
+    if data.second_guardian:
+        raw_phone = data.second_guardian.phone
+        second = (
+            clean_name(data.second_guardian.name, "second_guardian.name"),
+            normalize_phone(raw_phone, "second_guardian.phone") if raw_phone else None,
+        )
     check_strength(data.password, identifiers=(phone,))
+    return _Checked(phone, clean_name(data.guardian_name, "guardian_name"), children, second)
+
+
+async def register_family(data: FamilyRegistration, *, clock: Clock) -> User:
+    checked = _check(data, local_today(clock))
     # A taken phone is refused before the hash: an argon2 hash is the costly part of a request,
     # not to be spent on one that cannot succeed.
-    if await User.exists().where(User.login == phone):
+    if await User.exists().where(User.login == checked.phone):
         raise PhoneTaken()
     # Hash outside the transaction: it is the slow part and needs no lock.
     password_hash = hash_password(data.password)
-    now = clock.now()
     try:
         async with write_transaction():
-            family = Family(created_at=now)
-            await family.save()
-            user = User(
-                login=phone,
-                display_name=guardian_name,
-                password_hash=password_hash,
-                roles="family",
-                family=family.id,
-                created_at=now,
-            )
-            await user.save()
-            guardian = Guardian(family=family.id, user=user.id, name=guardian_name, phone=phone)
-            await guardian.save()
-            if data.second_guardian:
-                await Guardian(family=family.id, name=second_name, phone=second_phone).save()
-            if data.consent is not None:
-                await Consent(
-                    family=family.id,
-                    guardian=guardian.id,
-                    policy_version=CURRENT_POLICY.version,
-                    scope=CURRENT_POLICY.scope,
-                    accepted_at=now,
-                ).save()
-            for nickname, birth in zip(nicknames, births, strict=True):
-                await Child(family=family.id, nickname=nickname, birth_month=birth, created_at=now).save()
-            await outbox.add(
-                recipient_id=user.id,
-                kind="welcome",
-                title="欢迎加入故事角",
-                body="您的家庭账号已开通。可以查找附近的阅读空间、预约活动、扫码签到和借阅绘本。",
-                link="/family",
-                now=now,
-            )
+            return await _create(checked, password_hash, consent=data.consent is not None, now=clock.now())
     except Exception as exc:
         if is_unique_violation(exc):
             raise PhoneTaken() from exc  # a simultaneous registration won the unique index
         raise
+
+
+async def _create(checked: _Checked, password_hash: str, *, consent: bool, now: datetime) -> User:
+    family = Family(created_at=now)
+    await family.save()
+    user = User(
+        login=checked.phone,
+        display_name=checked.guardian_name,
+        password_hash=password_hash,
+        roles=FAMILY,
+        family=family.id,
+        created_at=now,
+    )
+    await user.save()
+    guardian = Guardian(family=family.id, user=user.id, name=checked.guardian_name, phone=checked.phone)
+    await guardian.save()
+    if checked.second_guardian:
+        name, phone = checked.second_guardian
+        await Guardian(family=family.id, name=name, phone=phone).save()
+    if consent:
+        await Consent(
+            family=family.id,
+            guardian=guardian.id,
+            policy_version=CURRENT_POLICY.version,
+            scope=CURRENT_POLICY.scope,
+            accepted_at=now,
+        ).save()
+    for nickname, birth in checked.children:
+        await Child(family=family.id, nickname=nickname, birth_month=birth, created_at=now).save()
+    await outbox.add(
+        recipient_id=user.id,
+        kind="welcome",
+        title="欢迎加入故事角",
+        body="您的家庭账号已开通。可以查找附近的阅读空间、预约活动、扫码签到和借阅绘本。",
+        link="/family",
+        now=now,
+    )
     return user

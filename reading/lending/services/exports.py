@@ -1,14 +1,11 @@
-"""The catalogue as a file: CSV (UTF-8 with a BOM, so that Excel reads it) or Excel, and the
+"""The catalogue as a file: CSV or Excel (app.kernel.spreadsheets: never a formula), and the
 import's template. Both speak the columns of reading/lending/books.py."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-import openpyxl
-
+from app.kernel.spreadsheets import csv_bytes, xlsx_bytes
 from reading.lending import books
 from reading.lending.tables import Book
 
@@ -27,14 +24,8 @@ EXAMPLE = {
 }
 
 
-def _csv(rows: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
-
-
 def template_csv() -> bytes:
-    return _csv([list(books.COLUMNS), [EXAMPLE.get(c, "") for c in books.COLUMNS]])
+    return csv_bytes([list(books.COLUMNS), [EXAMPLE.get(c, "") for c in books.COLUMNS]])
 
 
 def _cell(column: str, value: Any) -> Any:
@@ -51,14 +42,8 @@ async def export_rows() -> list[list[Any]]:
 
 
 async def export_csv() -> bytes:
-    return _csv(await export_rows())
+    return csv_bytes(await export_rows())
 
 
 async def export_xlsx() -> bytes:
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("绘本书目")
-    for row in await export_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes({"绘本书目": await export_rows()})

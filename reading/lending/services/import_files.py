@@ -16,6 +16,7 @@ from typing import Any
 
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.spreadsheets import read_cell
 from reading.lending import books
 from reading.lending.errors import InvalidCsv
 from reading.lending.isbn import normalize
@@ -84,7 +85,7 @@ def parse(raw: bytes, existing: set[str] | None = None, mode: str = "skip") -> P
     parsed = Parsed(encoding=encoding)
     seen: dict[str, int] = {}
     for number, cells in rows:
-        values = {col: cells[i].strip() for i, col in enumerate(columns) if col and i < len(cells)}
+        values = {col: read_cell(cells[i].strip()) for i, col in enumerate(columns) if col and i < len(cells)}
         parsed.report.append(_check_row(number, values, seen, parsed))
     mark_existing(parsed, existing or set(), mode)
     return parsed

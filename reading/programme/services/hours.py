@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from app.accounts.actor import Actor
 from app.accounts.tables import User
+from app.kernel.spreadsheets import csv_bytes
 from reading.programme.schemas import HoursOut
 from reading.programme.services.sessions import served_where
 from reading.programme.tables import ReadingSession, SessionLeadReader
@@ -56,13 +54,6 @@ async def hours(*, actor: Actor, space_id: int | None = None) -> list[HoursOut]:
 
 
 def hours_csv(rows: list[HoursOut]) -> bytes:
-    """Volunteer hours as CSV (with a BOM, so that Excel reads the Chinese names)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["user_id", "name", "space_id", "sessions", "minutes", "hours"])
-    for h in rows:
-        name = h.display_name
-        if name[:1] in ("=", "+", "-", "@", "\t", "\r"):  # never a formula in a spreadsheet
-            name = "'" + name
-        writer.writerow([h.user_id, name, h.space_id, h.sessions, h.minutes, h.hours])
-    return ("\ufeff" + out.getvalue()).encode()
+    """Volunteer hours as CSV (names never run as formulas: app.kernel.spreadsheets)."""
+    header = ["user_id", "name", "space_id", "sessions", "minutes", "hours"]
+    return csv_bytes([header, *([h.user_id, h.display_name, h.space_id, h.sessions, h.minutes, h.hours] for h in rows)])
