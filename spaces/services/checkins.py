@@ -96,8 +96,9 @@ class CornerTarget:
 
 @dataclass(frozen=True, slots=True)
 class BookingTarget:
-    """Staff scanned a family's booking code. Wrong space or outside the window is refused
-    unless the staff member overrides with a reason (kept with the check-in)."""
+    """Staff scanned a family's booking code. Only staff of the booking's space check it in
+    (district admins serve every space); outside the check-in window they may override with a
+    reason, kept with the check-in. A reason never opens another space's bookings."""
 
     purpose: Purpose = Purpose.booking
     subject: str = "booking"
@@ -111,9 +112,9 @@ class BookingTarget:
         if booking is None or not scanner.is_staff:
             raise BookingNotFound()
         space_id = booking["slot.space"]
-        override = (attempt.request.override_reason or "").strip()
-        if not scanner.serves(space_id) and not override:
+        if not scanner.serves(space_id):
             raise WrongSpace()
+        override = (attempt.request.override_reason or "").strip()
         rules = SpaceRules(
             check_in_opens_minutes=booking["slot.space.check_in_opens_minutes"],
             check_in_closes_minutes=booking["slot.space.check_in_closes_minutes"],

@@ -31,7 +31,7 @@ class BookingScan:
     booking: BookingOut
     owner: bool  # the family's own booking: its code to show
     staff: bool  # staff of its space: check it in
-    can_override: bool  # staff of another space: check it in with a reason
+    elsewhere: bool  # staff of another space: told whose booking it is, nothing to do here
 
 
 async def check_in_page(corner_id: int, *, live: bool, family_id: int | None, clock: Clock) -> CheckInPage:

@@ -298,6 +298,9 @@ async def test_staff_override_is_recorded(
     assert r.status_code == 409 and r.json()["code"] == "wrong_space"
     r = await check_in(client, elsewhere, token, nonce="2", override_reason="   ")
     assert r.status_code == 409 and r.json()["code"] == "wrong_space", "a blank reason is no reason"
+    # Nor does a real one: a reason opens the time window, never another space's bookings.
+    r = await check_in(client, elsewhere, token, nonce="2b", override_reason="家长说是这里")
+    assert r.status_code == 409 and r.json()["code"] == "wrong_space"
     r = await check_in(client, lib, token, nonce="3")
     assert r.status_code == 409 and r.json()["code"] == "outside_check_in_window"
     assert "window_opens_at" in r.json()
