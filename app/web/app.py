@@ -115,7 +115,7 @@ def create_app(
         guards=[access_guard, rate_limit_guard],
         middleware=[
             DefineMiddleware(LocaleMiddleware, default_locale=settings.default_locale),
-            DefineMiddleware(AuthMiddleware, session_store=session_store),
+            DefineMiddleware(AuthMiddleware, session_store=session_store, clock=clock),
             DefineMiddleware(IdempotencyMiddleware, clock=clock),
             DefineMiddleware(OutboxKickMiddleware, queue=queue),
         ],

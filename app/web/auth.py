@@ -23,7 +23,17 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.services.auth import user_for_token
 from app.accounts.tables import User
-from app.web.sessions import SESSION_COOKIE, decode_session, store_key
+from app.kernel.clock import Clock
+from app.web.sessions import (
+    SEEN_EVERY,
+    SESSION_COOKIE,
+    SESSION_TTL,
+    STAFF_IDLE,
+    SessionData,
+    decode_session,
+    encode_session,
+    store_key,
+)
 from spaces.services.staff import space_ids_of
 
 SKIP_PREFIXES = ("/static/", "/healthz", "/readyz", "/schema")
@@ -59,9 +69,10 @@ def cookie_value(scope: Scope, name: str) -> str | None:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, session_store: Store) -> None:
+    def __init__(self, app: ASGIApp, session_store: Store, clock: Clock) -> None:
         self.app = app
         self.session_store = session_store
+        self.clock = clock
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(SKIP_PREFIXES):
@@ -83,19 +94,35 @@ class AuthMiddleware:
         cookie = cookie_value(scope, SESSION_COOKIE)
         if not cookie:
             return None, None
-        raw = await self.session_store.get(store_key(cookie))
-        decoded = decode_session(raw) if raw else None
-        if decoded is None:
+        key = store_key(cookie)
+        raw = await self.session_store.get(key)
+        session = decode_session(raw) if raw else None
+        if session is None:
             return None, None
-        user_id, epoch = decoded
         row = (
             await User.select()
-            .where((User.id == user_id) & (User.active == True) & (User.session_epoch == epoch))
+            .where((User.id == session.user_id) & (User.active == True) & (User.session_epoch == session.epoch))
             .first()
         )
         if row is None:  # disabled, erased or logged out everywhere since
             return None, None
-        return await actor_for(row), {"kind": "session", "cookie": cookie}
+        actor = await actor_for(row)
+        if not await self._still_active(key, session, actor):
+            return None, None
+        return actor, {"kind": "session", "cookie": cookie}
+
+    async def _still_active(self, key: str, session: SessionData, actor: Actor) -> bool:
+        """Staff sessions end after STAFF_IDLE without a request; "last seen" is written again
+        only when it is older than SEEN_EVERY."""
+        now = self.clock.now()
+        if actor.is_staff and session.seen is not None and now - session.seen > STAFF_IDLE:
+            await self.session_store.delete(key)
+            return False
+        if session.seen is None or now - session.seen > SEEN_EVERY:
+            ttl = await self.session_store.expires_in(key)
+            fresh = encode_session(session.user_id, session.epoch, now)
+            await self.session_store.set(key, fresh, expires_in=ttl if ttl and ttl > 0 else SESSION_TTL)
+        return True
 
 
 async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

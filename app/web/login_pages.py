@@ -71,7 +71,9 @@ async def start_session(request: Request[Any, Any, Any], user: User | dict[str, 
         await store.delete(store_key(old))
     row = user if isinstance(user, dict) else user.to_dict()
     session_id = new_session_id()
-    await store.set(store_key(session_id), encode_session(row["id"], row["session_epoch"]), expires_in=SESSION_TTL)
+    seen = request.app.state.clock.now()
+    value = encode_session(row["id"], row["session_epoch"], seen)
+    await store.set(store_key(session_id), value, expires_in=SESSION_TTL)
     return Redirect(
         path=target,
         cookies=[session_cookie(session_id, request.app.state, max_age=int(SESSION_TTL.total_seconds()))],

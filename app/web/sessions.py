@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -154,13 +155,32 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(32)
 
 
-def encode_session(user_id: int, epoch: int) -> bytes:
-    return json.dumps({"uid": user_id, "epoch": epoch}).encode()
+# A staff session ends after this long without a request (staff pages show other families'
+# data; a phone left at the desk must not stay logged in); a family's lasts SESSION_TTL.
+STAFF_IDLE = timedelta(hours=12)
+# How stale "last seen" may get before it is written again (one write per user every few
+# minutes, not one per request).
+SEEN_EVERY = timedelta(minutes=5)
 
 
-def decode_session(raw: bytes) -> tuple[int, int] | None:
+@dataclass(frozen=True, slots=True)
+class SessionData:
+    user_id: int
+    epoch: int
+    seen: datetime | None = None  # the last request (sessions from before have none)
+
+
+def encode_session(user_id: int, epoch: int, seen: datetime | None = None) -> bytes:
+    data: dict[str, Any] = {"uid": user_id, "epoch": epoch}
+    if seen is not None:
+        data["seen"] = int(seen.timestamp())
+    return json.dumps(data).encode()
+
+
+def decode_session(raw: bytes) -> SessionData | None:
     try:
         data = json.loads(raw)
-        return int(data["uid"]), int(data["epoch"])
-    except (ValueError, KeyError, TypeError):
+        seen = datetime.fromtimestamp(int(data["seen"]), UTC) if "seen" in data else None
+        return SessionData(int(data["uid"]), int(data["epoch"]), seen)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
         return None

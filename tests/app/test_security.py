@@ -256,3 +256,29 @@ async def test_names_are_stored_trimmed(client: httpx.AsyncClient) -> None:
     family = (await client.post("/api/v1/families", json=body)).json()
     assert family["guardians"][0]["name"] == "王 妈妈"
     assert family["children"][0]["nickname"] == "豆豆"
+
+
+# --- sessions: staff sessions end after 12 idle hours ---------------------------------------------
+
+
+async def test_a_staff_session_ends_after_twelve_idle_hours_a_familys_does_not(
+    client: httpx.AsyncClient, app: Any, clock: Any
+) -> None:
+    from tests.web.forms import log_in
+
+    await create_staff("desk-staff", roles=("volunteer",))
+    family = family_body(children=0)
+    assert (await client.post("/api/v1/families", json=family)).status_code == 201
+    async with client_at(app, "10.9.0.1") as staff, client_at(app, "10.9.0.2") as home:
+        assert (await log_in(staff, "desk-staff", "staff-pass-1")).status_code in (302, 303)
+        assert (await log_in(home, family["phone"], family["password"])).status_code in (302, 303)
+        # Active every six hours: still logged in a day later.
+        for _ in range(4):
+            clock.advance(hours=6)
+            assert (await staff.get("/notifications")).status_code == 200
+        clock.advance(hours=12, minutes=1)
+        r = await staff.get("/notifications")
+        assert r.status_code == 302
+        assert r.headers["location"].startswith("/login")
+        # Logged in again, it works again; a family's session has no such limit.
+        assert (await home.get("/family")).status_code == 200
