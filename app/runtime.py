@@ -5,6 +5,7 @@ code: the check-in targets (`qr.checkin`) and the pages a scanned code opens (`q
 
 from __future__ import annotations
 
+from app.accounts import personal_data
 from app.kernel.clock import set_local_zone
 from app.settings import Settings
 from app.web import family_card
@@ -12,10 +13,13 @@ from qr import checkin, openers
 from qr.services import tokens as qr_tokens
 from qr.tokens import Keyring
 from reading.lending.controllers import scan as lending_scan
+from reading.lending.services import personal_data as lending_data
 from reading.programme import rules as programme_rules
 from reading.programme.controllers import verification
+from reading.programme.services import personal_data as programme_data
 from spaces.controllers import scan_pages
 from spaces.services import checkins
+from spaces.services import personal_data as spaces_data
 
 
 def configure(settings: Settings) -> None:
@@ -30,6 +34,13 @@ def configure(settings: Settings) -> None:
         )
     )
     register_codes()
+    register_personal_data()
+
+
+def register_personal_data() -> None:
+    """What each domain keeps about a family, for its export, erasure and consent withdrawal."""
+    for part in (spaces_data.PERSONAL_DATA, lending_data.PERSONAL_DATA, programme_data.PERSONAL_DATA):
+        personal_data.register(part)
 
 
 def register_codes() -> None:

@@ -182,6 +182,13 @@ class AccountsController(Controller):
         await families.erase_family(family_of(actor), clock=clock)
         return Response({"status": "erased"}, status_code=202)
 
+    @delete("/families/me/consent", opt=FAMILIES, status_code=202)
+    async def withdraw_consent(self, actor: ActorDep, clock: ClockDep) -> Response[dict[str, str]]:
+        """Withdraw the guardian's consent: the children's data is removed, bookings to come
+        that included them end (their places go to the waitlist); the adult account stays."""
+        await families.withdraw_consent(family_of(actor), clock=clock)
+        return Response({"status": "withdrawn"}, status_code=202)
+
     @post("/staff", opt=ADMINS, status_code=201)
     async def create_staff(self, data: JSONBody[StaffIn], clock: ClockDep) -> UserOut:
         """Create a staff user with roles and the spaces they serve."""

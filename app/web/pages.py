@@ -7,11 +7,10 @@ refusal's words and the status the API gives it.
 
 from __future__ import annotations
 
-import json
 from itertools import groupby
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -23,9 +22,10 @@ from app.accounts.services import families
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from app.kernel.i18n import N_, gettext
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, download, refusal_page, validated
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, validated
 from app.notifications import inbox, mark_read
 from app.web.login_pages import RegisterController, SessionController, policy_context
+from app.web.my_data import MyDataController
 from spaces.services.spaces import list_spaces
 
 CHILD_WORDS = {"nickname": N_("请填写孩子的昵称（最多 32 个字）")}
@@ -75,17 +75,6 @@ class FamilyController(Controller):
             "family.html",
             context={"actor": actor, "family": family, "has_consent": has_consent, "policy": CURRENT_POLICY},
         )
-
-    @get("/export", opt=FAMILIES)
-    async def export(self, actor: ActorDep) -> Response[bytes]:
-        """The family's data as a JSON download (PIPL right of access), for the browser session."""
-        assert actor.family_id is not None
-        data = await families.export_family(actor.family_id)
-        response = download(
-            json.dumps(data, ensure_ascii=False, indent=2).encode(), "storycorner-family.json", "application/json"
-        )
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     @post("/children", opt=FAMILIES)
     async def add_child(
@@ -140,4 +129,11 @@ class InboxController(Controller):
         return Redirect(path="/notifications")
 
 
-PAGE_CONTROLLERS = [HomeController, SessionController, RegisterController, FamilyController, InboxController]
+PAGE_CONTROLLERS = [
+    HomeController,
+    SessionController,
+    RegisterController,
+    FamilyController,
+    MyDataController,
+    InboxController,
+]

@@ -29,3 +29,11 @@ async def assign(user_id: int, space_ids: list[int]) -> None:
 async def space_ids_of(user_id: int) -> frozenset[int]:
     rows = await StaffAssignment.select(StaffAssignment.space).where(StaffAssignment.user == user_id)
     return frozenset(r["space"] for r in rows)
+
+
+async def staff_of(space_id: int, *, roles: tuple[str, ...] = ()) -> list[int]:
+    """The active staff users serving the space (with one of `roles`, when given)."""
+    rows = await StaffAssignment.select(StaffAssignment.user, StaffAssignment.user.roles).where(
+        (StaffAssignment.space == space_id) & (StaffAssignment.user.active == True)
+    )
+    return sorted({int(r["user"]) for r in rows if not roles or set(str(r["user.roles"]).split()) & set(roles)})

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from app.accounts import personal_data
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ChildNotFound, TooManyChildren
 from app.accounts.people import age_band, clean_name, parse_birth_month
+from app.accounts.personal_data import Subject
 from app.accounts.schemas import ChildIn, ChildOut, ChildUpdate, ConsentIn, FamilyOut, GuardianOut
 from app.accounts.services import access_log
 from app.accounts.services.registration import check_consent
-from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, User
+from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, LoginAttempt, User
 from app.kernel.clock import Clock, local_today
 from app.kernel.db import write_transaction
 from app.kernel.errors import NotFound
-from app.kernel.tables import Notification, OutboxMessage
+from app.kernel.idempotency import KEEP_FOR
+from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
 
 MAX_CHILDREN = 8
 ERASED = "已注销"
@@ -103,8 +106,27 @@ def _jsonable(rows: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[di
     ]
 
 
+async def subject_of(family_id: int) -> Subject:
+    users = await User.select(User.id, User.login).where(User.family == family_id)
+    children = await Child.select(Child.id).where(Child.family == family_id)
+    phones = await Guardian.select(Guardian.phone).where(Guardian.family == family_id)
+    return Subject(
+        family_id=family_id,
+        user_ids=tuple(int(u["id"]) for u in users),
+        child_ids=tuple(int(c["id"]) for c in children),
+        phones=tuple(str(p["phone"]) for p in phones if p["phone"]),
+    )
+
+
 async def export_family(family_id: int) -> dict[str, Any]:
-    """Everything the identity domain stores about the family (PIPL right of access)."""
+    """Everything the service stores about the family (PIPL right of access): the identity
+    domain's part here, every other domain's part from its registered `personal_data`."""
+    subject = await subject_of(family_id)
+    parts = {part.name: await part.export(subject) for part in personal_data.parts()}
+    return {**await _identity_export(family_id), **parts}
+
+
+async def _identity_export(family_id: int) -> dict[str, Any]:
     users = await User.select().where(User.family == family_id)
     user_ids = [u["id"] for u in users] or [-1]
     return {
@@ -129,8 +151,11 @@ async def erase_family(family_id: int, *, clock: Clock) -> None:
     the child is no longer identifiable by them.
     """
     now = clock.now()
+    subject = await subject_of(family_id)
     async with write_transaction():
-        user_ids = [u["id"] for u in await User.select(User.id).where(User.family == family_id)]
+        for part in personal_data.parts():  # future bookings and holds end, names go
+            await part.erase(subject, now=now)
+        user_ids = list(subject.user_ids)
         for user_id in user_ids:
             await User.update(
                 {
@@ -154,3 +179,35 @@ async def erase_family(family_id: int, *, clock: Clock) -> None:
             (Consent.family == family_id) & Consent.withdrawn_at.is_null()
         )
         await Family.update({Family.erased_at: now}).where(Family.id == family_id)
+        await _forget_traces(subject, now)
+
+
+async def _forget_traces(subject: Subject, now: datetime) -> None:
+    """What else held the phone or the names: log-in attempts by phone, and the answers kept
+    for idempotent retries (a registration's answer holds the names; kept 24 hours at most)."""
+    if subject.phones:
+        await LoginAttempt.delete().where(LoginAttempt.login.is_in(list(subject.phones)))
+    owners = [f"user:{u}" for u in subject.user_ids] or ["-"]
+    await IdempotencyRecord.delete().where(IdempotencyRecord.owner.is_in(owners))
+    recent = await IdempotencyRecord.select(IdempotencyRecord.id, IdempotencyRecord.body).where(
+        (IdempotencyRecord.path == "/api/v1/families") & (IdempotencyRecord.created_at >= now - KEEP_FOR)
+    )
+    phones = [p.encode() for p in subject.phones]
+    mentioned = [r["id"] for r in recent if any(p in bytes(r["body"] or b"") for p in phones)]
+    if mentioned:
+        await IdempotencyRecord.delete().where(IdempotencyRecord.id.is_in(mentioned))
+
+
+async def withdraw_consent(family_id: int, *, clock: Clock) -> None:
+    """Consent for the children's data taken back (PIPL Art. 15): the children's data goes,
+    bookings to come that included them end (their places go to the waitlist), the adult's
+    account stays. A child can be added again later with consent given anew."""
+    now = clock.now()
+    subject = await subject_of(family_id)
+    async with write_transaction():
+        for part in personal_data.parts():
+            await part.forget_children(subject, now=now)
+        await Child.delete().where(Child.family == family_id)
+        await Consent.update({Consent.withdrawn_at: now}).where(
+            (Consent.family == family_id) & Consent.withdrawn_at.is_null()
+        )

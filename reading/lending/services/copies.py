@@ -156,6 +156,26 @@ async def move(
     return str(before)
 
 
+async def record_event(
+    copy_id: int, *, kind: str, now: datetime, space_id: int | None = None, detail: dict[str, Any] | None = None
+) -> None:
+    """A note in the copy's history that does not change its status (e.g. its borrower erased)."""
+    row = await Copy.select(Copy.status).where(Copy.id == copy_id).first()
+    status = str(row["status"]) if row else ""
+    await CopyEvent.insert(
+        CopyEvent(
+            copy=copy_id,
+            kind=kind,
+            from_status=status,
+            to_status=status,
+            space=space_id,
+            actor=None,
+            detail=detail or {},
+            at=now,
+        )
+    )
+
+
 async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, actor_id: int | None) -> list[CopyOut]:
     """New copies on the shelf of `space_id`, barcodes SC + 8 digits from the copy id."""
     if not await Book.exists().where(Book.id == book_id):

@@ -165,11 +165,11 @@ async def cancel_hold(hold_id: int, *, actor: Actor, clock: Clock) -> HoldOut:
                 .returning(Hold.id)
             )
             if changed and row["copy"] is not None and row["status"] == "ready":
-                await _release_hold_copy(row["copy"], row["pickup_space"], actor.user_id, now)
+                await release_hold_copy(row["copy"], row["pickup_space"], actor.user_id, now)
     return await hold_out(hold_id)
 
 
-async def _release_hold_copy(copy_id: int, space_id: int, actor_id: int | None, now: datetime) -> None:
+async def release_hold_copy(copy_id: int, space_id: int, actor_id: int | None, now: datetime) -> None:
     """A copy on the hold shelf whose hold ended: to the next hold, home, or the shelf."""
     copy = await Copy.select(Copy.status).where(Copy.id == copy_id).first()
     if copy is None or copy["status"] != "on_hold_shelf":
@@ -198,7 +198,7 @@ async def expire_holds(*, clock: Clock) -> int:
             if not changed:
                 continue
             if hold["copy"] is not None:
-                await _release_hold_copy(hold["copy"], hold["pickup_space"], None, now)
+                await release_hold_copy(hold["copy"], hold["pickup_space"], None, now)
             await reminders.hold_expired(hold["family"], hold["book.title"], now)
         expired += 1
     return expired

@@ -1,0 +1,57 @@
+"""A family's personal data across every domain, for its rights under PIPL (Art. 44-47): to
+see all of it (export), to take back consent for its children's data, and to be erased.
+
+The identity domain knows no other domain, so each domain registers what it keeps about a
+family (`register`, done by the composition root, app/runtime.py): its part of the export,
+what erasure does to it, and what withdrawing consent does to it. Erasure and withdrawal run
+every part inside one transaction: all of it happens, or none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The family whose data is asked for, with what identifies it (to scrub it from text)."""
+
+    family_id: int
+    user_ids: tuple[int, ...]
+    child_ids: tuple[int, ...]
+    phones: tuple[str, ...]
+
+
+class PersonalData(Protocol):
+    """What one domain keeps about a family."""
+
+    @property
+    def name(self) -> str:
+        """The export's section."""
+        ...
+
+    async def export(self, subject: Subject) -> Any:
+        """Everything this domain keeps about the family, as JSON-ready values."""
+        ...
+
+    async def erase(self, subject: Subject, *, now: datetime) -> None:
+        """Leave only anonymous figures: names gone, future commitments ended (inside the
+        erasure's transaction)."""
+        ...
+
+    async def forget_children(self, subject: Subject, *, now: datetime) -> None:
+        """Consent withdrawn: nothing about the children may stay (inside the transaction)."""
+        ...
+
+
+_parts: dict[str, PersonalData] = {}
+
+
+def register(part: PersonalData) -> None:
+    _parts[part.name] = part
+
+
+def parts() -> list[PersonalData]:
+    return list(_parts.values())
