@@ -10,16 +10,11 @@ SMS and WeChat plug in as `Channel` adapters beside the inbox; none is configure
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any, Protocol
 
-from app.accounts.services.auth import KNOWN_ADDRESS as LOGIN_ATTEMPTS_KEPT
-from app.accounts.tables import LoginAttempt
-from app.kernel import idempotency
 from app.kernel.clock import Clock, system_clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.tables import Notification, OutboxMessage
-from app.tables import KeyValue
 
 log = logging.getLogger("storycorner.notifications")
 
@@ -94,28 +89,6 @@ async def _deliver_one(message: dict[str, Any], clock: Clock) -> bool:
 
 async def deliver_outbox_job(ctx: dict[str, Any]) -> int:
     return await deliver_pending(clock=ctx.get("clock", system_clock))
-
-
-async def purge_expired(*, clock: Clock = system_clock) -> int:
-    """Delete what has outlived its purpose: expired sessions, old idempotency records,
-    old login attempts, delivered outbox rows."""
-    now = clock.now()
-    removed = 0
-    removed += len(await KeyValue.delete().where(KeyValue.expires_at < now).returning(KeyValue.id))
-    removed += await idempotency.purge(now=now)
-    removed += len(
-        await LoginAttempt.delete().where(LoginAttempt.at < now - LOGIN_ATTEMPTS_KEPT).returning(LoginAttempt.id)
-    )
-    removed += len(
-        await OutboxMessage.delete()
-        .where(OutboxMessage.delivered_at < now - timedelta(days=30))
-        .returning(OutboxMessage.id)
-    )
-    return removed
-
-
-async def purge_expired_job(ctx: dict[str, Any]) -> int:
-    return await purge_expired(clock=ctx.get("clock", system_clock))
 
 
 async def inbox(user_id: int, *, before_id: int | None = None, limit: int = 20) -> list[dict[str, Any]]:

@@ -44,6 +44,8 @@ class Settings:
     lead_reader_levels: tuple[tuple[str, int, int], ...] = ()
     shutdown_drain: int = 5
     shutdown_grace: int = 20
+    keep_scan_log_days: int = 180
+    keep_login_attempts_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -169,6 +171,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lead_reader_levels=_levels(env),
         shutdown_drain=_int(env, "SHUTDOWN_DRAIN", 5, 0, 120),
         shutdown_grace=_int(env, "SHUTDOWN_GRACE", 20, 1, 600),
+        keep_scan_log_days=_int(env, "KEEP_SCAN_LOG_DAYS", 180, 1, 3650),
+        keep_login_attempts_days=_int(env, "KEEP_LOGIN_ATTEMPTS_DAYS", 30, 1, 3650),
     )
 
 

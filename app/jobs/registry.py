@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import notifications
+from app import notifications, retention
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
 from app.settings import Settings
 from reading.lending import jobs as lending_jobs
@@ -10,7 +10,7 @@ from spaces import jobs as spaces_jobs
 
 JOBS: dict[str, JobFunction] = {
     "deliver_outbox": notifications.deliver_outbox_job,
-    "purge_expired": notifications.purge_expired_job,
+    "purge_expired": retention.retention_job,
     "generate_open_slots": spaces_jobs.generate_open_slots,
     "booking_housekeeping": spaces_jobs.booking_housekeeping,
     "export_posters": spaces_jobs.export_posters,

@@ -11,6 +11,7 @@ from itertools import groupby
 from typing import Any
 
 from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -58,8 +59,9 @@ class HomeController(Controller):
         return Template("home.html", context={"actor": maybe_actor, "reading_bases": base, "by_street": by_street})
 
     @get("/privacy", opt=PUBLIC)
-    async def privacy(self, maybe_actor: MaybeActor) -> Template:
-        return Template("privacy.html", context={"actor": maybe_actor, **policy_context()})
+    async def privacy(self, maybe_actor: MaybeActor, state: State) -> Template:
+        context = {"actor": maybe_actor, "retention": state.settings, **policy_context()}
+        return Template("privacy.html", context=context)
 
 
 class FamilyController(Controller):

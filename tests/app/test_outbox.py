@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,8 @@ from app.accounts.tables import Family, LoginAttempt, User
 from app.kernel import outbox
 from app.kernel.db import write_transaction
 from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
-from app.notifications import deliver_pending, purge_expired
+from app.notifications import deliver_pending
+from app.retention import Periods, apply
 from app.tables import KeyValue
 from tests.helpers import FrozenClock, family_body
 
@@ -118,7 +120,8 @@ async def test_purge_removes_only_what_has_expired(clock: FrozenClock) -> None:
         LoginAttempt(login="13900000000", client="1.2.3.4", at=now - timedelta(days=2)),
     )
 
-    removed = await purge_expired(clock=clock)
+    periods = Periods(scan_log=timedelta(days=180), login_attempts=timedelta(days=30))
+    removed = sum((await apply(periods, now=clock.now())).values())
 
     assert removed == 4
     assert sorted(r["id"] for r in await OutboxMessage.select(OutboxMessage.id)) == [fresh_delivered, old_pending]
@@ -126,4 +129,27 @@ async def test_purge_removes_only_what_has_expired(clock: FrozenClock) -> None:
     assert [r["key"] for r in await IdempotencyRecord.select(IdempotencyRecord.key)] == ["fresh"]
     assert await LoginAttempt.count() == 1
     # Nothing left to purge: a second run removes nothing.
-    assert await purge_expired(clock=clock) == 0
+    assert sum((await apply(periods, now=clock.now())).values()) == 0
+
+
+async def test_retention_periods_apply_to_the_scan_log_and_tokens(clock: FrozenClock, settings: Any) -> None:
+    from app.accounts.tables import ApiToken
+    from app.retention import Periods, apply
+    from qr.tables import Scan
+    from tests.helpers import create_staff
+
+    now = clock.now()
+    user_id = await create_staff("retention-staff")
+    await Scan.insert(
+        Scan(outcome="checked_in", at=now - timedelta(days=181)),
+        Scan(outcome="invalid_token", at=now - timedelta(days=179)),
+    )
+    await ApiToken.insert(
+        ApiToken(user=user_id, token_hash="a" * 64, created_at=now, expires_at=now - timedelta(seconds=1)),
+        ApiToken(user=user_id, token_hash="b" * 64, created_at=now, expires_at=now + timedelta(days=1), revoked_at=now),
+        ApiToken(user=user_id, token_hash="c" * 64, created_at=now, expires_at=now + timedelta(days=1)),
+    )
+    gone = await apply(Periods.of(settings), now=now)
+    assert (gone["scan_log"], gone["api_tokens"]) == (1, 2)
+    assert [r["outcome"] for r in await Scan.select(Scan.outcome)] == ["invalid_token"]
+    assert [r["token_hash"] for r in await ApiToken.select(ApiToken.token_hash)] == ["c" * 64]

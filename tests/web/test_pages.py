@@ -575,3 +575,10 @@ async def test_privacy_page_shows_the_policy(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     assert CURRENT_POLICY.version in r.text
     assert "个人信息保护法" in r.text
+
+
+async def test_the_privacy_page_says_what_is_kept_and_how_long(client: httpx.AsyncClient) -> None:
+    r = await client.get("/privacy")
+    assert r.status_code == 200
+    assert "保存多久" in r.text
+    assert "扫码记录（包括失败的扫码）：180 天。" in r.text and "登录尝试记录：30 天。" in r.text
