@@ -206,3 +206,4 @@ class PosterExport(Table, tablename="spaces_poster_export"):
     error = Varchar(length=500, default="")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    heartbeat_at = Timestamptz(null=True, default=None)  # the current run's last sign of life

@@ -49,7 +49,7 @@ class InProcessQueue:
     ) -> None:
         self.jobs = jobs
         self.cron = cron
-        self.context = context or {}
+        self.context = {**(context or {}), "queue": self}  # a job may enqueue jobs (the watchdog)
         self.tick_seconds = tick_seconds
         self._running: dict[str, asyncio.Task[Any]] = {}
         self._cron_task: asyncio.Task[None] | None = None
@@ -107,6 +107,23 @@ class InProcessQueue:
             log.warning("jobs still running at shutdown: %s", sorted(self._running))
 
 
+class PoolQueue:
+    """The enqueue interface over a worker's own arq pool (`ctx["redis"]`), for jobs that
+    enqueue jobs."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool:
+        return await self.pool.enqueue_job(name, _job_id=job_id, **kwargs) is not None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
 class ArqQueue:
     """Enqueues to Redis for `python -m app worker` (arq) to run.
 
@@ -150,8 +167,17 @@ class ArqQueue:
             log.warning("Redis is unavailable (%s); jobs will be enqueued once it answers", exc)
 
     async def enqueue(self, name: str, *, job_id: str, **kwargs: Any) -> bool:
-        pool = self.pool or await self._connect()
-        job = await pool.enqueue_job(name, _job_id=job_id, **kwargs)
+        """False when Redis is down: every job kept in a table (imports, poster exports) is
+        enqueued again by the watchdog once Redis answers, and the periodic ones run anyway."""
+        from redis.exceptions import RedisError
+
+        try:
+            pool = self.pool or await self._connect()
+            job = await pool.enqueue_job(name, _job_id=job_id, **kwargs)
+        except (RedisError, OSError) as exc:
+            log.warning("could not enqueue %s (%s): Redis is unavailable; it will be enqueued later", job_id, exc)
+            self.pool = None
+            return False
         return job is not None
 
     async def stop(self) -> None:

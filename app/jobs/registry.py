@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app import notifications, retention
+from app.jobs import watchdog
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
 from app.settings import Settings
 from reading.lending import jobs as lending_jobs
@@ -16,6 +17,7 @@ JOBS: dict[str, JobFunction] = {
     "export_posters": spaces_jobs.export_posters,
     "import_books": lending_jobs.import_books,
     "lending_housekeeping": lending_jobs.lending_housekeeping,
+    "watchdog": watchdog.watchdog_job,
 }
 
 CRON: list[CronJob] = [
@@ -27,6 +29,8 @@ CRON: list[CronJob] = [
     # No-show release, offer expiry, reminders: each run catches up on everything due.
     CronJob("booking_housekeeping", every_seconds=60),
     CronJob("lending_housekeeping", every_seconds=900),
+    # Jobs whose worker died, or whose enqueue was lost, run again (app/jobs/watchdog.py).
+    CronJob("watchdog", every_seconds=5),
 ]
 
 

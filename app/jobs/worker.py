@@ -12,7 +12,7 @@ from arq.worker import run_worker
 from redis.exceptions import RedisError
 
 from app import database, runtime
-from app.jobs.queue import json_deserializer, json_serializer
+from app.jobs.queue import PoolQueue, json_deserializer, json_serializer
 from app.jobs.registry import CRON, JOBS
 from app.settings import Settings
 
@@ -33,6 +33,8 @@ def worker_settings(settings: Settings, *, burst: bool = False, queue_name: str 
     async def startup(ctx: dict[str, Any]) -> None:
         runtime.configure(settings)
         ctx["owns_pool"] = await database.start(settings)
+        if "redis" in ctx:  # arq's own pool: jobs that enqueue jobs (the watchdog) use it
+            ctx["queue"] = PoolQueue(ctx["redis"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if ctx.get("owns_pool"):  # a worker embedded in a process that has a pool leaves it open

@@ -1,7 +1,10 @@
-"""The enqueue interface every layer may use; the backends (arq, in-process) are wiring."""
+"""The enqueue interface every layer may use (the backends, arq and in-process, are wiring),
+and the lease that lets a job whose worker died run again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -12,3 +15,26 @@ class JobQueue(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+# A job that has not said it is alive (its heartbeat) for this long lost its worker: it is
+# run again (status `retrying`), from where it had got to. Every job here writes a heartbeat
+# with each batch, far more often than this.
+LEASE = timedelta(seconds=20)
+# A queued job not started by then may have lost its enqueue (Redis was down): enqueued again.
+QUEUED_GRACE = timedelta(seconds=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Rerun:
+    """A job to enqueue again: its function's name, a job id, its arguments."""
+
+    name: str
+    job_id: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class Resumable(Protocol):
+    """A kind of job whose runs are kept in a table: which of them must run again now."""
+
+    async def __call__(self, now: datetime) -> list[Rerun]: ...

@@ -41,7 +41,7 @@ async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[s
             result = {"error": row["error"]}
     else:
         row = await imports.import_status(int(number), actor.user_id)
-        if row is not None:
+        if row is not None and row["status"] in ("done", "failed"):  # a running job's notes are its own
             result = loads(row["report"]) or None
             if page and isinstance(result, dict):
                 result = {k: v for k, v in result.items() if k != "report"}

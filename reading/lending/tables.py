@@ -191,8 +191,11 @@ class StocktakeScan(Table, tablename="reading_stocktake_scan"):
 
 
 class BookImport(Table, tablename="reading_book_import"):
-    """An uploaded catalogue CSV and its import job: status queued, running, done, failed;
-    `progress` 0–1; `report` the per-row outcome."""
+    """An uploaded catalogue CSV and its import job: status queued, running, retrying (its
+    worker died: run again from `done_rows`), done, failed; `progress` 0–1; `report` the
+    per-row outcome (while running: the ISBNs the catalogue had before the first run, so a
+    resumed run counts truthfully). `attempt` counts the runs; `heartbeat_at` is the last sign
+    of life of the current one."""
 
     id: Serial
     user_id = Integer(null=True, default=None)
@@ -204,3 +207,6 @@ class BookImport(Table, tablename="reading_book_import"):
     report = JSONB(default="{}")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    done_rows = Integer(default=0)
+    attempt = Integer(default=0)
+    heartbeat_at = Timestamptz(null=True, default=None)

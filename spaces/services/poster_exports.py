@@ -27,6 +27,7 @@ from typing import Any
 import anyio
 
 from app.kernel.clock import Clock
+from app.kernel.jobs import LEASE, QUEUED_GRACE, Rerun
 from app.kernel.jsonvalue import loads
 from qr import pdf as pdf_pages
 from qr import posters
@@ -92,13 +93,13 @@ def _draw(pdf: pdf_pages.PdfPages, specs: Sequence[PosterSpec]) -> None:
 
 async def run_export(export_id: int, *, clock: Clock, batch: int | None = None) -> ExportResult:
     """Draw the export's pages in batches with progress and store the PDF. Safe to run twice."""
-    claimed = await _claim(export_id)
+    claimed = await _claim(export_id, clock.now())
     if claimed is None:  # done, failed, or gone: nothing to do
         found = await export_status(export_id, None)
         return ExportResult(found.status, pages=found.pages, error=found.error) if found else ExportResult("gone")
     attempt, specs = claimed
     try:
-        data = await _draw_all(export_id, attempt, specs, max(1, batch or BATCH))
+        data = await _draw_all(export_id, attempt, specs, max(1, batch or BATCH), clock)
         if data is None or not await _finish(export_id, attempt, data, len(specs), clock.now()):
             return ExportResult("superseded")
         return ExportResult("done", pages=len(specs), bytes=len(data))
@@ -113,7 +114,7 @@ async def run_export(export_id: int, *, clock: Clock, batch: int | None = None) 
         return ExportResult("failed", error=error)
 
 
-async def _claim(export_id: int) -> tuple[int, list[PosterSpec]] | None:
+async def _claim(export_id: int, now: datetime) -> tuple[int, list[PosterSpec]] | None:
     """Mark the export running for a new attempt: (the attempt, its pages), or None when it
     is done, failed for good or gone."""
     claimed = (
@@ -124,12 +125,13 @@ async def _claim(export_id: int) -> tuple[int, list[PosterSpec]] | None:
                 PosterExport.error: "",
                 PosterExport.finished_at: None,
                 PosterExport.attempt: PosterExport.attempt + 1,
+                PosterExport.heartbeat_at: now,
             }
         )
         .where(
             (PosterExport.id == export_id)
             & (
-                PosterExport.status.is_in(["queued", "running"])
+                PosterExport.status.is_in(["queued", "running", "retrying"])
                 | ((PosterExport.status == "failed") & (PosterExport.error == INTERRUPTED))
             )
         )
@@ -141,7 +143,7 @@ async def _claim(export_id: int) -> tuple[int, list[PosterSpec]] | None:
     return int(claimed[0]["attempt"]), specs
 
 
-async def _draw_all(export_id: int, attempt: int, specs: list[PosterSpec], size: int) -> bytes | None:
+async def _draw_all(export_id: int, attempt: int, specs: list[PosterSpec], size: int, clock: Clock) -> bytes | None:
     """The PDF, drawn `size` pages at a time with the progress written after each batch;
     None when a newer run took over."""
     out = io.BytesIO()
@@ -150,7 +152,7 @@ async def _draw_all(export_id: int, attempt: int, specs: list[PosterSpec], size:
         await anyio.to_thread.run_sync(_draw, pdf, specs[start : start + size])
         done = min(start + size, len(specs))
         # Writing the file is the last step: the bar reaches 1 only when it is stored.
-        if not await _progress(export_id, attempt, round(done / (len(specs) + 1), 4)):
+        if not await _progress(export_id, attempt, round(done / (len(specs) + 1), 4), clock.now()):
             log.info("poster export %s: a newer run took over; this one stops", export_id)
             return None
     await anyio.to_thread.run_sync(pdf.close)
@@ -177,10 +179,11 @@ async def _finish(export_id: int, attempt: int, data: bytes, pages: int, now: da
     return bool(finished)
 
 
-async def _progress(export_id: int, attempt: int, value: float) -> bool:
-    """Write the progress; False when a newer run owns the export (this run must stop)."""
+async def _progress(export_id: int, attempt: int, value: float, now: datetime) -> bool:
+    """Write the progress and a heartbeat; False when a newer run owns the export (this run
+    must stop)."""
     rows = (
-        await PosterExport.update({PosterExport.progress: value})
+        await PosterExport.update({PosterExport.progress: value, PosterExport.heartbeat_at: now})
         .where((PosterExport.id == export_id) & (PosterExport.attempt == attempt) & (PosterExport.status == "running"))
         .returning(PosterExport.id)
     )
@@ -191,6 +194,29 @@ async def _fail(export_id: int, attempt: int, error: str, now: datetime) -> None
     await PosterExport.update(
         {PosterExport.status: "failed", PosterExport.error: error, PosterExport.finished_at: now}
     ).where((PosterExport.id == export_id) & (PosterExport.attempt == attempt))
+
+
+async def reruns(now: datetime) -> list[Rerun]:
+    """Exports to run again: queued ones whose start may have been lost, and running ones
+    whose worker stopped giving signs of life (marked `retrying`; the next run starts over)."""
+    again = [
+        Rerun(JOB, job_id(r["id"]), {"export_id": r["id"]})
+        for r in await PosterExport.select(PosterExport.id).where(
+            (PosterExport.status == "queued") & (PosterExport.created_at < now - QUEUED_GRACE)
+        )
+    ]
+    stale = await PosterExport.select(PosterExport.id, PosterExport.attempt).where(
+        PosterExport.status.is_in(["running", "retrying"]) & (PosterExport.heartbeat_at < now - LEASE)
+    )
+    for row in stale:
+        marked = await (
+            PosterExport.update({PosterExport.status: "retrying", PosterExport.heartbeat_at: now})
+            .where((PosterExport.id == row["id"]) & (PosterExport.attempt == row["attempt"]))
+            .returning(PosterExport.id)
+        )
+        if marked:
+            again.append(Rerun(JOB, f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"export_id": row["id"]}))
+    return again
 
 
 # --- reading it back -----------------------------------------------------------------------

@@ -78,8 +78,8 @@ async def test_every_space_as_one_pdf_with_progress(
     written: list[tuple[float, float]] = []  # (value written, value read back from the table)
     write = poster_exports._progress
 
-    async def recording(export_id: int, attempt: int, value: float) -> bool:
-        ok = await write(export_id, attempt, value)
+    async def recording(export_id: int, attempt: int, value: float, now: datetime) -> bool:
+        ok = await write(export_id, attempt, value, now)
         row = (
             await PosterExport.select(PosterExport.progress, PosterExport.status)
             .where(PosterExport.id == export_id)
@@ -228,9 +228,9 @@ async def test_runs_at_least_once(
     await PosterExport.update({PosterExport.status: "queued"}).where(PosterExport.id == number)
     write = poster_exports._progress
 
-    async def overtaken(export_id: int, attempt: int, value: float) -> bool:
+    async def overtaken(export_id: int, attempt: int, value: float, now: datetime) -> bool:
         await PosterExport.update({PosterExport.attempt: attempt + 1}).where(PosterExport.id == export_id)
-        return await write(export_id, attempt, value)
+        return await write(export_id, attempt, value, now)
 
     monkeypatch.setattr(poster_exports, "_progress", overtaken)
     assert (await poster_exports.run_export(number, clock=clock)).status == "superseded"
@@ -278,9 +278,9 @@ async def test_an_interrupted_run_is_failed_and_a_redelivery_resumes_it(
     started = asyncio.Event()
     write = poster_exports._progress
 
-    async def signalling(export_id: int, attempt: int, value: float) -> bool:
+    async def signalling(export_id: int, attempt: int, value: float, now: datetime) -> bool:
         started.set()
-        return await write(export_id, attempt, value)
+        return await write(export_id, attempt, value, now)
 
     monkeypatch.setattr(poster_exports, "_progress", signalling)
     export_id = await poster_specs.start_export(user_id=1, space_ids=None, base_url=settings.base_url, clock=clock)

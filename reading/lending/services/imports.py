@@ -17,7 +17,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import engine, write_transaction
 from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
-from app.kernel.jobs import JobQueue
+from app.kernel.jobs import LEASE, QUEUED_GRACE, JobQueue, Rerun
 from app.kernel.jsonvalue import loads
 from reading.lending import books
 from reading.lending.errors import InvalidCsv
@@ -54,45 +54,136 @@ async def queue_import(raw: bytes, *, mode: str, filename: str, user_id: int, cl
 
 
 async def run_import(import_id: int, *, now: datetime) -> dict[str, Any]:
-    """The job: import in batches with progress. Idempotent by ISBN; safe to run twice."""
-    claimed = (
-        await BookImport.update({BookImport.status: "running"})
-        .where((BookImport.id == import_id) & BookImport.status.is_in(["queued", "running"]))
-        .returning(BookImport.content, BookImport.mode)
-    )
-    if not claimed:
+    """The job: import in batches with progress. Idempotent by ISBN; safe to run twice. A run
+    whose worker died is run again (app.kernel.jobs.LEASE) from the first row not yet imported,
+    with the ISBNs the catalogue had before the first run, so its counts are the whole job's."""
+    run = await _claim(import_id, now)
+    if run is None:
         row = await BookImport.select(BookImport.report).where(BookImport.id == import_id).first()
         return dict(loads(row["report"], {})) if row else {}
-    raw, mode = bytes(claimed[0]["content"]), claimed[0]["mode"]
     try:
-        parsed = parse(raw)
-        existing = await existing_isbns([r["isbn"] for r in parsed.rows])
-        mark_existing(parsed, existing, mode)
+        parsed = parse(run.raw)
+        existing = await _existing_before(import_id, run, parsed)
+        mark_existing(parsed, existing, run.mode)
         total = max(len(parsed.rows), 1)
-        for start in range(0, len(parsed.rows), BATCH):
-            await _import_batch(parsed.rows[start : start + BATCH], existing, mode, now)
-            await BookImport.update({BookImport.progress: min(1.0, (start + BATCH) / total)}).where(
-                BookImport.id == import_id
-            )
+        for start in range(run.done_rows, len(parsed.rows), BATCH):
+            done = min(start + BATCH, len(parsed.rows))
+            if not await _import_batch(
+                import_id, run.attempt, parsed.rows[start:done], existing, run.mode, now, done, total
+            ):
+                return {"superseded": True}  # a newer run took over
         result: dict[str, Any] = msgspec.to_builtins(summary(parsed.report, parsed.encoding))
-        await BookImport.update(
-            {
-                BookImport.status: "done",
-                BookImport.progress: 1.0,
-                BookImport.report: result,
-                BookImport.finished_at: now,
-            }
-        ).where(BookImport.id == import_id)
+        await _finish(import_id, run.attempt, "done", result, now)
         return result
     except InvalidCsv as exc:
         result = {"error": exc.detail}
-        await BookImport.update(
-            {BookImport.status: "failed", BookImport.report: result, BookImport.finished_at: now}
-        ).where(BookImport.id == import_id)
+        await _finish(import_id, run.attempt, "failed", result, now)
         return result
 
 
-async def _import_batch(rows: list[dict[str, Any]], existing: set[str], mode: str, now: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class _Run:
+    attempt: int
+    raw: bytes
+    mode: str
+    done_rows: int
+    existing_before: list[str] | None
+
+
+async def _claim(import_id: int, now: datetime) -> _Run | None:
+    """This run's turn: queued, or running/retrying (a redelivered or resumed job)."""
+    claimed = (
+        await BookImport.update(
+            {BookImport.status: "running", BookImport.attempt: BookImport.attempt + 1, BookImport.heartbeat_at: now}
+        )
+        .where((BookImport.id == import_id) & BookImport.status.is_in(["queued", "running", "retrying"]))
+        .returning(BookImport.attempt, BookImport.content, BookImport.mode, BookImport.done_rows, BookImport.report)
+    )
+    if not claimed:
+        return None
+    row = claimed[0]
+    before = loads(row["report"], {}) or {}
+    return _Run(
+        int(row["attempt"]),
+        bytes(row["content"]),
+        row["mode"],
+        int(row["done_rows"] or 0),
+        before.get("existing_before"),
+    )
+
+
+async def _existing_before(import_id: int, run: _Run, parsed: Any) -> set[str]:
+    """The file's ISBNs the catalogue had before this job first ran (kept with the job)."""
+    if run.existing_before is not None:
+        return set(run.existing_before)
+    existing = await existing_isbns([r["isbn"] for r in parsed.rows])
+    await BookImport.update({BookImport.report: {"existing_before": sorted(existing)}}).where(
+        (BookImport.id == import_id) & (BookImport.attempt == run.attempt)
+    )
+    return existing
+
+
+async def _finish(import_id: int, attempt: int, status: str, result: dict[str, Any], now: datetime) -> None:
+    values: dict[Any, Any] = {BookImport.status: status, BookImport.report: result, BookImport.finished_at: now}
+    if status == "done":
+        values[BookImport.progress] = 1.0
+    await BookImport.update(values).where((BookImport.id == import_id) & (BookImport.attempt == attempt))
+
+
+async def reruns(now: datetime) -> list[Rerun]:
+    """Imports to run again: queued ones whose start may have been lost, and running ones
+    whose worker stopped giving signs of life (marked `retrying`)."""
+    again = [
+        Rerun("import_books", job_id(r["id"]), {"import_id": r["id"]})
+        for r in await BookImport.select(BookImport.id).where(
+            (BookImport.status == "queued") & (BookImport.created_at < now - QUEUED_GRACE)
+        )
+    ]
+    stale = await BookImport.select(BookImport.id, BookImport.attempt, BookImport.status).where(
+        BookImport.status.is_in(["running", "retrying"]) & (BookImport.heartbeat_at < now - LEASE)
+    )
+    for row in stale:
+        marked = await (
+            BookImport.update({BookImport.status: "retrying", BookImport.heartbeat_at: now})
+            .where((BookImport.id == row["id"]) & (BookImport.attempt == row["attempt"]))
+            .returning(BookImport.id)
+        )
+        if marked:
+            again.append(Rerun("import_books", f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"import_id": row["id"]}))
+    return again
+
+
+def job_id(import_id: int) -> str:
+    return f"import-{import_id}"
+
+
+async def _import_batch(
+    import_id: int,
+    attempt: int,
+    rows: list[dict[str, Any]],
+    existing: set[str],
+    mode: str,
+    now: datetime,
+    done: int,
+    total: int,
+) -> bool:
+    """One batch and the job's progress in one transaction (a resumed run starts after the
+    last committed batch); False, with nothing written, when a newer run owns the job."""
+    async with write_transaction():
+        owned = await (
+            BookImport.update(
+                {BookImport.done_rows: done, BookImport.progress: min(1.0, done / total), BookImport.heartbeat_at: now}
+            )
+            .where((BookImport.id == import_id) & (BookImport.attempt == attempt))
+            .returning(BookImport.id)
+        )
+        if not owned:
+            return False
+        await _write_rows(rows, existing, mode, now)
+    return True
+
+
+async def _write_rows(rows: list[dict[str, Any]], existing: set[str], mode: str, now: datetime) -> None:
     """New titles in one insert (one added meanwhile, by hand or by this job delivered twice,
     is left alone); in update mode, the titles whose values differ are updated (an unchanged
     title is left alone, its `updated_at` too)."""
@@ -100,40 +191,39 @@ async def _import_batch(rows: list[dict[str, Any]], existing: set[str], mode: st
     old = [r for r in rows if r["isbn"] in existing] if mode == "update" else []
     if not new and not old:
         return
-    async with write_transaction():
-        if new:
-            await _insert_books(
-                [
-                    {
-                        **r,
-                        "initials": initials(r["title"]),
-                        "search_text": search_text(r),
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for r in new
-                ]
-            )
-        if not old:
-            return
-        # The file's columns, and what the search text is made of (kept for the columns it lacks).
-        fields = sorted(({k for r in old for k in r} | set(books.SEARCHED)) - {"isbn"})
-        current = {
-            r["isbn"]: r
-            for r in await Book.select(Book.isbn, *[getattr(Book, k) for k in fields]).where(
-                Book.isbn.is_in([r["isbn"] for r in old])
-            )
-        }
-        for r in old:
-            before = current.get(r["isbn"])
-            if before is None or all(before[k] == v for k, v in r.items() if k != "isbn"):
-                continue
-            merged = {**before, **r}
-            values = {getattr(Book, k): v for k, v in r.items() if k != "isbn"}
-            values.update(
-                {Book.initials: initials(r["title"]), Book.search_text: search_text(merged), Book.updated_at: now}
-            )
-            await Book.update(values).where(Book.isbn == r["isbn"])
+    if new:
+        await _insert_books(
+            [
+                {
+                    **r,
+                    "initials": initials(r["title"]),
+                    "search_text": search_text(r),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for r in new
+            ]
+        )
+    if not old:
+        return
+    # The file's columns, and what the search text is made of (kept for the columns it lacks).
+    fields = sorted(({k for r in old for k in r} | set(books.SEARCHED)) - {"isbn"})
+    current = {
+        r["isbn"]: r
+        for r in await Book.select(Book.isbn, *[getattr(Book, k) for k in fields]).where(
+            Book.isbn.is_in([r["isbn"] for r in old])
+        )
+    }
+    for r in old:
+        before = current.get(r["isbn"])
+        if before is None or all(before[k] == v for k, v in r.items() if k != "isbn"):
+            continue
+        merged = {**before, **r}
+        values = {getattr(Book, k): v for k, v in r.items() if k != "isbn"}
+        values.update(
+            {Book.initials: initials(r["title"]), Book.search_text: search_text(merged), Book.updated_at: now}
+        )
+        await Book.update(values).where(Book.isbn == r["isbn"])
 
 
 async def _insert_books(rows: list[dict[str, Any]]) -> None:
@@ -187,14 +277,16 @@ async def import_job(import_id: int, user_id: int) -> ImportJob:
     row = await import_status(import_id, user_id)
     if row is None:
         raise NotFound(N_("没有找到这个任务"))
-    return ImportJob(int(row["id"]), str(row["status"]), float(row["progress"]), dict(loads(row["report"]) or {}))
+    finished = row["status"] in ("done", "failed")  # a running job's notes are its own
+    report = dict(loads(row["report"]) or {}) if finished else {}
+    return ImportJob(int(row["id"]), str(row["status"]), float(row["progress"]), report)
 
 
 async def start_import(import_id: int, user_id: int, queue: JobQueue) -> None:
     """Step 2 of a page's import: the checked file imported by a job (once)."""
     job = await import_job(import_id, user_id)
     if job.status == "queued":
-        await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
+        await queue.enqueue("import_books", job_id=job_id(import_id), import_id=import_id)
 
 
 async def upload(
@@ -205,5 +297,5 @@ async def upload(
     if report_only:
         return await dry_run(raw, mode)
     import_id = await queue_import(raw, mode=mode, filename=filename, user_id=user_id, clock=clock)
-    await queue.enqueue("import_books", job_id=f"import-{import_id}", import_id=import_id)
+    await queue.enqueue("import_books", job_id=job_id(import_id), import_id=import_id)
     return JobQueued(job_id=f"import-{import_id}")
