@@ -4,6 +4,9 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /srv/storycorner
 
+# pg_dump and pg_restore for `python -m app backup` / `restore` against PostgreSQL.
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes don't reinstall them.
 COPY pyproject.toml README.md ./
 RUN mkdir -p app spaces reading qr migrations \
