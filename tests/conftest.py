@@ -16,10 +16,37 @@ ENGINE = os.environ.get("STORYCORNER_TEST_ENGINE") or ("postgres" if os.environ.
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TMP = Path(tempfile.mkdtemp(prefix="storycorner-test-"))
 
+# pytest-xdist runs several workers (`-n`): each gets a database of its own (a SQLite file in its
+# own temporary folder; on PostgreSQL `<name>_<worker>`, created when missing).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database(url: str) -> str:
+    if not WORKER:
+        return url
+    import asyncio as _asyncio
+
+    import asyncpg
+
+    base, _sep, name = url.rpartition("/")
+    wanted = f"{name}_{WORKER}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", wanted):
+                await conn.execute(f'CREATE DATABASE "{wanted}"')
+        finally:
+            await conn.close()
+
+    _asyncio.run(create())
+    return f"{base}/{wanted}"
+
+
 if ENGINE == "postgres":
     if not os.environ.get("TEST_DATABASE_URL"):
         raise SystemExit("STORYCORNER_TEST_ENGINE=postgres needs TEST_DATABASE_URL")
-    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
+    os.environ["DATABASE_URL"] = _worker_database(os.environ["TEST_DATABASE_URL"])
 else:
     os.environ["DATABASE_URL"] = f"sqlite://{TMP / 'test.sqlite3'}"
 os.environ["STORYCORNER_VAR"] = str(TMP / "var")

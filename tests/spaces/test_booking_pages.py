@@ -549,6 +549,7 @@ async def test_mark_attendance(
     assert f'id="r{late_booking}"' not in r.text  # cancelled bookings are not on the roster
     assert ">到场签到</button>" in card(r.text, f"r{booking_id}")
     clock.advance(days=1, hours=23, minutes=50)
+    assert (await log_in(vol, "vol1", "staff-pass-1")).status_code in (302, 303)  # idle sessions end after 12 h
     r = await submit(vol, f"{page}/bookings/{booking_id}/attended", {}, page=page)
     assert r.status_code == 303 and r.headers["location"] == f"{page}?note=attended#r{booking_id}"
     r = await vol.get(r.headers["location"])

@@ -23,6 +23,7 @@ from tests.reading.programme.helpers import (
     volunteer,
 )
 from tests.spaces.conftest import make_slot
+from tests.web.forms import log_in
 
 
 async def book(client: httpx.AsyncClient, slot_id: int, fam: dict[str, Any], children: int, adults: int) -> int:
@@ -334,6 +335,8 @@ async def test_edit_within_seven_days_and_librarians_review(
 
         # After 7 days the record is locked: the page says so kindly; review still works.
         clock.advance(days=8)
+        for who, login in ((vol, "vol_edit"), (lib, "libr")):  # idle staff sessions end after 12 h
+            assert (await log_in(who, login, "staff-pass-1")).status_code in (302, 303)
         edit = await vol.get(f"/staff/sessions/{session['id']}/edit")
         assert "这条记录已超过 7 天，不能再修改了" in edit.text
         day = (clock.now() - timedelta(days=8)).date().isoformat()
