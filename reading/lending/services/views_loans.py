@@ -24,10 +24,12 @@ class LoansPage:
     limits: dict[int, int]  # renewals allowed per loan (its space's rules)
     waiting: set[int]  # titles another family queues for: no renewal
     today: date
+    lent_at: dict[int, str]  # the space each loan was lent at (two copies of a title told apart)
 
 
 async def loans_page(actor: Actor, clock: Clock) -> LoansPage:
-    """A family's loans: due dates, overdue ones marked, whether each can be renewed."""
+    """A family's loans: which copy and where it was lent, due dates, overdue ones marked,
+    whether each can be renewed."""
     mine = await loans.list_loans(actor=actor, clock=clock, limit=200)
     mine.sort(key=lambda x: (x.due_on, x.id))
     spaces = {
@@ -38,7 +40,9 @@ async def loans_page(actor: Actor, clock: Clock) -> LoansPage:
     queued = await Hold.select(Hold.book).where(
         Hold.book.is_in([x.book_id for x in mine] or [-1]) & (Hold.status == "waiting")
     )
-    return LoansPage(mine, limits, {int(r["book"]) for r in queued}, local_today(clock))
+    names = await space_names()
+    lent_at = {loan_id: names.get(space_id, "") for loan_id, space_id in spaces.items() if space_id is not None}
+    return LoansPage(mine, limits, {int(r["book"]) for r in queued}, local_today(clock), lent_at)
 
 
 @dataclass(frozen=True, slots=True)
