@@ -4,7 +4,7 @@ scanning its label, the staff's desk (with the family found) and lending work hu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Child, Guardian
@@ -159,3 +159,65 @@ async def hub_page(actor: Actor, clock: Clock) -> HubPage:
     to_shelve = await Copy.count().where((Copy.status == "awaiting_shelving") & Copy.current_space.is_in(ids))
     ready = await Hold.count().where((Hold.status == "ready") & Hold.pickup_space.is_in(ids))
     return HubPage(served, int(overdue), int(to_shelve), int(ready))
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEvent:
+    """A loan lent or returned at the desk."""
+
+    at: datetime
+    lent: bool  # else returned
+    title: str
+    barcode: str
+    guardian: str
+    due_on: date
+    open: bool  # still on loan
+
+
+@dataclass(frozen=True, slots=True)
+class DeskHistory:
+    served: list[SpaceName]
+    space_id: int | None
+    events: list[DeskEvent]  # newest first
+    today: date
+
+
+async def desk_history(actor: Actor, clock: Clock, space: int | None, limit: int = 300) -> DeskHistory:
+    """What the desk of a space lent and took back lately, newest first."""
+    place = await workplace(actor, space)
+    here = place.space_id
+    if here is None:
+        return DeskHistory(place.served, None, [], local_today(clock))
+    rows = await (
+        Loan.select(*HISTORY_COLUMNS)
+        .where((Loan.space == here) | (Loan.returned_space == here))
+        .order_by(Loan.id, ascending=False)
+        .limit(limit)
+    )
+    families = sorted({int(r["family"]) for r in rows}) or [-1]
+    guardians = {
+        int(g["family"]): str(g["name"])
+        for g in await Guardian.select(Guardian.family, Guardian.name).where(Guardian.family.is_in(families))
+    }
+    events = []
+    for r in rows:
+        who, book, code = guardians.get(int(r["family"]), ""), r["copy.book.title"], r["copy.barcode"]
+        still = r["returned_at"] is None
+        if r["space"] == here:
+            events.append(DeskEvent(r["borrowed_at"], True, book, code, who, r["due_on"], still))
+        if r["returned_space"] == here and r["returned_at"] is not None:
+            events.append(DeskEvent(r["returned_at"], False, book, code, who, r["due_on"], still))
+    events.sort(key=lambda e: e.at, reverse=True)
+    return DeskHistory(place.served, here, events[:limit], local_today(clock))
+
+
+HISTORY_COLUMNS = (
+    Loan.space,
+    Loan.returned_space,
+    Loan.borrowed_at,
+    Loan.returned_at,
+    Loan.due_on,
+    Loan.family,
+    Loan.copy._.barcode,
+    Loan.copy._.book._.title,
+)
