@@ -2,7 +2,8 @@
  * code and Enter, or the camera reads a label's QR code. Every scan gets its own nonce and
  * waits in a queue; the queue sends one at a time as JSON (session cookie + x-csrftoken)
  * and retries a failed request with the same nonce, so the server answers a retry from the
- * first and fast scanning never loses or doubles a loan. Without script the form posts. */
+ * first and fast scanning never loses or doubles a loan. Without script the form posts.
+ * The camera is app/static/camera.js (load it, and vendor/jsQR.min.js, first). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -104,32 +105,13 @@
   function camera(form, queue) {
     var button = form.querySelector(".start-camera");
     var video = form.querySelector("video.camera");
-    if (!button || !video || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+    if (!button || !video || !window.StoryCamera || !window.StoryCamera.available()) return;
     button.hidden = false;
     button.addEventListener("click", function () {
-      var canvas = document.createElement("canvas");
-      var detector = "BarcodeDetector" in window ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.srcObject = stream;
-        video.hidden = false;
-        button.hidden = true;
-        video.play();
-        function tick() {
-          if (video.readyState >= 2) {
-            if (detector) {
-              detector.detect(video).then(function (codes) { codes.forEach(function (c) { queue.add(c.rawValue, true); }); });
-            } else if (window.jsQR) {
-              canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-              var context = canvas.getContext("2d");
-              context.drawImage(video, 0, 0);
-              var found = window.jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
-              if (found) queue.add(found.data, true);
-            }
-          }
-          setTimeout(tick, 250);
-        }
-        tick();
-      });
+      button.hidden = true;
+      // QR codes only: a label's Code 128 is for desk scanners (both read at once would be two scans).
+      window.StoryCamera.start(video, ["qr_code"], function (code) { queue.add(code, true); })
+        .catch(function () { button.hidden = false; });
     });
   }
 

@@ -16,11 +16,9 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from app import database, lifecycle, runtime
-from app.accounts.roles import PUBLIC
 from app.errors import EXCEPTION_HANDLERS
 from app.jobs.queue import JobQueue
 from app.jobs.registry import build_queue
@@ -35,6 +33,7 @@ from app.web.ratelimit import PHONE_TAKEN, REGISTRATION, Limit, RateLimiter, rat
 from app.web.routes import ROUTES
 from app.web.security import security_headers
 from app.web.sessions import build_session_store
+from app.web.static import StaticFiles, static_handlers
 
 TEMPLATE_DIRS = [
     ROOT / "app" / "templates",
@@ -44,6 +43,7 @@ TEMPLATE_DIRS = [
     ROOT / "qr" / "templates",
 ]
 STATIC_DIR = ROOT / "app" / "static"
+STATIC = StaticFiles(STATIC_DIR)  # templates link files by their content-hashed names
 
 
 def template_environment(settings: Settings) -> Environment:
@@ -60,6 +60,7 @@ def template_environment(settings: Settings) -> Environment:
         base_url=settings.base_url,
         current_locale=current_locale.get,
         status_label=status_label,
+        static_url=STATIC.url,
     )
     env.filters["localtime"] = localtime
     return env
@@ -104,7 +105,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             *ROUTES,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False),
+            *static_handlers(STATIC),
         ],
         dependencies={
             "actor": Provide(provide_actor),
@@ -123,7 +124,7 @@ def create_app(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            exclude=["/api/", "/schema", "/healthz", "/readyz"],
+            exclude=["/api/", "/schema", "/healthz", "/readyz", "/static/"],
         ),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(template_environment(settings))),
         openapi_config=_openapi(),

@@ -15,10 +15,10 @@ from app.accounts.roles import LIBRARIANS, STAFF
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.web import ActorDep, ClockDep, download, form_dict, refusal_page, see_other, to_int, view_context
-from reading.lending.controllers.shared import Note, Number
+from reading.lending.controllers.shared import Note, Number, bulk_note, ticked
 from reading.lending.errors import BookNotFound
 from reading.lending.schemas import CopyDetail, CopyOut, StatusIn
-from reading.lending.services import copies, labels, views_books
+from reading.lending.services import bulk, copies, labels, views_books
 
 CopyIds = Annotated[str | None, QueryParameter(max_length=5000)]
 
@@ -77,6 +77,29 @@ class CopyPages(Controller):
         except DomainError as exc:
             return refusal_page(exc, PAGE, await _context(copy.book_id, actor, None))
         return see_other(f"/staff/books/{copy.book_id}/copies?note=status#c{copy_id}")
+
+    @post("/copies/status", opt=LIBRARIANS, status_code=200)
+    async def statuses(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """The copies ticked in the table marked missing, damaged, withdrawn or found again."""
+        ids, form = await ticked(request)
+        book_id = to_int(form.get("book_id")) or 0
+        try:
+            done = await bulk.set_statuses(ids, form.get("status", ""), actor=actor, now=clock.now())
+        except DomainError as exc:
+            return refusal_page(exc, PAGE, await _context(book_id, actor, None))
+        if done.refused:
+            context = await _context(book_id, actor, None, note="status", done=done)
+            return Template(PAGE, context=context)
+        return see_other(f"/staff/books/{book_id}/copies?{bulk_note(done.done, 0, 'status')}#all-copies")
+
+    @post("/copies/labels.pdf", opt=LIBRARIANS, status_code=200)
+    async def chosen_labels(
+        self, actor: ActorDep, clock: ClockDep, state: State, request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        """A4 label sheets of the copies ticked in the table."""
+        ids, _form = await ticked(request)
+        pdf = await labels.chosen_pdf(ids, actor=actor, base_url=state.settings.base_url, now=clock.now())
+        return download(pdf, "labels.pdf", "application/pdf", inline=True)
 
     @get("/spaces/{space_id:int}/labels.pdf", opt=LIBRARIANS, media_type="application/pdf")
     async def labels(

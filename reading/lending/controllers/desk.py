@@ -64,6 +64,12 @@ class DeskPages(Controller):
         view = await views_loans.desk_page(actor, clock, space, family_id)
         return Template(PAGE, context=view_context(view, **shown, find=""))
 
+    @get("/desk/history", opt=STAFF)
+    async def history(self, actor: ActorDep, clock: ClockDep, space: Number = None) -> Template:
+        """What the desk lent and took back lately: a table to sort."""
+        view = await views_loans.desk_history(actor, clock, space)
+        return Template("lending/desk_history.html", context=view_context(view, actor=actor))
+
     async def _scan(
         self, request: Request[Any, Any, Any], actor: Actor, clock: Clock, mode: str
     ) -> Response[Any] | Template:

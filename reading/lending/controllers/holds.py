@@ -11,10 +11,10 @@ from litestar.response import Redirect, Template
 
 from app.accounts.roles import FAMILIES, STAFF
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, to_int, view_context
-from reading.lending.controllers.shared import Note, Number
+from app.kernel.web import ActorDep, ClockDep, refusal_page, see_other, to_int, view_context
+from reading.lending.controllers.shared import Note, Number, bulk_note, ticked
 from reading.lending.schemas import HoldList, HoldOut
-from reading.lending.services import holds, routing, views_loans, views_stock
+from reading.lending.services import bulk, holds, routing, views_loans, views_stock
 
 FAMILY_PAGE = "lending/holds.html"
 STAFF_PAGE = "lending/staff_holds.html"
@@ -50,16 +50,20 @@ class HoldPages(Controller):
 
     @post("/staff/holds/pull", opt=STAFF, status_code=200)
     async def pull(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template | Redirect:
-        """A copy taken from the shelf for the first waiting family: onto the hold shelf here,
-        or into the transfer box for the family's pickup space."""
-        form = await form_dict(request)
-        space_id = to_int(form.get("space_id"))
+        """Copies taken from the shelf for the first waiting family (the ticked ones, or the one
+        whose button was tapped): onto the hold shelf here, or into the transfer box for the
+        family's pickup space."""
+        ids, form = await ticked(request)
+        space_id, only = to_int(form.get("space_id")), to_int(form.get("only"))
         try:
-            destination = await holds.pull(to_int(form.get("copy_id")), space_id, actor=actor, clock=clock)
+            done = await bulk.pull_many([only] if only is not None else ids, space_id, actor=actor, clock=clock)
         except DomainError as exc:
             view = await views_stock.holds_at(actor, space_id)
             return refusal_page(exc, STAFF_PAGE, view_context(view, actor=actor, now=clock.now()))
-        return see_other(f"/staff/holds?space={space_id}&note=pulled&goes={destination.goes_to}")
+        if done.refused:
+            view = await views_stock.holds_at(actor, space_id)
+            return Template(STAFF_PAGE, context=view_context(view, actor=actor, now=clock.now(), done=done))
+        return see_other(f"/staff/holds?space={space_id}&{bulk_note(done.done, 0, 'pulled')}&goes={done.goes}")
 
 
 class HoldsApi(Controller):

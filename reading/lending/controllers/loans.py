@@ -1,4 +1,4 @@
-"""Loans: a family's loans page (renew), and the API's loans and returns."""
+"""Loans: a family's loans page (renew) and its borrowing card, and the API's loans and returns."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ class LoanPages(Controller):
         """My loans: due dates, overdue ones first in red, renew."""
         view = await views_loans.loans_page(actor, clock)
         return Template(PAGE, context=view_context(view, actor=actor, note=note, focus=loan))
+
+    @get("/loans/card", opt=FAMILIES)
+    async def card(self, actor: ActorDep) -> Template:
+        """The family borrowing card the desk scans: big on the phone, or printed."""
+        return Template("lending/family_card.html", context={"actor": actor})
 
     @post("/loans/{loan_id:int}/renew", opt=FAMILIES, status_code=200)
     async def renew(self, loan_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Template | Redirect:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Response
+from litestar import Request, Response
 from litestar.params import QueryParameter
 
 from reading.lending.services.scans import ScanAnswer
@@ -18,3 +18,15 @@ def scan_reply(answer: ScanAnswer) -> Response[ScanAnswer]:
     """A scan's answer to the page's queue: 409 while the same scan is still being worked on
     (the queue retries it), else 200, refused or not (the queue moves on)."""
     return Response(answer, status_code=409 if answer.retry else 200)
+
+
+async def ticked(request: Request[Any, Any, Any], name: str = "copy_id") -> tuple[list[int], dict[str, str]]:
+    """A table form's ticked rows (the repeated `name` field, as numbers) and its other fields."""
+    form = await request.form()
+    ids = [int(v) for v in form.getall(name, []) if isinstance(v, str) and v.isdigit() and len(v) <= 9]
+    return ids, {k: str(v) for k, v in form.items() if isinstance(v, str) and k != name}
+
+
+def bulk_note(done: int, refused: int, note: str) -> str:
+    """The query a table's bulk action redirects with: what it did, and how many it could not."""
+    return f"note={note}&done={done}&refused={refused}"

@@ -10,7 +10,7 @@ from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, NotFound
 from app.kernel.i18n import N_, gettext
-from reading.lending.errors import CopyNotFound
+from reading.lending.errors import CopyNotFound, status_words
 from reading.lending.schemas import CopyOut
 from reading.lending.services import families, loans, returns, stocktakes, transfers
 from reading.lending.services.routing import goes_to_words
@@ -92,13 +92,15 @@ async def receive_scan(actor: Actor, clock: Clock, space_id: int | None, code: s
 
 
 async def shelf_scan(actor: Actor, clock: Clock, stocktake_id: int, code: str) -> ScanAnswer:
-    """One shelf scan in a stocktake: a known copy, or an unknown barcode (kept, reported)."""
-    title = ""
+    """One shelf scan in a stocktake: a copy that belongs on this shelf (a good scan), one that
+    should not be here (a warning at once: on loan, missing, another shelf's, in transit), or an
+    unknown barcode (kept, reported). Every one is recorded for the report."""
+    copy: CopyOut | None = None
     try:
         space_id = await stocktakes.space_of(stocktake_id, actor)
         try:
             copy = await copy_for_code(code, clock)
-            barcode, title = copy.barcode, copy.title
+            barcode = copy.barcode
         except CopyNotFound:
             barcode = code.strip().upper()
             if not BARCODE.match(barcode):
@@ -106,7 +108,30 @@ async def shelf_scan(actor: Actor, clock: Clock, stocktake_id: int, code: str) -
         out = await stocktakes.add_scans(space_id, stocktake_id, [barcode], actor=actor, clock=clock)
     except DomainError as exc:
         return refused(exc, code)
-    message = gettext("已扫描 %(count)s 册") % {"count": out.scanned}
-    if not title:
-        message = gettext("不认识的条码，已记下") + " · " + message
-    return ScanAnswer(ok=bool(title), title=title or barcode, barcode=barcode, message=message, count=out.scanned)
+    count = gettext("已扫描 %(count)s 册") % {"count": out.scanned}
+    if copy is None:
+        message = gettext("不认识的条码，已记下") + " · " + count
+        return ScanAnswer(ok=False, title=barcode, barcode=barcode, message=message, count=out.scanned)
+    warning = await misplaced_words(copy, space_id)
+    message = f"{warning} · {count}" if warning else count
+    return ScanAnswer(
+        ok=warning is None, title=copy.title, barcode=barcode, message=message, status=copy.status, count=out.scanned
+    )
+
+
+async def misplaced_words(copy: CopyOut, space_id: int) -> str | None:
+    """Why a copy scanned on this shelf should not be there, in plain words (None: it belongs)."""
+    why = stocktakes.out_of_place(copy, space_id)
+    if why is None:
+        return None
+    if copy.status == "on_loan":
+        loan = await loans.open_loan(copy.id)
+        where = await returns.space_name(loan.space_id if loan else None)
+        if where and loan is not None and loan.space_id != space_id:
+            return gettext("记录显示这一册在%(space)s借出，还没有还：请核对") % {"space": where}
+        return gettext("记录显示这一册已借出，还没有还：请核对")
+    if why == "inconsistent":
+        return gettext("记录显示这一册%(status)s：请核对") % {"status": status_words(copy.status)}
+    if copy.status == "in_transit":
+        return gettext("记录显示这一册在调拨途中：请核对")
+    return gettext("记录显示这一册应在%(space)s：请核对") % {"space": await returns.space_name(copy.current_space_id)}

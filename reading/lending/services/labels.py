@@ -4,10 +4,12 @@ the barcode and the home space."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import anyio
 
 from app.accounts.actor import Actor
+from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
 from qr import posters
 from qr.services import tokens
@@ -26,6 +28,37 @@ def copy_ids(raw: str | None) -> list[int] | None:
     return [int(i) for i in raw.split(",") if i.strip().isdigit() and len(i.strip()) <= 9][:MAX_LABELS]
 
 
+async def _draw(rows: list[dict[str, Any]], base_url: str, now: datetime) -> bytes:
+    labels = []
+    for r in rows:
+        token = await tokens.issue(Purpose.copy, r["id"], now=now)
+        labels.append(
+            posters.Label(
+                title=r["book.title"],
+                barcode=r["barcode"],
+                url=f"{base_url}/q/{token}",
+                space_name=r["home_space.name"],
+            )
+        )
+    return await anyio.to_thread.run_sync(lambda: posters.to_pdf(posters.label_sheets(labels)))
+
+
+async def chosen_pdf(copy_ids: list[int], *, actor: Actor, base_url: str, now: datetime) -> bytes:
+    """The labels of the copies ticked in a table, whatever their home (each one served)."""
+    if not copy_ids:
+        raise InvalidInput(N_("请先勾选要处理的册"), fields=[{"field": "copy_id", "message": "required"}])
+    rows = await (
+        Copy.select(Copy.id, Copy.barcode, Copy.book._.title, Copy.home_space, Copy.home_space._.name)
+        .where(Copy.id.is_in(copy_ids[:MAX_LABELS] or [-1]))
+        .order_by(Copy.id)
+    )
+    if not rows:
+        raise CopyNotFound()
+    for r in rows:
+        ensure_serves(actor, int(r["home_space"]))
+    return await _draw(rows, base_url, now)
+
+
 async def label_pdf(space_id: int, wanted: str | None, *, actor: Actor, base_url: str, now: datetime) -> bytes:
     """The labels of the copies whose home is the space (default: all of them); drawn off the
     event loop."""
@@ -39,15 +72,4 @@ async def label_pdf(space_id: int, wanted: str | None, *, actor: Actor, base_url
     rows = await query.order_by(Copy.id).limit(MAX_LABELS)
     if not rows:
         raise CopyNotFound(N_("这个空间没有要打印标签的绘本"))
-    labels = []
-    for r in rows:
-        token = await tokens.issue(Purpose.copy, r["id"], now=now)
-        labels.append(
-            posters.Label(
-                title=r["book.title"],
-                barcode=r["barcode"],
-                url=f"{base_url}/q/{token}",
-                space_name=r["home_space.name"],
-            )
-        )
-    return await anyio.to_thread.run_sync(lambda: posters.to_pdf(posters.label_sheets(labels)))
+    return await _draw(rows, base_url, now)

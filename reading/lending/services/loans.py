@@ -293,16 +293,17 @@ class OpenLoan:
     id: int
     family_id: int
     due_on: date
+    space_id: int | None = None  # where it was lent
 
 
 async def open_loan(copy_id: int) -> OpenLoan | None:
     """The copy's open loan, if it is lent."""
     row = (
-        await Loan.select(Loan.id, Loan.family, Loan.due_on)
+        await Loan.select(Loan.id, Loan.family, Loan.due_on, Loan.space)
         .where((Loan.copy == copy_id) & Loan.returned_at.is_null())
         .first()
     )
-    return OpenLoan(int(row["id"]), int(row["family"]), row["due_on"]) if row else None
+    return OpenLoan(int(row["id"]), int(row["family"]), row["due_on"], row["space"]) if row else None
 
 
 async def open_loan_count(family_id: int) -> int:

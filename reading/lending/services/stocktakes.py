@@ -116,6 +116,19 @@ async def add_scans(
     return await stocktake_out(stocktake_id)
 
 
+def out_of_place(copy: CopyOut, space_id: int) -> str | None:
+    """Why a copy found on this shelf should not be there, as the report files it:
+    "inconsistent" (the records say it is on loan, missing or withdrawn), "unexpected" (it
+    belongs on another shelf, or is in transit), or None when it belongs here."""
+    if copy.status in ("on_loan", "missing", "withdrawn"):
+        return "inconsistent"
+    if copy.status in ("available", "in_transit", "on_hold_shelf", "awaiting_shelving") and (
+        copy.current_space_id != space_id or copy.status == "in_transit"
+    ):
+        return "unexpected"
+    return None
+
+
 def _entry(copy: CopyOut) -> dict[str, object]:
     return {
         "copy_id": copy.id,
@@ -139,13 +152,8 @@ async def finish_stocktake(space_id: int, stocktake_id: int, *, actor: Actor, cl
     scanned = await copies.by_ids(scanned_ids)
     report: dict[str, list[dict[str, object]]] = {
         "missing": [_entry(c) for c in expected if c.id not in scanned_ids],
-        "unexpected": [
-            _entry(c)
-            for c in scanned
-            if c.status in ("available", "in_transit", "on_hold_shelf", "awaiting_shelving")
-            and (c.current_space_id != space_id or c.status == "in_transit")
-        ],
-        "inconsistent": [_entry(c) for c in scanned if c.status in ("on_loan", "missing", "withdrawn")],
+        "unexpected": [_entry(c) for c in scanned if out_of_place(c, space_id) == "unexpected"],
+        "inconsistent": [_entry(c) for c in scanned if out_of_place(c, space_id) == "inconsistent"],
         "unknown_barcodes": [{"barcode": s["barcode"]} for s in scans if s["copy"] is None],
         "to_shelve": [_entry(c) for c in scanned if c.status == "awaiting_shelving" and c.current_space_id == space_id],
     }

@@ -3,7 +3,7 @@ catalogue, a title's edit page and its copies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
@@ -165,12 +165,24 @@ class CataloguePage:
     q: str
     books: list[BookOut]  # the search's
     recent: list[BookOut]  # without a search: the titles added last
+    copies: dict[int, int] = field(default_factory=dict)  # copies per title shown
+
+
+async def copy_counts(book_ids: list[int]) -> dict[int, int]:
+    """How many copies each title has (withdrawn ones included: they are in the records)."""
+    rows = await Copy.select(Copy.book).where(Copy.book.is_in(book_ids or [-1]))
+    counts: dict[int, int] = {}
+    for r in rows:
+        counts[int(r["book"])] = counts.get(int(r["book"]), 0) + 1
+    return counts
 
 
 async def catalogue_page(q: str | None) -> CataloguePage:
+    """The staff's catalogue: a search's titles, or the ones added last, with their copies."""
     text = (q or "").strip()
     found = await catalogue.search(text, limit=50) if text else []
-    return CataloguePage(q=text, books=found, recent=[] if found else await catalogue.recent_books(10))
+    recent = [] if found else await catalogue.recent_books(20)
+    return CataloguePage(q=text, books=found, recent=recent, copies=await copy_counts([b.id for b in found + recent]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ scanning its label, the staff's desk (with the family found) and lending work hu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Child, Guardian
@@ -24,10 +24,12 @@ class LoansPage:
     limits: dict[int, int]  # renewals allowed per loan (its space's rules)
     waiting: set[int]  # titles another family queues for: no renewal
     today: date
+    lent_at: dict[int, str]  # the space each loan was lent at (two copies of a title told apart)
 
 
 async def loans_page(actor: Actor, clock: Clock) -> LoansPage:
-    """A family's loans: due dates, overdue ones marked, whether each can be renewed."""
+    """A family's loans: which copy and where it was lent, due dates, overdue ones marked,
+    whether each can be renewed."""
     mine = await loans.list_loans(actor=actor, clock=clock, limit=200)
     mine.sort(key=lambda x: (x.due_on, x.id))
     spaces = {
@@ -38,7 +40,9 @@ async def loans_page(actor: Actor, clock: Clock) -> LoansPage:
     queued = await Hold.select(Hold.book).where(
         Hold.book.is_in([x.book_id for x in mine] or [-1]) & (Hold.status == "waiting")
     )
-    return LoansPage(mine, limits, {int(r["book"]) for r in queued}, local_today(clock))
+    names = await space_names()
+    lent_at = {loan_id: names.get(space_id, "") for loan_id, space_id in spaces.items() if space_id is not None}
+    return LoansPage(mine, limits, {int(r["book"]) for r in queued}, local_today(clock), lent_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +159,65 @@ async def hub_page(actor: Actor, clock: Clock) -> HubPage:
     to_shelve = await Copy.count().where((Copy.status == "awaiting_shelving") & Copy.current_space.is_in(ids))
     ready = await Hold.count().where((Hold.status == "ready") & Hold.pickup_space.is_in(ids))
     return HubPage(served, int(overdue), int(to_shelve), int(ready))
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEvent:
+    """A loan lent or returned at the desk."""
+
+    at: datetime
+    lent: bool  # else returned
+    title: str
+    barcode: str
+    guardian: str
+    due_on: date
+    open: bool  # still on loan
+
+
+@dataclass(frozen=True, slots=True)
+class DeskHistory:
+    served: list[SpaceName]
+    space_id: int | None
+    events: list[DeskEvent]  # newest first
+    today: date
+
+
+async def desk_history(actor: Actor, clock: Clock, space: int | None, limit: int = 300) -> DeskHistory:
+    """What the desk of a space lent and took back lately, newest first."""
+    place = await workplace(actor, space)
+    here = place.space_id
+    if here is None:
+        return DeskHistory(place.served, None, [], local_today(clock))
+    rows = await (
+        Loan.select(*HISTORY_COLUMNS)
+        .where((Loan.space == here) | (Loan.returned_space == here))
+        .order_by(Loan.id, ascending=False)
+        .limit(limit)
+    )
+    families = sorted({int(r["family"]) for r in rows}) or [-1]
+    guardians = {
+        int(g["family"]): str(g["name"])
+        for g in await Guardian.select(Guardian.family, Guardian.name).where(Guardian.family.is_in(families))
+    }
+    events = []
+    for r in rows:
+        who, book, code = guardians.get(int(r["family"]), ""), r["copy.book.title"], r["copy.barcode"]
+        still = r["returned_at"] is None
+        if r["space"] == here:
+            events.append(DeskEvent(r["borrowed_at"], True, book, code, who, r["due_on"], still))
+        if r["returned_space"] == here and r["returned_at"] is not None:
+            events.append(DeskEvent(r["returned_at"], False, book, code, who, r["due_on"], still))
+    events.sort(key=lambda e: e.at, reverse=True)
+    return DeskHistory(place.served, here, events[:limit], local_today(clock))
+
+
+HISTORY_COLUMNS = (
+    Loan.space,
+    Loan.returned_space,
+    Loan.borrowed_at,
+    Loan.returned_at,
+    Loan.due_on,
+    Loan.family,
+    Loan.copy._.barcode,
+    Loan.copy._.book._.title,
+)

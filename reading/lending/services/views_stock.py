@@ -11,7 +11,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import DISTRICT_ADMIN, LIBRARIAN
 from app.accounts.tables import Guardian
 from reading.lending.schemas import StocktakeOut, TransferOut
-from reading.lending.services import stocktakes, transfers
+from reading.lending.services import copies, stocktakes, transfers
 from reading.lending.services.scans import new_nonce
 from reading.lending.services.views import SpaceName, space_names, workplace
 from reading.lending.tables import Copy, Hold, Stocktake, StocktakeScan, Transfer, TransferItem
@@ -270,6 +270,7 @@ async def stocktakes_page(actor: Actor, space: int | None) -> StocktakesPage:
 class Scanned:
     barcode: str
     title: str  # empty for a barcode no copy has
+    fits: bool = True  # a known copy that belongs on this shelf (else the scan warned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,17 +290,25 @@ async def stocktake_page(stocktake_id: int, actor: Actor) -> StocktakePage:
     out = await stocktakes.stocktake_out(stocktake_id)
     names = await space_names()
     recent = await (
-        StocktakeScan.select(StocktakeScan.barcode, StocktakeScan.copy._.book._.title)
+        StocktakeScan.select(StocktakeScan.barcode, StocktakeScan.copy, StocktakeScan.copy._.book._.title)
         .where(StocktakeScan.stocktake == stocktake_id)
         .order_by(StocktakeScan.id, ascending=False)
         .limit(20)
     )
+    found = {c.id: c for c in await copies.by_ids({r["copy"] for r in recent if r["copy"] is not None})}
     return StocktakePage(
         stocktake=out,
         space_name=names.get(space_id, ""),
         names=names,
         report=out.report or {},
-        recent=[Scanned(r["barcode"], r["copy.book.title"] or "") for r in recent],
+        recent=[
+            Scanned(
+                r["barcode"],
+                r["copy.book.title"] or "",
+                r["copy"] in found and stocktakes.out_of_place(found[r["copy"]], space_id) is None,
+            )
+            for r in recent
+        ],
         can_apply=actor.has(DISTRICT_ADMIN, LIBRARIAN),
         nonce=new_nonce(),
     )

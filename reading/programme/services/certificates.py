@@ -9,6 +9,7 @@ from datetime import datetime
 
 from app.accounts.actor import Actor
 from app.accounts.tables import User
+from app.kernel.clock import local_zone
 from app.kernel.db import write_transaction
 from reading.programme.errors import CertificateNotFound, LeadReaderNotFound
 from reading.programme.services import hours as hours_service
@@ -41,8 +42,9 @@ class CertificateView:
 
 
 def _serial(kind: str, certificate_id: int, now: datetime) -> str:
-    """From the row id, so two certificates issued at once never share a serial."""
-    return f"{'LR' if kind == 'lead_reader' else 'VO'}-{now.year}-{certificate_id:06d}"
+    """From the row id, so two certificates issued at once never share a serial; the year is
+    the service's (its date on the certificate and its verification page)."""
+    return f"{'LR' if kind == 'lead_reader' else 'VO'}-{now.astimezone(local_zone()).year}-{certificate_id:06d}"
 
 
 async def issue_for_lead_reader(lead_reader_id: int, *, actor: Actor, now: datetime) -> CertificateView:

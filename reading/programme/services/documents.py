@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.accounts.tables import Child
+from app.kernel.clock import local_zone
 from app.kernel.errors import Forbidden
 from qr import documents, posters
 from qr.services import tokens
@@ -28,7 +29,7 @@ async def certificate_doc(certificate: CertificateView, base_url: str, now: date
         holder=certificate.display_name,
         body=body,
         level=certificate.level,
-        issued_on=certificate.issued_at.strftime("%Y年%m月%d日"),
+        issued_on=certificate.issued_at.astimezone(local_zone()).strftime("%Y年%m月%d日"),  # as its page says
         serial=certificate.serial,
         issuer="东城区妇联 · 东城区教委",
         url=f"{base_url}/q/{token}",

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
+
 from app.accounts.errors import ChildNotFound
 from app.accounts.tables import Child
 from app.kernel.clock import Clock, local_today
-from app.kernel.errors import Forbidden, InvalidInput
+from app.kernel.errors import DomainError, Forbidden, InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
 from reading.lending.errors import BookNotFound
-from reading.lending.isbn import normalize
+from reading.lending.isbn import looks_like_isbn, normalize
 from reading.lending.schemas import BookOut
 from reading.lending.services import catalogue
+from reading.lending.services.scans import copy_for_code
 from reading.lending.tables import Book, Loan
 from reading.programme.errors import DailyCapReached
 from reading.programme.rules import DAILY_LOG_CAP, MILESTONES, STREAK_DAYS
@@ -48,7 +51,7 @@ class LogForm:
 def log_form(fields: Fields) -> LogForm:
     return LogForm(
         book_id=number(text(fields, "book_id")),
-        isbn=text(fields, "isbn", 20),
+        isbn=text(fields, "isbn", 300),  # an ISBN, or a copy's label read by the camera
         child_ids=ids(fields, "child_id"),
         read_on=text(fields, "read_on"),
         minutes=text(fields, "minutes"),
@@ -80,8 +83,22 @@ def _log_in(form: LogForm) -> LogIn:
 
 
 async def add_from_form(family_id: int | None, form: LogForm, *, clock: Clock) -> LogEntryOut:
-    """The reading-log page's form: checked, then `add_entry`."""
-    return await add_entry(family_id, _log_in(form), clock=clock)
+    """The reading-log page's form: checked, then `add_entry`. The ISBN field also takes what
+    the phone's camera read off a library copy: its label's QR code (a `/q/` link) or barcode."""
+    data = _log_in(form)
+    if data.book_id is None and data.isbn and not looks_like_isbn(data.isbn):
+        data = msgspec.structs.replace(data, book_id=await _book_of_copy(data.isbn, clock), isbn=None)
+    return await add_entry(family_id, data, clock=clock)
+
+
+async def _book_of_copy(code: str, clock: Clock) -> int:
+    """The title of the library copy whose label was scanned (or typed)."""
+    try:
+        return (await copy_for_code(code, clock)).book_id
+    except DomainError:
+        raise BookNotFound(
+            N_("没有找到这本绘本。请检查 ISBN，或用书名搜索。"), fields=[{"field": "isbn", "message": "unknown"}]
+        ) from None
 
 
 async def add_entry(family_id: int | None, data: LogIn, *, clock: Clock) -> LogEntryOut:
@@ -207,6 +224,18 @@ async def reading_log(family_id: int | None, *, clock: Clock, limit: int = 100) 
         milestones=milestones(entries, today),
         suggestions=await suggestions(family_id),
     )
+
+
+async def read_before(family_id: int, limit: int = 6) -> list[BookOut]:
+    """The books the family logged most recently, newest first: one tap to log a re-read."""
+    rows = (
+        await ReadingLogEntry.select(ReadingLogEntry.book)
+        .where(ReadingLogEntry.family == family_id)
+        .order_by(ReadingLogEntry.read_on, ascending=False)
+        .order_by(ReadingLogEntry.id, ascending=False)
+        .limit(200)
+    )
+    return [await catalogue.get_book(book_id) for book_id in list(dict.fromkeys(r["book"] for r in rows))[:limit]]
 
 
 async def suggestions(family_id: int, limit: int = 6) -> list[BookOut]:

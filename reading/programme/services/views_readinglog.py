@@ -37,7 +37,33 @@ class ReadingLogPage(PageView):
     next_books: int | None  # the next books milestone, if any is left
     books_to_go: int
     streak_reached: bool
+    read_again: list[BookOut]  # books logged lately: a re-read in one tap
+    goals: list[Goal]  # every milestone, with how far the family is
     streak_days: int = STREAK_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """A milestone and the way to it: `done` of `target` (books, or days in a row)."""
+
+    kind: str  # "books" or "streak"
+    target: int
+    done: int
+    reached_on: date | None
+
+    @property
+    def reached(self) -> bool:
+        return self.done >= self.target
+
+
+def goals(log: ReadingLogOut, streak_now: int) -> list[Goal]:
+    """Each books milestone (10, 50, 100) and the 21-day streak (the days in a row so far),
+    reached or on the way."""
+    reached = {(m.kind, m.value): m.reached_on for m in log.milestones}
+    out = [Goal("books", n, min(log.books_read, n), reached.get(("books", n))) for n in MILESTONES]
+    streak = STREAK_DAYS if ("streak", STREAK_DAYS) in reached else min(streak_now, STREAK_DAYS)
+    out.append(Goal("streak", STREAK_DAYS, streak, reached.get(("streak", STREAK_DAYS))))
+    return out
 
 
 async def reading_log_page(
@@ -49,6 +75,7 @@ async def reading_log_page(
     text = (q or "").strip()[:100]
     today = local_today(clock)
     next_books = next((n for n in MILESTONES if n > log.books_read), None)
+    suggested = {b.id for b in log.suggestions}
     return ReadingLogPage(
         log=log,
         children=children,
@@ -62,4 +89,6 @@ async def reading_log_page(
         next_books=next_books,
         books_to_go=(next_books - log.books_read) if next_books else 0,
         streak_reached=any((m.kind, m.value) == ("streak", STREAK_DAYS) for m in log.milestones),
+        read_again=[b for b in await readinglog.read_before(family_id) if b.id not in suggested] if family_id else [],
+        goals=goals(log, log.current_streak),
     )

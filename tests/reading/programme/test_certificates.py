@@ -184,3 +184,28 @@ async def test_the_certificate_text_is_in_the_shipped_font(
         cmap = TTFont(str(path)).getBestCmap()
         missing = {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in cmap}
         assert not missing, f"{path.name} lacks {missing}"
+
+
+async def test_a_certificate_and_its_page_show_the_same_local_date_across_midnight(
+    client: httpx.AsyncClient, library: dict[str, Any], clock: FrozenClock, app: Any
+) -> None:
+    """Issued at 00:30 in Beijing on 5 December (16:30 UTC on the 4th): the picture, its serial
+    and its verification page all say the 5th (the picture said the UTC date, 12-04)."""
+    clock.set(datetime(2026, 12, 4, 16, 30, tzinfo=UTC))
+    lead = await make_lead_reader(client, library)
+    r = await client.get(f"/api/v1/lead-readers/{lead['lead_id']}/certificate.png", headers=lead["headers"])
+    assert r.status_code == 200, r.text
+    row = await Certificate.select(Certificate.id).first()
+    assert row is not None
+    doc = await certificate_doc(await certificates.get(row["id"]), app.state.settings.base_url, clock.now())
+    assert doc.issued_on == "2026年12月05日"
+    page = await verification(client, qr_text(r.content))
+    assert page.status_code == 200 and "2026-12-05" in page.text and "2026-12-04" not in page.text
+
+    # New Year's Eve, 00:30 on 1 January in Beijing: the serial carries the new year.
+    clock.set(datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
+    other = await make_lead_reader(client, library)
+    r = await client.get(f"/api/v1/lead-readers/{other['lead_id']}/certificate.png", headers=other["headers"])
+    assert r.status_code == 200, r.text
+    newest = await Certificate.select(Certificate.serial).order_by(Certificate.id, ascending=False).first()
+    assert newest is not None and newest["serial"].startswith("LR-2027-")

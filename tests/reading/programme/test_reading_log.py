@@ -186,3 +186,41 @@ async def test_the_summary_image_is_drawn_in_the_shipped_font_with_a_qr_code_hom
         assert last.status_code == 200 and last.content != r.content
     last_doc = await summary_doc(fam["family"]["id"], 2025, "http://testserver")
     assert last_doc.headline == "今年共读 1 本绘本"
+
+
+async def test_a_read_book_stays_one_tap_away_and_a_copys_label_logs_its_title(
+    client: httpx.AsyncClient, library: dict[str, Any], app: Any, clock: FrozenClock
+) -> None:
+    """Issue 15, item 10: a logged book stays in the page's quick-pick (a re-read without the
+    ISBN), milestones show their progress, and the ISBN field takes what the camera read off a
+    library copy: its label's QR link or its barcode (an unknown code is refused kindly)."""
+    from qr.services import tokens
+    from qr.tokens import Purpose
+
+    fam = await register_family(client)
+    book = library["book"]
+    child = str(fam["family"]["children"][0]["id"])
+    copy = library["copies"][0]
+    async with browser(app, fam["phone"], fam["password"]) as b:
+        r = await b.get("/reading-log")
+        assert "0 / 10 本" in r.text and '<progress max="10" value="0"' in r.text
+        assert "又读了一遍" not in r.text
+
+        async def post(**fields: str) -> httpx.Response:
+            data = {"_csrf_token": b.cookies["csrftoken"], "child_id": [child], "read_on": TODAY.isoformat()}
+            return await b.post("/reading-log", data={**data, **fields})
+
+        r = await post(book_id=str(book["id"]))
+        assert r.status_code == 303
+        r = await b.get("/reading-log")
+        assert f"又读了一遍《{book['title']}》" in r.text and "1 / 10 本" in r.text
+        assert f'name="book_id" value="{book["id"]}"' in r.text  # one tap: a re-read, no ISBN
+
+        label = f"http://testserver/q/{await tokens.issue(Purpose.copy, copy['id'], now=clock.now())}"
+        for code in (label, copy["barcode"].lower()):
+            r = await post(isbn=code)
+            assert r.status_code == 303, r.text
+        r = await post(isbn="SC99999999")
+        assert r.status_code == 404 and "没有找到这本绘本" in r.text and 'aria-invalid="true"' in r.text
+    log = await reading_log(client, fam)
+    assert [e["book_id"] for e in log["items"]] == [book["id"]] * 3 and log["books_read"] == 1
