@@ -9,6 +9,7 @@ hourly job that applies them. Families' own records stay while the family has it
 | log-in attempts | KEEP_LOGIN_ATTEMPTS_DAYS (30) |
 | answers kept for idempotent retries | 24 hours |
 | delivered notifications in the outbox | 30 days (the inbox keeps its own copy) |
+| which family and children a check-in was | KEEP_CHECK_IN_LINKS_YEARS (3); the check-in stays, anonymous |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.kernel.tables import OutboxMessage
 from app.settings import Settings, get_settings
 from app.tables import KeyValue
 from qr.tables import Scan
+from spaces.tables import CheckIn
 
 OUTBOX_KEPT = timedelta(days=30)
 
@@ -32,12 +34,14 @@ OUTBOX_KEPT = timedelta(days=30)
 class Periods:
     scan_log: timedelta
     login_attempts: timedelta
+    check_in_links: timedelta = timedelta(days=3 * 365)
 
     @classmethod
     def of(cls, settings: Settings) -> Periods:
         return cls(
             scan_log=timedelta(days=settings.keep_scan_log_days),
             login_attempts=timedelta(days=settings.keep_login_attempts_days),
+            check_in_links=timedelta(days=365 * settings.keep_check_in_links_years),
         )
 
 
@@ -55,6 +59,11 @@ async def apply(periods: Periods, *, now: datetime) -> dict[str, int]:
             await LoginAttempt.delete().where(LoginAttempt.at < now - periods.login_attempts).returning(LoginAttempt.id)
         ),
         "scan_log": len(await Scan.delete().where(Scan.at < now - periods.scan_log).returning(Scan.id)),
+        "check_in_links": len(
+            await CheckIn.update({CheckIn.family: None, CheckIn.child_ids: []})
+            .where((CheckIn.checked_in_at < now - periods.check_in_links) & CheckIn.family.is_not_null())
+            .returning(CheckIn.id)
+        ),
         "outbox": len(
             await OutboxMessage.delete()
             .where(OutboxMessage.delivered_at < now - OUTBOX_KEPT)

@@ -46,6 +46,7 @@ class Settings:
     shutdown_grace: int = 20
     keep_scan_log_days: int = 180
     keep_login_attempts_days: int = 30
+    keep_check_in_links_years: int = 3
 
     @property
     def is_sqlite(self) -> bool:
@@ -173,6 +174,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace=_int(env, "SHUTDOWN_GRACE", 20, 1, 600),
         keep_scan_log_days=_int(env, "KEEP_SCAN_LOG_DAYS", 180, 1, 3650),
         keep_login_attempts_days=_int(env, "KEEP_LOGIN_ATTEMPTS_DAYS", 30, 1, 3650),
+        keep_check_in_links_years=_int(env, "KEEP_CHECK_IN_LINKS_YEARS", 3, 1, 50),
     )
 
 

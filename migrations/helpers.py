@@ -6,6 +6,7 @@ are created here in plain SQL that both engines accept.
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
+from piccolo.querystring import QueryString
 
 
 async def _ddl(statement: str) -> None:
@@ -42,3 +43,56 @@ def unique_indexes(
     manager.add_raw(create)
     manager.add_raw_backwards(drop)
     return manager
+
+
+class NullableColumn(MigrationManager):
+    """A migration that lets a NOT NULL column hold NULL. PostgreSQL alters the column; SQLite
+    has no ALTER COLUMN, so there the table is rebuilt with the same definition minus that
+    NOT NULL, its rows copied and its indexes made again. The recorded `alter_column` keeps
+    Piccolo's view of the schema in step (`check-migrations`)."""
+
+    def __init__(self, *, table: str, column: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.table, self.column = table, column
+
+        async def forwards() -> None:
+            await _sqlite_not_null(table, column, nullable=True)
+
+        async def backwards() -> None:
+            await _sqlite_not_null(table, column, nullable=False)
+
+        self.add_raw(forwards)
+        self.add_raw_backwards(backwards)
+
+    async def _run_alter_columns(self, backwards: bool = False) -> None:
+        engine = engine_finder()
+        if engine is not None and engine.engine_type == "sqlite":
+            return  # done by the rebuild
+        await super()._run_alter_columns(backwards=backwards)
+
+
+async def _sqlite_not_null(table: str, column: str, *, nullable: bool) -> None:
+    import re
+
+    engine = engine_finder()
+    assert engine is not None
+    if engine.engine_type != "sqlite":
+        return
+    rows = await engine.run_querystring(
+        QueryString("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = {}", table)
+    )
+    create = rows[0]["sql"]
+    pattern = re.compile(rf'("{column}" [A-Z]+)( NOT NULL)?')
+    create = pattern.sub(lambda m: m.group(1) + ("" if nullable else " NOT NULL"), create, count=1)
+    indexes = await engine.run_querystring(
+        QueryString("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = {} AND sql IS NOT NULL", table)
+    )
+    rebuilt = f"{table}__rebuilt"
+    await _ddl(create.replace(f'CREATE TABLE "{table}"', f'CREATE TABLE "{rebuilt}"', 1).replace(
+        f"CREATE TABLE {table}", f'CREATE TABLE "{rebuilt}"', 1
+    ))
+    await _ddl(f'INSERT INTO "{rebuilt}" SELECT * FROM "{table}"')
+    await _ddl(f'DROP TABLE "{table}"')
+    await _ddl(f'ALTER TABLE "{rebuilt}" RENAME TO "{table}"')
+    for index in indexes:
+        await _ddl(index["sql"])

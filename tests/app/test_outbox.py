@@ -153,3 +153,31 @@ async def test_retention_periods_apply_to_the_scan_log_and_tokens(clock: FrozenC
     assert (gone["scan_log"], gone["api_tokens"]) == (1, 2)
     assert [r["outcome"] for r in await Scan.select(Scan.outcome)] == ["invalid_token"]
     assert [r["token_hash"] for r in await ApiToken.select(ApiToken.token_hash)] == ["c" * 64]
+
+
+async def test_check_ins_older_than_three_years_lose_their_family_and_stay(clock: FrozenClock, settings: Any) -> None:
+    """Which family (and children) a check-in was is kept three years; the check-in stays."""
+    import msgspec
+
+    from app.accounts.schemas import FamilyRegistration
+    from app.accounts.services.registration import register_family
+    from app.retention import Periods, apply
+    from spaces.tables import CheckIn, Slot, Space
+    from tests.helpers import family_body
+
+    now = clock.now()
+    user = await register_family(msgspec.convert(family_body(children=1), FamilyRegistration), clock=clock)
+    space = Space(name="东四", kind="ten_square", street="东四", address="东四", capacity=5, created_at=now)
+    await space.save()
+    for age in (timedelta(days=3 * 365 + 1), timedelta(days=3 * 365 - 1)):
+        slot = Slot(space=space.id, kind="open_reading", title="开放阅读", starts_at=now - age, ends_at=now - age)
+        slot.capacity = slot.remaining = 5
+        slot.created_at = now
+        await slot.save()
+        visit = CheckIn(kind="visit", space=space.id, slot=slot.id, family=user.family, child_ids=[1], people=2)
+        visit.checked_in_at = now - age
+        await visit.save()
+    gone = await apply(Periods.of(settings), now=now)
+    assert gone["check_in_links"] == 1
+    rows = await CheckIn.select(CheckIn.family, CheckIn.people).order_by(CheckIn.checked_in_at)
+    assert [(r["family"], r["people"]) for r in rows] == [(None, 2), (user.family, 2)]
