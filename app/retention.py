@@ -8,7 +8,8 @@ hourly job that applies them. Families' own records stay while the family has it
 | the scan log (every scan, failed ones too) | KEEP_SCAN_LOG_DAYS (180) |
 | log-in attempts | KEEP_LOGIN_ATTEMPTS_DAYS (30) |
 | answers kept for idempotent retries | 24 hours |
-| delivered notifications in the outbox | 30 days (the inbox keeps its own copy) |
+| delivered outbox rows, SMS and WeChat deliveries and tries | 30 days (the inbox keeps its copy) |
+| SMS codes | until they expire (app.accounts.services.sms_codes) |
 | which family and children a check-in was | KEEP_CHECK_IN_LINKS_YEARS (3); the check-in stays, anonymous |
 """
 

@@ -1,12 +1,17 @@
 """What every process of the service sets from the settings before it serves requests or runs
 jobs: web processes and the arq worker alike (a job issuing a QR token needs the keyring as
-much as a request does). It is also where qr learns which domain handles each purpose of a
-code: the check-in targets (`qr.checkin`) and the pages a scanned code opens (`qr.openers`)."""
+much as a request does, a job sending an SMS its provider). It is also where qr learns which
+domain handles each purpose of a code: the check-in targets (`qr.checkin`) and the pages a
+scanned code opens (`qr.openers`); and where identity learns what each domain keeps about a
+family (`app.accounts.personal_data`)."""
 
 from __future__ import annotations
 
 from app.accounts import personal_data
+from app.accounts.services import sms_codes
 from app.kernel.clock import set_local_zone
+from app.notify import channels
+from app.notify import personal_data as messages_data
 from app.settings import Settings
 from app.web import family_card
 from qr import checkin, openers
@@ -24,6 +29,8 @@ from spaces.services import personal_data as spaces_data
 
 def configure(settings: Settings) -> None:
     set_local_zone(settings.tz)
+    sms_codes.configure(settings.secret_key)
+    channels.configure(settings.messaging, settings.base_url)
     programme_rules.configure(settings.lead_reader_levels)
     qr_tokens.configure(
         Keyring.derived(
@@ -39,7 +46,8 @@ def configure(settings: Settings) -> None:
 
 def register_personal_data() -> None:
     """What each domain keeps about a family, for its export, erasure and consent withdrawal."""
-    for part in (spaces_data.PERSONAL_DATA, lending_data.PERSONAL_DATA, programme_data.PERSONAL_DATA):
+    parts = (spaces_data, lending_data, programme_data, messages_data)
+    for part in (p.PERSONAL_DATA for p in parts):
         personal_data.register(part)
 
 

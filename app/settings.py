@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.notify.config import ConfigError, MessagingConfig
+from app.notify.config import load as load_messaging
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STORYCORNER_VAR", ROOT / "var"))
@@ -47,6 +50,7 @@ class Settings:
     keep_scan_log_days: int = 180
     keep_login_attempts_days: int = 30
     keep_check_in_links_years: int = 3
+    messaging: MessagingConfig = field(default_factory=MessagingConfig)
 
     @property
     def is_sqlite(self) -> bool:
@@ -175,7 +179,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         keep_scan_log_days=_int(env, "KEEP_SCAN_LOG_DAYS", 180, 1, 3650),
         keep_login_attempts_days=_int(env, "KEEP_LOGIN_ATTEMPTS_DAYS", 30, 1, 3650),
         keep_check_in_links_years=_int(env, "KEEP_CHECK_IN_LINKS_YEARS", 3, 1, 50),
+        messaging=_messaging(env),
     )
+
+
+def _messaging(env: Mapping[str, str]) -> MessagingConfig:
+    try:
+        return load_messaging(env)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _levels(env: Mapping[str, str]) -> tuple[tuple[str, int, int], ...]:

@@ -176,7 +176,9 @@ class CheckIn(Table, tablename="spaces_check_in"):
     kind = Varchar(length=8)  # "visit" or "booking"
     space = ForeignKey(Space, null=False, on_delete=OnDelete.cascade, index=True)
     slot = ForeignKey(Slot, null=False, on_delete=OnDelete.cascade)
-    family = ForeignKey(Family, null=True, default=None, on_delete=OnDelete.cascade)  # None: unlinked after KEEP_CHECK_IN_LINKS_YEARS
+    family = ForeignKey(
+        Family, null=True, default=None, on_delete=OnDelete.cascade
+    )  # None: unlinked after KEEP_CHECK_IN_LINKS_YEARS
     booking = ForeignKey(Booking, null=True, default=None, on_delete=OnDelete.set_null)
     corner = ForeignKey(Corner, null=True, default=None, on_delete=OnDelete.set_null)
     child_ids = JSONB(default="[]")

@@ -68,6 +68,9 @@ from asgi_lifespan import LifespanManager  # noqa: E402
 
 from tests.helpers import FrozenClock  # noqa: E402
 
+# The fakes of the SMS providers and WeChat (`tencent_sms`, `aliyun_sms`, `fake_wechat`).
+pytest_plugins = ["tests.fakes.fixtures"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI:

@@ -1,6 +1,14 @@
 """Refusals of the identity domain."""
 
-from app.kernel.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited, Unauthenticated
+from app.kernel.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 
 
 class AccountsError(DomainError):
@@ -63,3 +71,38 @@ class WeakPassword(AccountsError, InvalidInput):
 
     def __init__(self, detail: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail, fields=fields or [{"field": "password", "message": "too weak"}])
+
+
+class TooManyCodes(AccountsError, RateLimited):
+    code = "too_many_codes"
+    title = "验证码发送太频繁，请稍后再试"
+
+
+class BadCode(AccountsError, Unauthenticated):
+    code = "bad_code"
+    title = "验证码不正确或已过期"
+
+
+class SmsUnavailable(AccountsError, Unavailable):
+    code = "sms_unavailable"
+    title = "短信暂时发送不了，请稍后再试"
+
+
+class WeChatTaken(AccountsError, Conflict):
+    code = "wechat_taken"
+    title = "这个微信已经绑定了另一个家庭账号"
+
+
+class WeChatCodeInvalid(AccountsError, InvalidInput):
+    code = "wechat_code_invalid"
+    title = "微信授权已失效，请重新进入"
+
+
+class WeChatUnavailable(AccountsError, NotFound):
+    code = "wechat_unavailable"
+    title = "微信登录没有开通"
+
+
+class WeChatNotBound(AccountsError, NotFound):
+    code = "wechat_not_bound"
+    title = "这个账号还没有绑定微信"

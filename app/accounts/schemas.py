@@ -16,6 +16,8 @@ BirthMonth = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2021
 Phone = Annotated[str, Meta(min_length=11, max_length=20, examples=["13800138000"])]
 Login = Annotated[str, Meta(min_length=3, max_length=64)]
 Role = Annotated[str, Meta(pattern=r"^(family|volunteer|librarian|district_admin)$")]
+SmsCodeValue = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["123456"])]
+Purpose = Annotated[str, Meta(pattern=r"^(login|reset|register)$")]
 
 
 class ConsentIn(Struct, forbid_unknown_fields=True):
@@ -34,9 +36,12 @@ class SecondGuardianIn(Struct, forbid_unknown_fields=True):
 
 
 class FamilyRegistration(Struct, forbid_unknown_fields=True):
+    """`password`, or `sms_code` (from `POST /auth/sms-codes` with purpose `register`)."""
+
     phone: Phone
-    password: Password
     guardian_name: Name
+    password: Password | None = None
+    sms_code: SmsCodeValue | None = None
     consent: ConsentIn | None = None
     children: Annotated[list[ChildIn], Meta(max_length=8)] = msgspec.field(default_factory=list)
     second_guardian: SecondGuardianIn | None = None
@@ -67,8 +72,23 @@ class ChildUpdate(Struct, forbid_unknown_fields=True):
 
 
 class TokenRequest(Struct, forbid_unknown_fields=True):
-    login: Login
-    password: Annotated[str, Meta(min_length=1, max_length=128)]
+    """`login` and `password`, or `phone` and `sms_code` (from `POST /auth/sms-codes`)."""
+
+    login: Login | None = None
+    password: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+    phone: Phone | None = None
+    sms_code: SmsCodeValue | None = None
+
+
+class SmsCodeRequest(Struct, forbid_unknown_fields=True):
+    phone: Phone
+    purpose: Purpose = "login"
+
+
+class PasswordReset(Struct, forbid_unknown_fields=True):
+    phone: Phone
+    sms_code: SmsCodeValue
+    new_password: Annotated[str, Meta(min_length=1, max_length=128)]
 
 
 class TokenUser(Struct):
@@ -123,3 +143,40 @@ class AccessEntryOut(Struct):
 class AccessLogPage(Struct):
     items: list[AccessEntryOut]
     next_cursor: str | None = None
+
+
+class ChannelOut(Struct):
+    name: str  # inbox, sms, wechat
+    enabled: bool  # the family's choice (the inbox is always on)
+    available: bool  # configured on this service and reachable for this family
+    address: str | None = None  # the phone, masked; WeChat: none
+
+
+class NoticeKindOut(Struct):
+    kind: str
+    label: str
+    urgency: str
+    opted_out: bool
+    optional: bool
+
+
+class WeChatOut(Struct):
+    configured: bool
+    bound: bool
+    bound_at: str | None = None
+
+
+class ChannelsOut(Struct):
+    channels: list[ChannelOut]
+    kinds: list[NoticeKindOut]
+    wechat: WeChatOut
+    locale: str
+
+
+class ChannelsPatch(Struct, forbid_unknown_fields=True):
+    """Switch SMS or WeChat on or off, set the kinds switched off for them, the language."""
+
+    sms: bool | None = None
+    wechat: bool | None = None
+    opt_outs: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=50)] | None = None
+    locale: Annotated[str, Meta(pattern=r"^(zh-CN|en)$")] | None = None

@@ -1,6 +1,7 @@
 """Identity tables. Foreign keys say what they mean on delete (Piccolo defaults to CASCADE)."""
 
 from piccolo.columns import (
+    JSONB,
     Boolean,
     Date,
     ForeignKey,
@@ -101,3 +102,44 @@ class AccessLog(Table, tablename="accounts_access_log"):
     why = Varchar(length=200, default="")
     space_id = Integer(null=True, default=None)
     at = Timestamptz(index=True)
+
+
+class SmsCode(Table, tablename="accounts_sms_code"):
+    """A 6-digit code sent by SMS to log in, reset a password or register; only its keyed
+    hash is stored. Counted by phone and by client address (rate limits)."""
+
+    id: Serial
+
+    phone = Varchar(length=16, index=True)
+    purpose = Varchar(length=16)
+    code_hash = Varchar(length=64)
+    client = Varchar(length=64, index=True)
+    created_at = Timestamptz(index=True)
+    expires_at = Timestamptz()
+    tries = Integer(default=0)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class WeChatBinding(Table, tablename="accounts_wechat_binding"):
+    """A family account's WeChat (official-account openid): log-in by WeChat, messages there."""
+
+    id: Serial
+
+    user = ForeignKey(User, null=False, unique=True, on_delete=OnDelete.cascade)
+    openid = Varchar(length=64, unique=True)
+    unionid = Varchar(length=64, null=True, default=None)
+    bound_at = Timestamptz()
+
+
+class NoticePreference(Table, tablename="accounts_notice_preference"):
+    """How a family account wants its notices: SMS and WeChat on or off, kinds switched off
+    for those (the inbox keeps everything), and the language notices are written in."""
+
+    id: Serial
+
+    user = ForeignKey(User, null=False, unique=True, on_delete=OnDelete.cascade)
+    sms = Boolean(default=True)
+    wechat = Boolean(default=True)
+    opt_outs = JSONB(default="[]")
+    locale = Varchar(length=8, default="zh-CN")
+    updated_at = Timestamptz()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from app import notifications, retention
+from app import retention
 from app.jobs import watchdog
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
+from app.notify.delivery import deliver_outbox_job
 from app.settings import Settings
 from reading.lending import jobs as lending_jobs
 from spaces import jobs as spaces_jobs
 
 JOBS: dict[str, JobFunction] = {
-    "deliver_outbox": notifications.deliver_outbox_job,
+    "deliver_outbox": deliver_outbox_job,
     "purge_expired": retention.retention_job,
     "generate_open_slots": spaces_jobs.generate_open_slots,
     "booking_housekeeping": spaces_jobs.booking_housekeeping,
@@ -22,7 +23,7 @@ JOBS: dict[str, JobFunction] = {
 
 CRON: list[CronJob] = [
     # The outbox is drained right after each change too; this catches anything missed
-    # (Redis down, a crash between commit and enqueue).
+    # (Redis down, a crash between commit and enqueue) and sends SMS and WeChat retries.
     CronJob("deliver_outbox", every_seconds=30),
     CronJob("purge_expired", every_seconds=3600),
     CronJob("generate_open_slots", every_seconds=3600),

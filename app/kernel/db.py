@@ -51,6 +51,17 @@ def write_transaction() -> Any:
     return db.transaction()
 
 
+async def serialize_on(key: str) -> None:
+    """Inside a `write_transaction()`: transactions naming the same key run one after the
+    other until commit (a check-then-insert such as "one SMS code a minute per phone").
+    SQLite's write transactions are serial already; PostgreSQL takes a transaction-scoped
+    advisory lock on the key's hash."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return
+    await db.run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", key))
+
+
 async def write_statement(statement: QueryString) -> list[dict[str, Any]]:
     """One writing statement that needs no transaction around it (it commits by itself). On
     SQLite outside a transaction it waits its turn at the process's write gate like a write

@@ -84,6 +84,14 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class Unavailable(DomainError):
+    """Something outside the service (an SMS provider) did not answer: nothing was done, try
+    again in a moment."""
+
+    code = "unavailable"
+    title = "服务暂时不可用，请稍后再试"
+
+
 # Most specific first; the one map from a refusal's category to its HTTP status.
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 400),
@@ -93,6 +101,7 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (Gone, 410),
     (RateLimited, 429),
     (Conflict, 409),
+    (Unavailable, 503),
 )
 CATEGORIES = tuple(cls for cls, _status in STATUS)
 

@@ -19,6 +19,8 @@ class OutboxMessage(Table, tablename="kernel_outbox"):
     body = Text()
     link = Varchar(length=500, default="")
     payload = JSONB(default="{}")
+    # A notice's parameters (`outbox.notice`): rendered in the reader's language at delivery.
+    params = JSONB(null=True, default=None)
     created_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
@@ -35,6 +37,7 @@ class Notification(Table, tablename="kernel_notification"):
     title = Varchar(length=200)
     body = Text()
     link = Varchar(length=500, default="")
+    params = JSONB(null=True, default=None)
     created_at = Timestamptz()
     read = Boolean(default=False)
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import json
 import re
+import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
@@ -163,3 +167,47 @@ def validated(data: dict[str, Any], kind: type[T], messages: dict[str, str] | No
 def wants_json(request: Request[Any, Any, Any]) -> bool:
     """The page's script asked (it posts JSON and reads JSON back)."""
     return request.content_type[0] == "application/json"
+
+
+# The scan remembered across log-in (the log-in side: app/web/scan_memory.py).
+SCAN_COOKIE = "sc_scan"
+SCAN_KEPT = timedelta(minutes=10)
+
+
+def _scan_key(cookie: str) -> str:
+    return "scan:" + hashlib.sha256(cookie.encode()).hexdigest()
+
+
+async def store_scan(request: Request[Any, Any, Any], token: str, *, now: datetime) -> Cookie:
+    """Remember server-side (the session store, 10 minutes) that this browser scanned `token`
+    at `now`; returns the cookie naming the memory."""
+    cookie = secrets.token_urlsafe(24)
+    value = json.dumps({"token": token, "at": now.isoformat()})
+    await request.app.state.session_store.set(_scan_key(cookie), value, expires_in=SCAN_KEPT + timedelta(minutes=1))
+    secure = bool(request.app.state.settings.secure_cookies)
+    age = int(SCAN_KEPT.total_seconds())
+    return Cookie(key=SCAN_COOKIE, value=cookie, max_age=age, path="/", httponly=True, secure=secure, samesite="lax")
+
+
+async def recall_scan(request: Request[Any, Any, Any], *, forget: bool = False) -> tuple[str, datetime] | None:
+    """The token this browser scanned and when, if remembered (`forget`: used up now)."""
+    cookie = request.cookies.get(SCAN_COOKIE)
+    if not cookie:
+        return None
+    store = request.app.state.session_store
+    raw = await store.get(_scan_key(cookie))
+    if forget:
+        await store.delete(_scan_key(cookie))
+    try:
+        data = json.loads(raw) if raw else None
+        return (str(data["token"]), datetime.fromisoformat(data["at"])) if data else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def remember_scan(request: Request[Any, Any, Any], token: str, *, now: datetime) -> Redirect:
+    """For the /q/ page, a visitor not logged in who scanned a valid check-in code: off to log
+    in, the scan remembered, so every way of logging in or registering lands back on it."""
+    redirect = Redirect(path=f"/login?next=/q/{token}")
+    redirect.cookies.append(await store_scan(request, token, now=now))
+    return redirect

@@ -12,7 +12,6 @@ from msgspec import Meta, Struct
 
 from app.accounts.actor import Actor
 from app.accounts.consent import CURRENT_POLICY
-from app.accounts.errors import NotAuthenticated
 from app.accounts.roles import ADMINS, FAMILIES, PUBLIC, with_limit
 from app.accounts.schemas import (
     AccessLogPage,
@@ -24,19 +23,17 @@ from app.accounts.schemas import (
     FamilyOut,
     FamilyRegistration,
     StaffIn,
-    TokenOut,
-    TokenRequest,
-    TokenUser,
     UserOut,
 )
-from app.accounts.services import access_log, auth, families, registration, users
+from app.accounts.services import access_log, families, registration, users
 from app.accounts.tables import User
 from app.jobs.queue import JobQueue
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
 from app.kernel.errors import Forbidden
+from app.kernel.i18n import current_locale
 from app.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
-from app.notifications import inbox, mark_read
+from app.notify.inbox import inbox, mark_read
 from app.web.ratelimit import REGISTRATION, registering
 from spaces.services import staff as space_staff
 
@@ -120,28 +117,6 @@ class AccountsController(Controller):
         await kick_outbox(queue)
         return await families.get_family(user.family, clock=clock)
 
-    @post("/auth/tokens", opt=PUBLIC, status_code=201)
-    async def create_token(
-        self, data: JSONBody[TokenRequest], request: Request[Any, Any, Any], clock: ClockDep
-    ) -> TokenOut:
-        """Log in: a bearer token for `Authorization: Bearer <token>`."""
-        client = request.client.host if request.client else "-"
-        user = await auth.authenticate(data.login, data.password, client=client, clock=clock)
-        issued = await auth.issue_token(user.id, clock=clock)
-        return TokenOut(
-            token=issued.token,
-            expires_at=issued.expires_at.isoformat(),
-            user=TokenUser(id=user.id, roles=user.roles.split(), family_id=user.family),
-        )
-
-    @delete("/auth/tokens/current", status_code=204)
-    async def revoke_token(self, request: Request[Any, Any, Any], clock: ClockDep) -> None:
-        """Log out this token."""
-        info = request.scope.get("auth") or {}
-        if info.get("kind") != "token":
-            raise NotAuthenticated()
-        await auth.revoke_token(info["token"], now=clock.now())
-
     @get("/users/me")
     async def me(self, actor: ActorDep) -> UserOut:
         """The logged-in user with roles and assigned spaces."""
@@ -224,17 +199,17 @@ class AccountsController(Controller):
     async def notifications(
         self, actor: ActorDep, limit: Limit = DEFAULT_LIMIT, cursor: FromQuery[str | None] = None
     ) -> NotificationPage:
-        """The in-app inbox, newest first."""
-        rows = await inbox(actor.user_id, before_id=decode_cursor(cursor), limit=limit)
+        """The in-app inbox, newest first, in the reader's language (`Accept-Language: en`)."""
+        rows = await inbox(actor.user_id, locale=current_locale.get(), before_id=decode_cursor(cursor), limit=limit)
         items = [
             NotificationOut(
-                id=r["id"],
-                kind=r["kind"],
-                title=r["title"],
-                body=r["body"],
-                link=r["link"],
-                created_at=r["created_at"].isoformat(),
-                read=r["read"],
+                id=r.id,
+                kind=r.kind,
+                title=r.title,
+                body=r.body,
+                link=r.link,
+                created_at=r.created_at.isoformat(),
+                read=r.read,
             )
             for r in rows
         ]

@@ -17,11 +17,13 @@ from litestar.response import Redirect, Template
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.roles import PUBLIC, with_limit
 from app.accounts.schemas import FamilyRegistration
-from app.accounts.services import auth, registration
+from app.accounts.services import auth, preferences, registration
 from app.accounts.tables import User
 from app.kernel.errors import DomainError, InvalidInput
-from app.kernel.i18n import N_, gettext
+from app.kernel.i18n import N_, current_locale, gettext
 from app.kernel.web import ClockDep, MaybeActor, QueueDep, refusal_page, validated
+from app.notify import channels
+from app.web import scan_memory, wechat_flow
 from app.web.api_accounts import kick_outbox
 from app.web.ratelimit import REGISTRATION, registering
 from app.web.sessions import SESSION_COOKIE, SESSION_TTL, encode_session, new_session_id, store_key
@@ -64,20 +66,45 @@ def session_cookie(value: str, state: State, *, max_age: int) -> Cookie:
 
 
 async def start_session(request: Request[Any, Any, Any], user: User | dict[str, Any], target: str) -> Redirect:
-    """Log in: a new session id every time (fixation), the old one deleted."""
+    """Log in: a new session id every time (fixation), the old one deleted. Every way of
+    logging in ends here: a scan remembered before it is where the family lands
+    (`scan_memory`), and its notices follow the language it uses the site in."""
     store = request.app.state.session_store
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         await store.delete(store_key(old))
     row = user if isinstance(user, dict) else user.to_dict()
     session_id = new_session_id()
-    seen = request.app.state.clock.now()
-    value = encode_session(row["id"], row["session_epoch"], seen)
+    clock = request.app.state.clock
+    value = encode_session(row["id"], row["session_epoch"], clock.now())
     await store.set(store_key(session_id), value, expires_in=SESSION_TTL)
-    return Redirect(
-        path=target,
-        cookies=[session_cookie(session_id, request.app.state, max_age=int(SESSION_TTL.total_seconds()))],
-    )
+    if "family" in row["roles"].split():
+        await preferences.remember_locale(row["id"], current_locale.get(), clock=clock)
+    target = await scan_memory.resume(request, target, now=clock.now())
+    cookies = [session_cookie(session_id, request.app.state, max_age=int(SESSION_TTL.total_seconds()))]
+    if request.cookies.get(scan_memory.SCAN_COOKIE):
+        cookies.append(Cookie(key=scan_memory.SCAN_COOKIE, value="", max_age=0, path="/"))
+    return Redirect(path=target, cookies=cookies)
+
+
+async def login_context(request: Request[Any, Any, Any], actor: Any, target: str, clock: Any) -> dict[str, Any]:
+    """What the log-in and registration forms show besides the form: WeChat's one-tap log-in
+    inside WeChat's browser."""
+    return {
+        "actor": actor,
+        "next": target,
+        "wechat": channels.wechat() is not None and wechat_flow.in_wechat(request),
+    }
+
+
+async def remembering(request: Request[Any, Any, Any], template: Template, target: str, clock: Any) -> Template:
+    """A log-in form opened on the way to a check-in (`next=/q/<token>`) remembers the scan."""
+    token = scan_memory.scan_token(target)
+    if token is not None:
+        cookie = await scan_memory.remember(request, token, now=clock.now())
+        if cookie is not None:
+            template.cookies.append(cookie)
+    return template
 
 
 def policy_context() -> dict[str, Any]:
@@ -94,9 +121,16 @@ class SessionController(Controller):
 
     @get("/login", opt=PUBLIC)
     async def login_form(
-        self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None, staff: FromQuery[bool] = False
+        self,
+        request: Request[Any, Any, Any],
+        maybe_actor: MaybeActor,
+        clock: ClockDep,
+        next: FromQuery[str | None] = None,
+        staff: FromQuery[bool] = False,
     ) -> Template:
-        return Template("login.html", context={"actor": maybe_actor, "next": safe_next(next), "staff": staff})
+        target = safe_next(next)
+        context = await login_context(request, maybe_actor, target, clock)
+        return await remembering(request, Template("login.html", context={**context, "staff": staff}), target, clock)
 
     @get("/staff/login", opt=PUBLIC)
     async def staff_login_form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
@@ -114,8 +148,8 @@ class SessionController(Controller):
             client = request.client.host if request.client else "-"
             user = await auth.authenticate(login, password, client=client, clock=clock)
         except DomainError as exc:
-            context = {"actor": None, "next": target, "login": login, "staff": data.get("staff") == "1"}
-            return refusal_page(exc, "login.html", context)
+            context = await login_context(request, None, target, clock)
+            return refusal_page(exc, "login.html", {**context, "login": login, "staff": data.get("staff") == "1"})
         return await start_session(request, user, target)
 
     @post("/logout", opt=PUBLIC)
@@ -126,44 +160,62 @@ class SessionController(Controller):
         return Redirect(path="/", cookies=[session_cookie("", request.app.state, max_age=0)])
 
 
+def registration_values(form: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The registration form's values as the API takes them (and its children rows)."""
+    children = [
+        {"nickname": n.strip(), "birth_month": b.strip()}
+        for n, b in zip(form.getall("child_nickname", []), form.getall("child_birth_month", []), strict=False)
+        if n.strip() or b.strip()
+    ]
+    code = str(form.get("sms_code", "")).strip()
+    values: dict[str, Any] = {
+        "phone": form.get("phone", ""),
+        "password": form.get("password", "") or (None if code else ""),
+        "sms_code": code or None,
+        "guardian_name": form.get("guardian_name", "").strip(),
+        "children": children,
+    }
+    if form.get("consent") == "yes":
+        values["consent"] = {"policy_version": form.get("policy_version", ""), "accepted": True}
+    return values, children
+
+
+def registration_context(form: Any, children: list[dict[str, str]], target: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "actor": None,
+        **policy_context(),
+        "next": target,
+        "form": {k: v for k, v in form.items() if k not in {"password", "sms_code"}},  # never echo secrets
+        "children": children,
+        **extra,
+    }
+
+
 class RegisterController(Controller):
     include_in_schema = False
 
     @get("/register", opt=PUBLIC)
-    async def form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
-        return Template(
-            "register.html",
-            context={"actor": maybe_actor, **policy_context(), "next": safe_next(next, "/family"), "form": {}},
-        )
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        maybe_actor: MaybeActor,
+        clock: ClockDep,
+        next: FromQuery[str | None] = None,
+    ) -> Template:
+        target = safe_next(next, "/family")
+        context = {**await login_context(request, maybe_actor, target, clock), **policy_context(), "form": {}}
+        return await remembering(request, Template("register.html", context=context), target, clock)
 
     @post("/register", opt=with_limit(PUBLIC, REGISTRATION))
     async def register(self, request: Request[Any, Any, Any], clock: ClockDep, queue: QueueDep) -> Template | Redirect:
         form = await request.form()
-        children = [
-            {"nickname": n.strip(), "birth_month": b.strip()}
-            for n, b in zip(form.getall("child_nickname", []), form.getall("child_birth_month", []), strict=False)
-            if n.strip() or b.strip()
-        ]
-        values = {
-            "phone": form.get("phone", ""),
-            "password": form.get("password", ""),
-            "guardian_name": form.get("guardian_name", "").strip(),
-            "children": children,
-        }
-        if form.get("consent") == "yes":
-            values["consent"] = {"policy_version": form.get("policy_version", ""), "accepted": True}
+        values, children = registration_values(form)
         target = safe_next(form.get("next"), "/family")
         try:
             data = validated(values, FamilyRegistration, REGISTRATION_WORDS)
             user = await registering(request, lambda: registration.register_family(data, clock=clock))
         except DomainError as exc:
-            context = {
-                "actor": None,
-                **policy_context(),
-                "next": target,
-                "form": {k: v for k, v in form.items() if k != "password"},  # never echo the password
-                "children": children,
-            }
-            return refusal_page(exc, "register.html", context)
+            return refusal_page(exc, "register.html", registration_context(form, children, target))
         await kick_outbox(queue)
+        await wechat_flow.bind_pending(request, user.id, clock=clock)  # came from WeChat's one-tap log-in
         return await start_session(request, user, target)

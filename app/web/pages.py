@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -19,30 +19,42 @@ from app.accounts.actor import Actor
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.roles import FAMILIES, PUBLIC
 from app.accounts.schemas import ChildIn, ChildUpdate, ConsentIn
-from app.accounts.services import families
+from app.accounts.services import families, preferences
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.i18n import N_, gettext
+from app.kernel.i18n import N_, current_locale
 from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, validated
-from app.notifications import inbox, mark_read
+from app.notify.inbox import inbox, mark_read
+from app.notify.views import channels_view
+from app.web.channels import ChannelsPage
 from app.web.login_pages import RegisterController, SessionController, policy_context
 from app.web.my_data import MyDataController
+from app.web.sms_pages import ConsoleSmsPage, SmsPages
+from app.web.wechat_flow import in_wechat
+from app.web.wechat_pages import WeChatPages
 from spaces.services.spaces import list_spaces
 
 CHILD_WORDS = {"nickname": N_("请填写孩子的昵称（最多 32 个字）")}
 
 
-async def family_page(actor: Actor, clock: Clock, exc: DomainError, **context: Any) -> Template:
-    """My family again, with a refusal about one of its forms."""
+async def family_context(actor: Actor, clock: Clock, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What "我的家庭" shows: the guardians, children, consent, and how notices reach them."""
     assert actor.family_id is not None
-    context = {
+    return {
         "actor": actor,
         "family": await families.get_family(actor.family_id, clock=clock),
         "has_consent": await families.has_consent(actor.family_id),
         "policy": CURRENT_POLICY,
-        **context,
+        "notices": await channels_view(actor.user_id),
+        "in_wechat": in_wechat(request),
     }
-    return refusal_page(exc, "family.html", context)
+
+
+async def family_page(
+    actor: Actor, clock: Clock, request: Request[Any, Any, Any], exc: DomainError, **context: Any
+) -> Template:
+    """My family again, with a refusal about one of its forms."""
+    return refusal_page(exc, "family.html", {**await family_context(actor, clock, request), **context})
 
 
 class HomeController(Controller):
@@ -69,18 +81,14 @@ class FamilyController(Controller):
     path = "/family"
 
     @get("/", opt=FAMILIES)
-    async def family(self, actor: ActorDep, clock: ClockDep) -> Template:
-        assert actor.family_id is not None
-        family = await families.get_family(actor.family_id, clock=clock)
-        has_consent = await families.has_consent(actor.family_id)
-        return Template(
-            "family.html",
-            context={"actor": actor, "family": family, "has_consent": has_consent, "policy": CURRENT_POLICY},
-        )
+    async def family(self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep) -> Template:
+        # The language the family reads the site in is the one its SMS and WeChat notices use.
+        await preferences.remember_locale(actor.user_id, current_locale.get(), clock=clock)
+        return Template("family.html", context=await family_context(actor, clock, request))
 
     @post("/children", opt=FAMILIES)
     async def add_child(
-        self, actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
+        self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
     ) -> Template | Redirect:
         assert actor.family_id is not None
         consent = (
@@ -93,12 +101,17 @@ class FamilyController(Controller):
             child = validated(values, ChildIn, CHILD_WORDS)
             await families.add_child(actor.family_id, child, consent=consent, clock=clock)
         except DomainError as exc:
-            return await family_page(actor, clock, exc, new_child=data)
+            return await family_page(actor, clock, request, exc, new_child=data)
         return Redirect(path="/family")
 
     @post("/children/{child_id:int}", opt=FAMILIES)
     async def edit_child(
-        self, child_id: FromPath[int], actor: ActorDep, clock: ClockDep, data: URLEncodedBody[dict[str, str]]
+        self,
+        request: Request[Any, Any, Any],
+        child_id: FromPath[int],
+        actor: ActorDep,
+        clock: ClockDep,
+        data: URLEncodedBody[dict[str, str]],
     ) -> Template | Redirect:
         assert actor.family_id is not None
         try:
@@ -109,7 +122,7 @@ class FamilyController(Controller):
                 update = validated(values, ChildUpdate, CHILD_WORDS)
                 await families.update_child(actor.family_id, child_id, update, clock=clock)
         except DomainError as exc:
-            return await family_page(actor, clock, exc, editing=child_id)
+            return await family_page(actor, clock, request, exc, editing=child_id)
         return Redirect(path="/family")
 
 
@@ -118,11 +131,8 @@ class InboxController(Controller):
 
     @get("/notifications")
     async def inbox_page(self, actor: ActorDep) -> Template:
-        # Messages are stored in Chinese; fixed texts such as the welcome have catalogue entries.
-        items = [
-            {**item, "title": gettext(item["title"]), "body": gettext(item["body"])}
-            for item in await inbox(actor.user_id, limit=50)
-        ]
+        """Notices in the reader's language (a notice kind's words; older sentences as written)."""
+        items = await inbox(actor.user_id, locale=current_locale.get(), limit=50)
         return Template("notifications.html", context={"actor": actor, "items": items})
 
     @post("/notifications/read")
@@ -138,4 +148,8 @@ PAGE_CONTROLLERS = [
     FamilyController,
     MyDataController,
     InboxController,
+    SmsPages,
+    ConsoleSmsPage,
+    WeChatPages,
+    ChannelsPage,
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.web.api_accounts import AccountsController
+from app.web.auth_api import AuthController
+from app.web.channels import ChannelsController
 from app.web.family_card import FamilyCardPage
 from app.web.health import HealthController
 from app.web.jobs import JobPages, JobsController
@@ -20,6 +22,8 @@ ROUTES: list[Any] = [
     JobsController,
     JobPages,
     AccountsController,
+    AuthController,
+    ChannelsController,
     *SPACES_API,
     *READING_API,
     *PROGRAMME_API,

@@ -19,7 +19,7 @@ from app.accounts.roles import PUBLIC, STAFF
 from app.kernel.clock import local_zone
 from app.kernel.errors import DomainError
 from app.kernel.i18n import gettext
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_json, refusal_page
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_json, refusal_page, remember_scan
 from qr import checkin, openers
 from qr.schemas import ScanIn, ScanOut
 
@@ -28,12 +28,15 @@ class ScanPages(Controller):
     include_in_schema = False
 
     @get("/q/{token:str}", opt=PUBLIC, media_type=MediaType.HTML)
-    async def open(self, token: FromPath[str], maybe_actor: MaybeActor, clock: ClockDep) -> Any:
+    async def open(
+        self, token: FromPath[str], maybe_actor: MaybeActor, clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Any:
         """The page of the code's purpose (whatever its opener answers: a page, a redirect);
-        log in first, and come straight back, where it needs to know who you are."""
+        log in first, and come straight back, where it needs to know who you are: the scan is
+        remembered (10 minutes), so every way of logging in or registering lands back on it."""
         opener, visit = await openers.visit(token, maybe_actor, clock=clock)
         if visit.scanner is None and not opener.public:
-            return Redirect(path=visit.login_path)
+            return await remember_scan(request, token, now=clock.now())
         return await opener.open(visit)
 
     @post("/q/{token:str}", opt=PUBLIC)
@@ -44,7 +47,7 @@ class ScanPages(Controller):
         booking's (staff, with a reason when overriding). A refusal gets a page of its own,
         with the refusal's status, and when the next free time is if it says one."""
         if maybe_actor is None:
-            return Redirect(path=f"/login?next=/q/{token}")
+            return await remember_scan(request, token, now=clock.now())
         form = await request.form()
         as_family = maybe_actor.family_id and not maybe_actor.is_staff
         scan = checkin.ScanRequest(

@@ -14,7 +14,7 @@ from app.accounts.tables import Family, LoginAttempt, User
 from app.kernel import outbox
 from app.kernel.db import write_transaction
 from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
-from app.notifications import deliver_pending
+from app.notify.delivery import deliver_pending
 from app.retention import Periods, apply
 from app.tables import KeyValue
 from tests.helpers import FrozenClock, family_body

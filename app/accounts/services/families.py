@@ -13,7 +13,18 @@ from app.accounts.personal_data import Subject
 from app.accounts.schemas import ChildIn, ChildOut, ChildUpdate, ConsentIn, FamilyOut, GuardianOut
 from app.accounts.services import access_log
 from app.accounts.services.registration import check_consent
-from app.accounts.tables import ApiToken, Child, Consent, Family, Guardian, LoginAttempt, User
+from app.accounts.tables import (
+    ApiToken,
+    Child,
+    Consent,
+    Family,
+    Guardian,
+    LoginAttempt,
+    NoticePreference,
+    SmsCode,
+    User,
+    WeChatBinding,
+)
 from app.kernel.clock import Clock, local_today
 from app.kernel.db import write_transaction
 from app.kernel.errors import NotFound
@@ -141,6 +152,14 @@ async def _identity_export(family_id: int) -> dict[str, Any]:
             {"at": e.at.isoformat(), "by": e.user_name, "what": e.what, "why": e.why, "space_id": e.space_id}
             for e in await access_log.entries(family_id=family_id, limit=10_000)
         ],
+        "notice_preferences": _jsonable(
+            await NoticePreference.select().where(NoticePreference.user.is_in(user_ids)), drop=("id",)
+        ),
+        "wechat": _jsonable(
+            await WeChatBinding.select(WeChatBinding.user, WeChatBinding.bound_at).where(
+                WeChatBinding.user.is_in(user_ids)
+            )
+        ),
     }
 
 
@@ -170,6 +189,10 @@ async def erase_family(family_id: int, *, clock: Clock) -> None:
             await ApiToken.delete().where(ApiToken.user.is_in(user_ids))
             await Notification.delete().where(Notification.user_id.is_in(user_ids))
             await OutboxMessage.delete().where(OutboxMessage.recipient_id.is_in(user_ids))
+            await WeChatBinding.delete().where(WeChatBinding.user.is_in(user_ids))
+            await NoticePreference.delete().where(NoticePreference.user.is_in(user_ids))
+        phones = [g["phone"] for g in await Guardian.select(Guardian.phone).where(Guardian.family == family_id)]
+        await SmsCode.delete().where(SmsCode.phone.is_in([p for p in phones if p] or ["-"]))
         await Guardian.update({Guardian.name: ERASED, Guardian.phone: None}).where(Guardian.family == family_id)
         for child in await Child.select(Child.id, Child.birth_month).where(Child.family == family_id):
             await Child.update(

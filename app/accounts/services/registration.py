@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.accounts import notices as _notices  # noqa: F401 (registers the welcome notice)
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ConsentRequired, PhoneTaken
 from app.accounts.passwords import check_strength, hash_password
 from app.accounts.people import clean_name, normalize_phone, parse_birth_month
 from app.accounts.roles import FAMILY
 from app.accounts.schemas import ConsentIn, FamilyRegistration
+from app.accounts.services import sms_codes
+from app.accounts.services.sms_auth import NO_PASSWORD
 from app.accounts.tables import Child, Consent, Family, Guardian, User
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.errors import InvalidInput
+from app.kernel.i18n import N_
 
 
 def check_consent(consent: ConsentIn | None) -> None:
@@ -53,18 +58,31 @@ def _check(data: FamilyRegistration, today: date) -> _Checked:
             clean_name(data.second_guardian.name, "second_guardian.name"),
             normalize_phone(raw_phone, "second_guardian.phone") if raw_phone else None,
         )
-    check_strength(data.password, identifiers=(phone,))
     return _Checked(phone, clean_name(data.guardian_name, "guardian_name"), children, second)
+
+
+async def _credential(data: FamilyRegistration, phone: str, clock: Clock) -> str:
+    """The new account's password hash: from its password, or (registering with an SMS code)
+    one no password matches. Checked and computed outside the registration's transaction."""
+    if data.password is not None:
+        check_strength(data.password, identifiers=(phone,))
+    elif data.sms_code is None:
+        raise InvalidInput(
+            N_("请设置密码，或者用短信验证码注册"), fields=[{"field": "password", "message": "required"}]
+        )
+    # A taken phone is refused before the hash: an argon2 hash is the costly part of a request,
+    # not to be spent on one that cannot succeed (nor a code on it).
+    if await User.exists().where(User.login == phone):
+        raise PhoneTaken()
+    if data.password is not None:
+        return hash_password(data.password)
+    await sms_codes.consume(phone, "register", data.sms_code or "", clock=clock)
+    return NO_PASSWORD
 
 
 async def register_family(data: FamilyRegistration, *, clock: Clock) -> User:
     checked = _check(data, local_today(clock))
-    # A taken phone is refused before the hash: an argon2 hash is the costly part of a request,
-    # not to be spent on one that cannot succeed.
-    if await User.exists().where(User.login == checked.phone):
-        raise PhoneTaken()
-    # Hash outside the transaction: it is the slow part and needs no lock.
-    password_hash = hash_password(data.password)
+    password_hash = await _credential(data, checked.phone, clock)  # outside the transaction: the slow part
     try:
         async with write_transaction():
             return await _create(checked, password_hash, consent=data.consent is not None, now=clock.now())
@@ -101,12 +119,5 @@ async def _create(checked: _Checked, password_hash: str, *, consent: bool, now: 
         ).save()
     for nickname, birth in checked.children:
         await Child(family=family.id, nickname=nickname, birth_month=birth, created_at=now).save()
-    await outbox.add(
-        recipient_id=user.id,
-        kind="welcome",
-        title="欢迎加入故事角",
-        body="您的家庭账号已开通。可以查找附近的阅读空间、预约活动、扫码签到和借阅绘本。",
-        link="/family",
-        now=now,
-    )
+    await outbox.notice(recipient_id=user.id, kind="welcome", params={}, now=now)
     return user

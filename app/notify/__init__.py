@@ -1,0 +1,1 @@
+"""Messages to families on every channel: the inbox, SMS and WeChat (see docs/messaging.md)."""

@@ -1,0 +1,45 @@
+"""What every SMS provider takes and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Status(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # the provider refused for now (throttled, down): try again later
+    FAILED = "failed"  # it never will (invalid number, user refused): the inbox keeps it
+    UNKNOWN = "unknown"  # no answer after sending: never sent again (at most once)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    status: Status
+    message_id: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMessage:
+    phone: str  # 11-digit mainland number
+    template: str  # the provider's template id ("" for the console)
+    params: tuple[str, ...]  # the template's variables, in order (Tencent)
+    names: tuple[str, ...]  # their names (Alibaba's TemplateParam keys)
+    text: str  # the whole message in words (the console shows it)
+    kind: str = ""
+
+
+class SmsProvider(Protocol):
+    name: str
+
+    async def send(self, message: SmsMessage) -> SendResult: ...
+
+
+def classify(code: str, *, retry: tuple[str, ...], sent: tuple[str, ...] = ()) -> Status:
+    """A provider's answer code as a status: `sent` codes, codes starting with one of `retry`,
+    everything else a definite failure."""
+    if code in sent:
+        return Status.SENT
+    return Status.RETRY if code.startswith(retry) else Status.FAILED
