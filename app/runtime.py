@@ -3,10 +3,12 @@ jobs: web processes and the arq worker alike (a job issuing a QR token needs the
 much as a request does, a job sending an SMS its provider). It is also where qr learns which
 domain handles each purpose of a code: the check-in targets (`qr.checkin`) and the pages a
 scanned code opens (`qr.openers`); and where identity learns what each domain keeps about a
-family (`app.accounts.personal_data`)."""
+family (`app.accounts.personal_data`). Importing it registers every domain's notice kinds
+(`app.kernel.notices`), so a process words whatever notice it delivers."""
 
 from __future__ import annotations
 
+from app.accounts import notices as _account_notices  # noqa: F401 (registers notice kinds)
 from app.accounts import personal_data
 from app.accounts.services import sms_codes
 from app.kernel.clock import set_local_zone
@@ -17,11 +19,14 @@ from app.web import family_card
 from qr import checkin, openers
 from qr.services import tokens as qr_tokens
 from qr.tokens import Keyring
+from reading.lending import notices as _lending_notices  # noqa: F401
 from reading.lending.controllers import scan as lending_scan
 from reading.lending.services import personal_data as lending_data
+from reading.programme import notices as _programme_notices  # noqa: F401
 from reading.programme import rules as programme_rules
 from reading.programme.controllers import verification
 from reading.programme.services import personal_data as programme_data
+from spaces import notices as _spaces_notices  # noqa: F401
 from spaces.controllers import scan_pages
 from spaces.services import checkins
 from spaces.services import personal_data as spaces_data

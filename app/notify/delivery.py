@@ -25,7 +25,6 @@ from app.kernel import notices
 from app.kernel.clock import Clock, system_clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.tables import Notification, OutboxMessage
-from app.notify import kinds as _kinds  # noqa: F401 (the domains' kinds until they register their own)
 from app.notify import plan
 from app.notify.channels import Outgoing, channels
 from app.notify.sms.base import SendResult, Status

@@ -11,7 +11,6 @@ from app.kernel.clock import Clock
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_, gettext
 from app.notify import channels
-from app.notify import kinds as _kinds  # noqa: F401 (the domains' kinds, for the list)
 
 
 async def channels_view(user_id: int) -> ChannelsOut:

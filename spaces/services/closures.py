@@ -46,7 +46,8 @@ async def add_closure(space_id: int, data: ClosureIn, *, actor: Actor, clock: Cl
     end = datetime.combine(last + timedelta(days=1), time.min, zone)
     now = clock.now()
     async with write_transaction():
-        if not await Space.exists().where(Space.id == space_id):
+        space = await Space.select(Space.name).where(Space.id == space_id).first()
+        if space is None:
             raise SpaceNotFound()
         rows = await Closure.insert(
             Closure(space=space_id, first_day=first, last_day=last, reason=data.reason.strip())
@@ -54,9 +55,9 @@ async def add_closure(space_id: int, data: ClosureIn, *, actor: Actor, clock: Cl
         found = await Slot.select(Slot.id).where(
             (Slot.space == space_id) & (Slot.starts_at >= start) & (Slot.starts_at < end) & (Slot.cancelled == False)
         )
-        reason = f"空间闭馆（{data.reason.strip()}）" if data.reason.strip() else "空间闭馆"
+        closure = (space["name"], data.reason.strip() or "—")
         for slot in found:
-            await cancel_slot(slot["id"], now, reason=reason)
+            await cancel_slot(slot["id"], now, closure=closure)
     return int(rows[0]["id"])
 
 

@@ -16,8 +16,7 @@ from datetime import timedelta
 
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
-from app.kernel.i18n import N_
-from spaces.services.notices import tell, when
+from spaces.services.notices import tell
 from spaces.services.offers import give_back
 from spaces.services.suspensions import maybe_suspend
 from spaces.tables import Booking, Slot
@@ -52,12 +51,7 @@ async def release_no_shows(*, clock: Clock) -> int:
             if not changed:
                 continue
             await give_back(b["slot"], b["people"], now)
-            title = f"预约未到：{b['slot.title']}"
-            body = (
-                f"您预约的 {when(b['slot.starts_at'])}「{b['slot.title']}」没有签到，名额已释放给其他家庭。"
-                "如不能前来，请提前取消。"
-            )
-            await tell(b["booked_by"], "no_show", title, body, now)
+            await tell(b["booked_by"], "no_show", now, title=b["slot.title"], starts_at=b["slot.starts_at"].isoformat())
             await maybe_suspend(b["family"], b["booked_by"], now)
         released += 1
     return released
@@ -81,8 +75,7 @@ async def expire_offers(*, clock: Clock) -> int:
             if not changed:
                 continue
             await give_back(b["slot"], b["people"], now)
-            body = N_("您没有在规定时间内确认候补名额，名额已让给下一位候补家庭。")
-            await tell(b["booked_by"], "offer_expired", f"候补名额已过期：{b['slot.title']}", body, now)
+            await tell(b["booked_by"], "offer_expired", now, title=b["slot.title"])
         expired += 1
     return expired
 
@@ -98,15 +91,15 @@ async def close_waitlists(*, clock: Clock) -> int:
 
 
 REMINDERS = (
-    ("reminded_day", timedelta(hours=24), "明天"),
-    ("reminded_hours", timedelta(hours=2), "2 小时后"),
+    ("reminded_day", timedelta(hours=24)),
+    ("reminded_hours", timedelta(hours=2)),
 )
 
 
 async def send_reminders(*, clock: Clock) -> int:
     now = clock.now()
     sent = 0
-    for flag, ahead, label in REMINDERS:
+    for flag, ahead in REMINDERS:
         column = getattr(Booking, flag)
         due = await Booking.select(
             Booking.id, Booking.booked_by, Booking.slot.starts_at, Booking.slot.title, Booking.slot._.space._.name
@@ -125,10 +118,13 @@ async def send_reminders(*, clock: Clock) -> int:
                 )
                 if not claimed or b["booked_by"] is None:
                     continue
-                body = (
-                    f"{when(b['slot.starts_at'])} 在{b['slot.space.name']}。到场后请扫描阅读角的二维码签到；"
-                    "不能前来请提前取消，把名额留给其他家庭。"
+                await tell(
+                    b["booked_by"],
+                    f"reminder_{flag}",
+                    now,
+                    title=b["slot.title"],
+                    starts_at=b["slot.starts_at"].isoformat(),
+                    space=b["slot.space.name"],
                 )
-                await tell(b["booked_by"], f"reminder_{flag}", f"活动提醒：{label}「{b['slot.title']}」", body, now)
             sent += 1
     return sent

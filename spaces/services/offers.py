@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from spaces.rules import offer_deadline
-from spaces.services.notices import tell, when
+from spaces.services.notices import tell
 from spaces.tables import Booking, Slot
 
 
@@ -63,9 +63,7 @@ async def offer_places(slot_id: int, now: datetime) -> list[int]:
             break
         remaining = taken[0]["remaining"]
         offered.append(booking["id"])
-        title = f"候补到名额了：{slot['title']}"
-        body = f"「{slot['title']}」有了空位，请在 {when(deadline)} 前确认，过时名额将让给下一位候补家庭。"
-        await tell(booking["booked_by"], "waitlist_offer", title, body, now, booking_id=booking["id"])
+        await tell(booking["booked_by"], "waitlist_offer", now, title=slot["title"], deadline_at=deadline.isoformat())
         if remaining <= 0:
             break
     return offered

@@ -18,7 +18,7 @@ from spaces.schemas import BookingIn, BookingOut, WalkInOut
 from spaces.services.access import ensure_serves, family_of
 from spaces.services.booking_rules import BookableSlot, bookable_slot, check_cap, check_rules
 from spaces.services.bookings import get_booking
-from spaces.services.notices import tell, when
+from spaces.services.notices import tell
 from spaces.tables import Booking, Slot, WalkIn
 
 
@@ -97,13 +97,7 @@ async def _insert(
             reminded_hours=slot.starts_at - now < timedelta(hours=2),
         )
     ).returning(Booking.id)
-    if status == "confirmed":
-        title = f"预约成功：{slot.title}"
-        body = f"{when(slot.starts_at)}「{slot.title}」，共 {people} 人。请在开始前后到场扫码签到。"
-    else:
-        title = f"已加入候补：{slot.title}"
-        body = f"{when(slot.starts_at)}「{slot.title}」已满，您在候补名单中；有空位时会通知您确认。"
-    await tell(user_id, f"booking_{status}", title, body, now)
+    await tell(user_id, f"booking_{status}", now, title=slot.title, starts_at=slot.starts_at.isoformat(), people=people)
     return int(rows[0]["id"])
 
 

@@ -17,7 +17,7 @@ from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceN
 from spaces.rules import CANCEL_DEADLINE_BEFORE
 from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
-from spaces.services.notices import tell, when
+from spaces.services.notices import tell
 from spaces.services.offers import offer_places
 from spaces.tables import Booking, Closure, Slot, Space
 
@@ -167,7 +167,7 @@ async def update_slot(slot_id: int, data: SlotUpdate, *, actor: Actor, clock: Cl
         if data.capacity is not None and data.capacity != slot["capacity"]:
             await _change_capacity(slot_id, data.capacity, now)
         if data.cancelled and not slot["cancelled"]:
-            await cancel_slot(slot_id, now, reason="活动已取消")
+            await cancel_slot(slot_id, now)
     return await get_slot(slot_id)
 
 
@@ -191,9 +191,10 @@ async def _change_capacity(slot_id: int, capacity: int, now: datetime) -> None:
         await offer_places(slot_id, now)
 
 
-async def cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
+async def cancel_slot(slot_id: int, now: datetime, *, closure: tuple[str, str] | None = None) -> int:
     """Inside a write transaction: cancel a slot and every active booking in it, telling the
-    families. Returns how many."""
+    families (why: `closure` is the closed space's name and the closure's reason). Returns how
+    many."""
     slot = await Slot.select(Slot.title, Slot.starts_at, Slot.capacity).where(Slot.id == slot_id).first()
     assert slot is not None
     await Slot.update({Slot.cancelled: True, Slot.remaining: slot["capacity"]}).where(Slot.id == slot_id)
@@ -202,10 +203,12 @@ async def cancel_slot(slot_id: int, now: datetime, *, reason: str) -> int:
         .where((Booking.slot == slot_id) & Booking.status.is_in(["confirmed", "offered", "waitlisted"]))
         .returning(Booking.id, Booking.booked_by)
     )
-    title = f"{reason}：{slot['title']}"
-    body = f"您预约的 {when(slot['starts_at'])}「{slot['title']}」{reason}，预约已自动取消。给您带来不便，敬请谅解。"
+    said = {"title": slot["title"], "starts_at": slot["starts_at"].isoformat()}
     for booking in affected:
-        await tell(booking["booked_by"], "slot_cancelled", title, body, now)
+        if closure is None:
+            await tell(booking["booked_by"], "slot_cancelled", now, **said)
+        else:
+            await tell(booking["booked_by"], "slot_closed", now, **said, space=closure[0], reason=closure[1])
     return len(affected)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.kernel.i18n import N_
 from spaces.rules import NO_SHOW_LIMIT, NO_SHOW_WINDOW, SUSPENSION
-from spaces.services.notices import tell, when
+from spaces.services.notices import tell
 from spaces.tables import Booking, Suspension
 
 
@@ -36,8 +35,4 @@ async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> N
         return
     ends = now + SUSPENSION
     await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=ends, no_shows=counted))
-    body = (
-        f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
-        "到期后自动恢复，期间仍可直接到空间阅读。"
-    )
-    await tell(user_id, "booking_suspended", N_("预约功能暂停通知"), body, now)
+    await tell(user_id, "booking_suspended", now, days=NO_SHOW_WINDOW.days, count=counted, until_at=ends.isoformat())

@@ -57,7 +57,7 @@ def test_stored_sentences_are_shown_as_written() -> None:
 async def test_a_kind_without_words_cannot_be_written(clock: FrozenClock) -> None:
     with pytest.raises(LookupError):
         async with write_transaction():
-            await outbox.notice(recipient_id=1, kind="waitlist_offer", params={}, now=clock.now())
+            await outbox.notice(recipient_id=1, kind="no_such_kind", params={}, now=clock.now())
 
 
 async def test_inbox_and_sms_in_the_readers_language(client: httpx.AsyncClient, clock: FrozenClock, queue: Any) -> None:

@@ -90,7 +90,7 @@ async def test_closure_cancels_that_days_slots_and_bookings_and_refuses_new_ones
     statuses = {b["family"]: b["status"] for b in await Booking.select().where(Booking.slot == slot["id"])}
     assert set(statuses.values()) == {"cancelled"} and len(statuses) == 3
     for fam in (a, b, c):  # every family, waitlisted ones too, is told
-        assert (await outbox_kinds(fam["user_id"])).count("slot_cancelled") == 1
+        assert (await outbox_kinds(fam["user_id"])).count("slot_closed") == 1
     assert (await client.get(f"/api/v1/slots/{other_day['id']}")).json()["cancelled"] is False
     space_now = (await client.get(f"/api/v1/spaces/{space['id']}")).json()
     assert [(c["first_day"], c["last_day"], c["reason"]) for c in space_now["closures"]] == [

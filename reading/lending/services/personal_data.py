@@ -14,13 +14,12 @@ from typing import Any
 
 from app.accounts.personal_data import Subject
 from app.kernel import outbox
+from app.kernel.outbox import Param
+from reading.lending import notices as _kinds  # noqa: F401 (registers the kinds it words)
 from reading.lending.services.copies import record_event
 from reading.lending.services.holds import ACTIVE, release_hold_copy
 from reading.lending.tables import Hold, Loan
 from spaces.services.staff import staff_of
-
-LOST_CASE_TITLE = "有借出的绘本需要按遗失处理"
-LOST_CASE_BODY = "一个家庭删除了账号，它借走的 %(count)s 本绘本没有归还，请按遗失处理：%(barcodes)s"
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
@@ -76,15 +75,8 @@ async def _open_loans_become_lost_cases(family_id: int, now: datetime) -> None:
         if space_id is None:
             continue
         for user_id in await staff_of(space_id, roles=("librarian",)):
-            await outbox.add(
-                recipient_id=user_id,
-                kind="lost_copies",
-                title=LOST_CASE_TITLE,
-                body=LOST_CASE_BODY % {"count": len(barcodes), "barcodes": "、".join(barcodes)},
-                link="/staff/lending",
-                now=now,
-                payload={"barcodes": barcodes, "space_id": space_id},
-            )
+            said: dict[str, Param] = {"count": len(barcodes), "barcodes": "、".join(barcodes)}
+            await outbox.notice(recipient_id=user_id, kind="lost_copies", params=said, now=now)
 
 
 PERSONAL_DATA = LendingData()

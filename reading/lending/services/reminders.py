@@ -3,7 +3,7 @@ Each message goes into the outbox inside the transaction of the change it report
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from piccolo.query.mixins import OnConflictAction
 
@@ -11,7 +11,9 @@ from app.accounts.tables import User
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import write_transaction
-from reading.lending.rules import REMINDERS
+from app.kernel.outbox import Param
+from reading.lending import notices as _kinds  # noqa: F401 (registers the kinds it words)
+from reading.lending.rules import HOLD_PICKUP, REMINDERS
 from reading.lending.tables import Hold, Loan, LoanReminder
 
 
@@ -20,10 +22,10 @@ async def _recipient(family_id: int) -> int | None:
     return int(row["id"]) if row else None
 
 
-async def notify(family_id: int, *, kind: str, title: str, body: str, now: datetime, link: str) -> None:
+async def notify(family_id: int, kind: str, now: datetime, **params: Param) -> None:
     user_id = await _recipient(family_id)
     if user_id is not None:
-        await outbox.add(recipient_id=user_id, kind=kind, title=title, body=body, link=link, now=now)
+        await outbox.notice(recipient_id=user_id, kind=kind, params=params, now=now)
 
 
 async def hold_ready(hold_id: int, now: datetime) -> None:
@@ -34,32 +36,14 @@ async def hold_ready(hold_id: int, now: datetime) -> None:
     )
     if hold is None:
         return
-    until = hold["expires_at"].astimezone(local_zone()).strftime("%m月%d日") if hold["expires_at"] else ""
+    until = hold["expires_at"].astimezone(local_zone()).date().isoformat() if hold["expires_at"] else ""
     await notify(
-        hold["family"],
-        kind="hold_ready",
-        title=f"预约的绘本到了：{hold['book.title']}",
-        body=f"《{hold['book.title']}》已放在{hold['pickup_space.name']}的预约架上，请在 {until} 前来借。",
-        now=now,
-        link="/holds",
+        hold["family"], "hold_ready", now, title=hold["book.title"], space=hold["pickup_space.name"], until_on=until
     )
 
 
 async def hold_expired(family_id: int, title: str, now: datetime) -> None:
-    await notify(
-        family_id,
-        kind="hold_expired",
-        title=f"预约已过期：{title}",
-        body="预约的绘本超过 3 天没有来借，已留给下一位家庭。需要的话可以重新预约。",
-        now=now,
-        link="/holds",
-    )
-
-
-def _reminder(title: str, due: date, offset: int) -> tuple[str, str]:
-    if offset < 0:
-        return f"还书提醒：《{title}》", f"《{title}》将在 {due:%m月%d日} 到期，可以在任一空间归还或续借。"
-    return f"绘本已逾期 {offset} 天：《{title}》", f"《{title}》已逾期 {offset} 天，请尽快在任一空间归还。"
+    await notify(family_id, "hold_expired", now, title=title, days=HOLD_PICKUP.days)
 
 
 async def send_loan_reminders(*, clock: Clock) -> int:
@@ -81,7 +65,7 @@ async def send_loan_reminders(*, clock: Clock) -> int:
                 )
                 if not inserted:
                     continue
-                subject, body = _reminder(loan["copy.book.title"], loan["due_on"], offset)
-                await notify(loan["family"], kind=f"loan_{kind}", title=subject, body=body, now=now, link="/loans")
+                said: dict[str, Param] = {"title": loan["copy.book.title"], "due_on": loan["due_on"].isoformat()}
+                await notify(loan["family"], f"loan_{kind}", now, **said, days=offset)
             sent += 1
     return sent

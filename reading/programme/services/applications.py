@@ -18,6 +18,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import Forbidden, InvalidInput
 from app.kernel.jsonvalue import loads
+from reading.programme import notices as _kinds  # noqa: F401 (registers the kinds it words)
 from reading.programme.errors import AlreadyApplied, AlreadyDecided, ApplicationNotFound
 from reading.programme.schemas import ApplicationIn, ApplicationOut, ApplicationRow, DecisionIn, DecisionOut
 from reading.programme.services.forms import Fields, ids, text
@@ -142,16 +143,8 @@ async def _make_trainee(application: dict[str, Any], now: datetime) -> int:
 
 
 async def _tell_applicant(user_id: int, *, approved: bool, note: str, now: datetime) -> None:
-    await outbox.add(
-        recipient_id=user_id,
-        kind=f"lead_reader_{'approved' if approved else 'rejected'}",
-        title="家庭领读人申请已通过" if approved else "家庭领读人申请结果",
-        body="欢迎成为见习家庭领读人！参加一次领读人培训后即可开始带读。"
-        if approved
-        else f"感谢您的申请。这次暂未通过。{note}",
-        link="/lead-reader",
-        now=now,
-    )
+    kind = f"lead_reader_{'approved' if approved else 'rejected'}"
+    await outbox.notice(recipient_id=user_id, kind=kind, params={} if approved else {"note": note}, now=now)
 
 
 async def applications(*, actor: Actor, status: str = "applied") -> list[ApplicationRow]:
