@@ -30,6 +30,10 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
+from app.kernel import piccolo_fk
+
+piccolo_fk.install()
+
 
 @cache
 def engine() -> Engine:  # type: ignore[type-arg]
