@@ -63,7 +63,14 @@ async def offer_places(slot_id: int, now: datetime) -> list[int]:
             break
         remaining = taken[0]["remaining"]
         offered.append(booking["id"])
-        await tell(booking["booked_by"], "waitlist_offer", now, title=slot["title"], deadline_at=deadline.isoformat())
+        await tell(
+            booking["booked_by"],
+            "waitlist_offer",
+            now,
+            title=slot["title"],
+            deadline_at=deadline.isoformat(),
+            booking_id=booking["id"],
+        )
         if remaining <= 0:
             break
     return offered

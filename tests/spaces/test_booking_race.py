@@ -84,9 +84,9 @@ async def assert_invariant(slot_id: int) -> tuple[dict[str, Any], list[dict[str,
 
 
 async def offer_messages() -> Counter[int]:
-    rows = await OutboxMessage.select(OutboxMessage.payload).where(OutboxMessage.kind == "waitlist_offer")
-    payloads = [json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"] for r in rows]
-    return Counter(int(p["booking_id"]) for p in payloads)
+    rows = await OutboxMessage.select(OutboxMessage.params).where(OutboxMessage.kind == "waitlist_offer")
+    params = [json.loads(r["params"]) if isinstance(r["params"], str) else r["params"] for r in rows]
+    return Counter(int(p["booking_id"]) for p in params)
 
 
 async def test_fifty_families_ten_places_exactly_five_confirmed(
