@@ -266,9 +266,14 @@ async def test_write_transactions_of_one_loop_take_the_lock_in_arrival_order(fre
     blocker = asyncio.create_task(first())
     await holding.wait()
     writers = []
+    gate = fresh_pool._pool().write_gate
     for n in range(1, 11):
         writers.append(asyncio.create_task(writer(n)))
-        await asyncio.sleep(0.002)  # arrival order
+        # Arrival order at the gate: opening a connection first takes a thread hop of its own,
+        # whose time varies on a busy machine, so wait until this writer is queued.
+        async with asyncio.timeout(10):
+            while len(gate._waiters or ()) < n:  # type: ignore[attr-defined]
+                await asyncio.sleep(0.001)
     release.set()
     await asyncio.wait_for(asyncio.gather(blocker, *writers), 10)
     assert order == list(range(11))
