@@ -1,0 +1,219 @@
+/* The corner's scans survive a lost network and a reload (staff scanning, the lending desk,
+ * stocktakes). Each scan is stored in IndexedDB with an idempotency key made when it is
+ * queued; the key travels as the scan's nonce (what the scan endpoints answer a retry from,
+ * app/kernel/idempotency.py) and as the Idempotency-Key header. One sender replays the
+ * stored scans in the order they were made, whatever page made them, when a page opens, when
+ * the browser comes back online, and after a failure with a growing pause (1 s … 30 s); so a
+ * replay, a second tab or a reload never records a scan twice. A refusal is kept and shown.
+ * The page stays usable offline: /sw.js (app/static/sw.js) serves the scanning pages and
+ * their files from its cache once they were opened online.
+ *
+ * window.StoryQueue.add(url, body, label) queues a scan; StoryQueue.watch(fn) calls fn(item)
+ * for this page's stored items now and on every change. No dependencies, no build step. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var text = script.dataset;  // waiting ("… {n} …"), synced, offline, login
+  var CACHE = "corner-pages-v1";
+  var DONE_KEPT_MS = 12 * 3600 * 1000;  // what was synced stays listed this long
+  var page = location.pathname + location.search;
+  var memory = [];  // the queue when the browser has no IndexedDB
+  var watchers = [];
+  var dbPromise = null;
+  var sending = false;
+  var pause = 1000;
+  var timer = null;
+  var status = document.getElementById("sync-status");
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  function csrf() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  /* Storage: one object store, items by auto-increment id (the order they were made). */
+  function db() {
+    if (!window.indexedDB) return Promise.resolve(null);
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve) {
+        var request = window.indexedDB.open("storycorner-corner", 1);
+        request.onupgradeneeded = function () { request.result.createObjectStore("scans", { keyPath: "id", autoIncrement: true }); };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { resolve(null); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function store(mode, work) {
+    return db().then(function (handle) {
+      if (!handle) return work(null);
+      return new Promise(function (resolve, reject) {
+        var tx = handle.transaction("scans", mode);
+        var result = work(tx.objectStore("scans"));
+        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function all() {
+    return store("readonly", function (scans) {
+      return scans ? scans.getAll() : memory.slice();
+    });
+  }
+
+  function save(item) {
+    return store("readwrite", function (scans) {
+      if (!scans) {
+        if (item.id === undefined) { item.id = memory.length + 1; memory.push(item); }
+        return item.id;
+      }
+      return scans.put(item);
+    }).then(function (id) { item.id = id; changed(item); return item; });
+  }
+
+  function forget(item) {
+    return store("readwrite", function (scans) {
+      if (scans) scans.delete(item.id); else memory.splice(memory.indexOf(item), 1);
+    });
+  }
+
+  function changed(item) {
+    if (item.page === page) shown([item]);
+    count();
+  }
+
+  /* This page's items to its watchers; a finished one is shown once (then it is "seen"). */
+  function shown(items, fns) {
+    fns = fns || watchers;
+    if (!fns.length) return;
+    items.forEach(function (item) {
+      if (item.page !== page) return;
+      fns.forEach(function (fn) { fn(item); });
+      if (item.state !== "waiting" && !item.seen) {
+        item.seen = true;
+        store("readwrite", function (scans) { if (scans) scans.put(item); });
+      }
+    });
+  }
+
+  function count() {
+    if (!status) return;
+    all().then(function (items) {
+      var waiting = items.filter(function (i) { return i.state === "waiting"; }).length;
+      status.hidden = false;
+      status.classList.toggle("waiting", waiting > 0);
+      status.dataset.waiting = String(waiting);
+      var words = waiting ? text.waiting.replace("{n}", waiting) : text.synced;
+      if (waiting && !navigator.onLine) words += " · " + text.offline;
+      if (waiting && status.dataset.login) words += " · " + text.login;
+      status.textContent = words;
+    });
+  }
+
+  /* Sending: the oldest waiting item first, one at a time. */
+  function answerOf(response) {
+    var kind = response.headers.get("content-type") || "";
+    if (response.redirected || response.status === 401) return { login: true };  // the session ended
+    if (response.status === 409 || response.status === 429 || response.status >= 500) return null;  // try again
+    if (kind.indexOf("json") < 0) return response.status === 403 ? { login: true } : null;  // 403: the CSRF token
+    return response.json().then(function (body) {
+      if (response.ok) return body;  // {ok: true|false, message, ...}: the server's answer, kept and shown
+      return { ok: false, message: body.detail || body.title || String(response.status), code: body.code };
+    });
+  }
+
+  function sendOne(item) {
+    var headers = { "Content-Type": "application/json", "Accept": "application/json", "x-csrftoken": csrf(), "Idempotency-Key": item.key };
+    var abort = window.AbortController ? new AbortController() : null;
+    var stop = abort && setTimeout(function () { abort.abort(); }, 15000);  // patchy Wi-Fi: do not wait for ever
+    return fetch(item.url, {
+      method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(item.body),
+      signal: abort ? abort.signal : undefined
+    }).then(function (response) { clearTimeout(stop); return answerOf(response); });
+  }
+
+  function later() {
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; pump(); }, pause);
+    pause = Math.min(pause * 2, 30000);
+  }
+
+  function drain() {
+    return all().then(function (items) {
+      var item = items.filter(function (i) { return i.state === "waiting"; })[0];
+      if (!item) return true;
+      return sendOne(item).then(function (answer) {
+        if (!answer) return false;
+        if (answer.login) { if (status) status.dataset.login = "1"; return false; }
+        if (status) delete status.dataset.login;
+        item.state = "done";
+        item.answer = answer;
+        item.done_at = Date.now();
+        pause = 1000;
+        return save(item).then(drain);
+      }, function () { return false; });  // no network: it stays waiting
+    });
+  }
+
+  function pump() {
+    if (sending) return;
+    sending = true;
+    var run = function () { return drain(); };
+    var locked = navigator.locks ? navigator.locks.request("storycorner-corner-sync", run) : run();
+    Promise.resolve(locked).then(function (finished) {
+      sending = false;
+      count();
+      if (!finished) later();
+    }, function () { sending = false; later(); });
+  }
+
+  function tidy() {
+    return all().then(function (items) {
+      items.forEach(function (item) {
+        if (item.state !== "waiting" && Date.now() - (item.done_at || 0) > DONE_KEPT_MS) forget(item);
+      });
+    });
+  }
+
+  /* The service worker (scope /staff/), and this page in its cache for the first visit,
+   * before the worker controls it. A desk page naming a family is kept only as the worker
+   * saw it opened (fetching it again would be another look at the family). */
+  function offlinePages() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register("/sw.js", { scope: "/staff/" }).catch(function () {});
+    if (navigator.serviceWorker.controller || !window.caches || /[?&](family|find)=/.test(location.search)) return;
+    var files = [location.href];
+    var links = document.querySelectorAll("script[src], link[rel=stylesheet]");
+    for (var i = 0; i < links.length; i++) files.push(links[i].src || links[i].href);
+    window.caches.open(CACHE).then(function (cache) { return cache.addAll(files); }).catch(function () {});
+  }
+
+  window.StoryQueue = {
+    add: function (url, body, label) {
+      var key = newKey();
+      var copy = {};
+      for (var name in body) copy[name] = body[name];
+      copy.nonce = key;
+      var item = { url: url, body: copy, key: key, label: label || "", page: page, state: "waiting", at: Date.now() };
+      return save(item).then(function (saved) { pump(); return saved; });
+    },
+    watch: function (fn) {
+      watchers.push(fn);
+      all().then(function (items) {
+        shown(items.filter(function (i) { return i.state === "waiting" || !i.seen; }), [fn]);
+      });
+    },
+    sync: function () { pause = 1000; pump(); }
+  };
+
+  window.addEventListener("online", function () { pause = 1000; count(); pump(); });
+  window.addEventListener("offline", count);
+  tidy().then(function () { count(); pump(); });
+  offlinePages();
+})();
