@@ -234,3 +234,57 @@ async def test_scans_made_offline_sync_once_when_the_network_returns(
             assert await recorded(corner) == once
         finally:
             await browser.close()
+
+
+async def test_scans_wait_for_a_new_log_in_when_the_session_ended_offline(
+    client: httpx.AsyncClient, clock: FrozenClock, live_server: Any, chromium: str
+) -> None:
+    """The session ends while the corner is offline (idle limit, a log-out elsewhere): back
+    online the queue is not thrown away nor sent as nobody; it says to log in again, waits,
+    and syncs once the volunteer has logged in and opened a scanning page."""
+    from playwright.async_api import async_playwright, expect
+
+    from app.web.sessions import SESSION_COOKIE
+
+    corner = await a_corner(client, clock)
+    shelved = corner["copies"][1]
+    base = live_server.start()
+    stocktake_url = f"{base}/staff/stocktakes/{corner['stocktake_id']}"
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
+            page = await context.new_page()
+
+            async def log_in() -> None:
+                await page.goto(f"{base}/staff/login")
+                await page.get_by_label("用户名").fill(VOLUNTEER)
+                await page.get_by_label("密码").fill("staff-pass-1")
+                await page.get_by_role("button", name="登录", exact=True).click()
+                await expect(page).to_have_url(f"{base}/")
+
+            await log_in()
+            await open_online(page, stocktake_url)
+            await context.set_offline(True)
+            shelf = page.get_by_label("逐本扫描书架上的书")
+            await shelf.fill(shelved["barcode"])
+            await shelf.press("Enter")
+            status = page.locator("#sync-status")
+            await expect(status).to_contain_text("待同步 1 条")
+
+            await context.clear_cookies(name=SESSION_COOKIE)
+            await context.set_offline(False)
+            await expect(status).to_contain_text("请重新登录，登录后自动同步", timeout=20_000)
+            await expect(status).to_contain_text("待同步 1 条")
+            assert (await recorded(corner))["stocktake_scans"] == 0
+
+            await log_in()
+            await page.goto(stocktake_url)
+            items = await settled(page)
+            await expect(status).to_have_text("已同步")
+            assert [(i["state"], i["answer"]["ok"]) for i in items] == [("done", True)]
+            await expect(page.locator("#scan-results li.good").first).to_contain_text(shelved["barcode"])
+            assert (await recorded(corner))["shelved_scans"] == 1
+        finally:
+            await browser.close()
