@@ -13,7 +13,8 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  var text = script.dataset;  // waiting ("… {n} …"), synced, offline, login
+  var text = script.dataset;  // waiting ("… {n} …"), synced, offline, login, others
+  var user = text.user || "";  // who is logged in: a scan is sent only in its own scanner's name
   var CACHE = "corner-pages-v1";
   var DONE_KEPT_MS = 12 * 3600 * 1000;  // what was synced stays listed this long
   var page = location.pathname + location.search;
@@ -106,17 +107,22 @@
     if (!status) return;
     all().then(function (items) {
       var waiting = items.filter(function (i) { return i.state === "waiting"; }).length;
+      var others = items.filter(function (i) { return i.state === "waiting" && !mine(i); }).length;
       status.hidden = false;
       status.classList.toggle("waiting", waiting > 0);
       status.dataset.waiting = String(waiting);
       var words = waiting ? text.waiting.replace("{n}", waiting) : text.synced;
       if (waiting && !navigator.onLine) words += " · " + text.offline;
       if (waiting && status.dataset.login) words += " · " + text.login;
+      if (others) words += " · " + text.others.replace("{n}", others);
       status.textContent = words;
     });
   }
 
-  /* Sending: the oldest waiting item first, one at a time. */
+  /* Sending: the oldest waiting item first, one at a time, only the logged-in scanner's own
+   * (on a shared tablet, a loan is never recorded in the name of whoever logs in next). */
+  function mine(item) { return (item.user || "") === user; }
+
   function answerOf(response) {
     var kind = response.headers.get("content-type") || "";
     if (response.redirected || response.status === 401) return { login: true };  // the session ended
@@ -146,7 +152,7 @@
 
   function drain() {
     return all().then(function (items) {
-      var item = items.filter(function (i) { return i.state === "waiting"; })[0];
+      var item = items.filter(function (i) { return i.state === "waiting" && mine(i); })[0];
       if (!item) return true;
       return sendOne(item).then(function (answer) {
         if (!answer) return false;
@@ -183,15 +189,22 @@
 
   /* The service worker (scope /staff/), and this page in its cache for the first visit,
    * before the worker controls it. A desk page naming a family is kept only as the worker
-   * saw it opened (fetching it again would be another look at the family). */
+   * saw it opened (fetching it again would be another look at the family). Another staff
+   * member logged in on this device: the pages kept for the previous one are thrown away. */
   function offlinePages() {
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.register("/sw.js", { scope: "/staff/" }).catch(function () {});
-    if (navigator.serviceWorker.controller || !window.caches || /[?&](family|find)=/.test(location.search)) return;
-    var files = [location.href];
-    var links = document.querySelectorAll("script[src], link[rel=stylesheet]");
-    for (var i = 0; i < links.length; i++) files.push(links[i].src || links[i].href);
-    window.caches.open(CACHE).then(function (cache) { return cache.addAll(files); }).catch(function () {});
+    if (!window.caches || !user) return;
+    var last = null;
+    try { last = window.localStorage.getItem("storycorner-corner-user"); window.localStorage.setItem("storycorner-corner-user", user); } catch (e) { /* private mode */ }
+    var cleared = last !== null && last !== user ? window.caches.delete(CACHE) : Promise.resolve(false);
+    cleared.then(function (wasCleared) {
+      if ((navigator.serviceWorker.controller && !wasCleared) || /[?&](family|find)=/.test(location.search)) return;
+      var files = [location.href];
+      var links = document.querySelectorAll("script[src], link[rel=stylesheet]");
+      for (var i = 0; i < links.length; i++) files.push(links[i].src || links[i].href);
+      return window.caches.open(CACHE).then(function (cache) { return cache.addAll(files); });
+    }).catch(function () {});
   }
 
   window.StoryQueue = {
@@ -200,7 +213,7 @@
       var copy = {};
       for (var name in body) copy[name] = body[name];
       copy.nonce = key;
-      var item = { url: url, body: copy, key: key, label: label || "", page: page, state: "waiting", at: Date.now() };
+      var item = { url: url, body: copy, key: key, label: label || "", page: page, user: user, state: "waiting", at: Date.now() };
       return save(item).then(function (saved) { pump(); return saved; });
     },
     watch: function (fn) {

@@ -32,6 +32,7 @@ from tests.spaces.conftest import make_slot
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 VOLUNTEER = "e2e-corner-volunteer"
+OTHER_VOLUNTEER = "e2e-corner-volunteer-2"
 # The queue's items, as the page's IndexedDB holds them.
 STORED = """() => new Promise((resolve) => {
   const open = indexedDB.open("storycorner-corner", 1);
@@ -240,14 +241,16 @@ async def test_scans_wait_for_a_new_log_in_when_the_session_ended_offline(
     client: httpx.AsyncClient, clock: FrozenClock, live_server: Any, chromium: str
 ) -> None:
     """The session ends while the corner is offline (idle limit, a log-out elsewhere): back
-    online the queue is not thrown away nor sent as nobody; it says to log in again, waits,
-    and syncs once the volunteer has logged in and opened a scanning page."""
+    online the queue is not thrown away nor sent as nobody; it says to log in again, waits
+    (another volunteer logging in on the phone does not send it in their name), and syncs
+    once the volunteer who scanned has logged in and opened a scanning page."""
     from playwright.async_api import async_playwright, expect
 
     from app.web.sessions import SESSION_COOKIE
 
     corner = await a_corner(client, clock)
     shelved = corner["copies"][1]
+    await staff_headers(client, OTHER_VOLUNTEER, roles=("volunteer",), spaces=(corner["space_id"],))
     base = live_server.start()
     stocktake_url = f"{base}/staff/stocktakes/{corner['stocktake_id']}"
 
@@ -257,14 +260,15 @@ async def test_scans_wait_for_a_new_log_in_when_the_session_ended_offline(
             context = await browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
             page = await context.new_page()
 
-            async def log_in() -> None:
+            async def log_in(login: str = VOLUNTEER) -> None:
                 await page.goto(f"{base}/staff/login")
-                await page.get_by_label("用户名").fill(VOLUNTEER)
+                await page.get_by_label("用户名").fill(login)
                 await page.get_by_label("密码").fill("staff-pass-1")
                 await page.get_by_role("button", name="登录", exact=True).click()
                 await expect(page).to_have_url(f"{base}/")
 
             await log_in()
+            await open_online(page, f"{base}/staff/scan")
             await open_online(page, stocktake_url)
             await context.set_offline(True)
             shelf = page.get_by_label("逐本扫描书架上的书")
@@ -277,6 +281,16 @@ async def test_scans_wait_for_a_new_log_in_when_the_session_ended_offline(
             await context.set_offline(False)
             await expect(status).to_contain_text("请重新登录，登录后自动同步", timeout=20_000)
             await expect(status).to_contain_text("待同步 1 条")
+            assert (await recorded(corner))["stocktake_scans"] == 0
+
+            # Another volunteer logs in on the same phone: the scan is not sent in their name,
+            # and the pages kept for the first one are gone.
+            await log_in(OTHER_VOLUNTEER)
+            await page.goto(stocktake_url)
+            await expect(status).to_contain_text("其中 1 条由另一位工作人员扫描，需本人登录后同步")
+            await page.wait_for_function(f"() => ({CACHED})(location.href)")
+            assert not await page.evaluate(CACHED, f"{base}/staff/scan")
+            assert (await page.evaluate(STORED))[0]["state"] == "waiting"
             assert (await recorded(corner))["stocktake_scans"] == 0
 
             await log_in()
