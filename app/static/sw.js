@@ -2,9 +2,9 @@
  * app/static/corner-queue.js. It keeps the scanning pages (/staff/scan, the desk, a
  * stocktake) and the static files they use, so a volunteer whose Wi-Fi drops can still open
  * or reload them; the scans themselves wait in IndexedDB (corner-queue.js), never here.
- * Pages: the network first, the copy kept from the last visit when there is none, when the
- * server fails (5xx) or when the network takes more than 4 s. Static files: a content-hashed
- * name never changes meaning, so the cache first; a plain name, the network first.
+ * Pages: the network first, the copy kept from the last visit when there is none or when the
+ * server fails (5xx). Static files: a content-hashed name never changes meaning, so the cache
+ * first; a plain name, the network first.
  * Everything else, POSTs included, goes to the network untouched. */
 "use strict";
 var CACHE = "corner-pages-v1";
@@ -30,20 +30,16 @@ function keep(request, response) {
   return response;
 }
 
-function networkFirst(request, fallback, wait) {
+function networkFirst(request, fallback) {
   function kept() {
     return caches.match(request, { ignoreVary: true }).then(function (hit) { return hit || fallback(); });
   }
-  var network = fetch(request).then(function (response) {
+  // Never the kept copy while the server answers: a page reached after a change (a stocktake
+  // finished, a loan made) must show it.
+  return fetch(request).then(function (response) {
     if (response.status >= 500) return kept().then(function (hit) { return hit.ok ? hit : response; });  // the server is down
     return keep(request, response);
   }, kept);
-  if (!wait) return network;
-  // Patchy Wi-Fi: a page the network is slow to give comes from the cache (the network's answer still refreshes it).
-  var slow = new Promise(function (resolve) { setTimeout(resolve, wait); }).then(function () {
-    return caches.match(request, { ignoreVary: true }).then(function (hit) { return hit || network; });
-  });
-  return Promise.race([network, slow]);
 }
 
 function cacheFirst(request) {
@@ -59,7 +55,7 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate" && PAGES.test(url.pathname)) {
     event.respondWith(networkFirst(request, function () {
       return new Response(OFFLINE, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
-    }, 4000));
+    }));
   } else if (HASHED.test(url.pathname)) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.indexOf("/static/") === 0) {
