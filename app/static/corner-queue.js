@@ -8,14 +8,18 @@
  * The page stays usable offline: /sw.js (app/static/sw.js) serves the scanning pages and
  * their files from its cache once they were opened online.
  *
- * window.StoryQueue.add(url, body, label) queues a scan; StoryQueue.watch(fn) calls fn(item)
- * for this page's stored items now and on every change. No dependencies, no build step. */
+ * window.StoryQueue.add(url, body, label, extra) queues a scan (or a form: extra.keyField
+ * names the body's field that carries the key too, extra.replaces the key of a waiting item
+ * it replaces, extra.draft the form's draft to throw away once it is recorded);
+ * StoryQueue.watch(fn) calls fn(item) for this page's stored items now and on every change.
+ * No dependencies, no build step. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var text = script.dataset;  // waiting ("… {n} …"), synced, offline, login, others
   var user = text.user || "";  // who is logged in: a scan is sent only in its own scanner's name
   var CACHE = "corner-pages-v1";
+  var KEPT = /^\/staff\/(scan|desk|stocktakes\/\d+|sessions\/new)\/?$/;  // the pages sw.js keeps
   var DONE_KEPT_MS = 12 * 3600 * 1000;  // what was synced stays listed this long
   var page = location.pathname + location.search;
   var memory = [];  // the queue when the browser has no IndexedDB
@@ -76,6 +80,21 @@
       }
       return scans.put(item);
     }).then(function (id) { item.id = id; changed(item); return item; });
+  }
+
+  function find(key) {
+    if (!key) return Promise.resolve(null);
+    return all().then(function (items) { return items.filter(function (i) { return i.key === key; })[0] || null; });
+  }
+
+  /* A form's draft (localStorage `item.draft`, JSON naming the queued item's key as `queued`)
+   * is kept until its queued save is recorded, then thrown away, whichever page sent it. */
+  function dropDraft(item) {
+    if (!item.draft || !item.answer || !item.answer.ok) return;
+    try {
+      var draft = JSON.parse(window.localStorage.getItem(item.draft) || "{}");
+      if (draft.queued === item.key) window.localStorage.removeItem(item.draft);
+    } catch (e) { /* no storage: nothing kept */ }
   }
 
   function forget(item) {
@@ -161,6 +180,7 @@
         item.state = "done";
         item.answer = answer;
         item.done_at = Date.now();
+        dropDraft(item);
         pause = 1000;
         return save(item).then(drain);
       }, function () { return false; });  // no network: it stays waiting
@@ -200,6 +220,7 @@
     var cleared = last !== null && last !== user ? window.caches.delete(CACHE) : Promise.resolve(false);
     cleared.then(function (wasCleared) {
       if ((navigator.serviceWorker.controller && !wasCleared) || /[?&](family|find)=/.test(location.search)) return;
+      if (!KEPT.test(location.pathname)) return;  // e.g. the session form shown again after a search
       var files = [location.href];
       var links = document.querySelectorAll("script[src], link[rel=stylesheet]");
       for (var i = 0; i < links.length; i++) files.push(links[i].src || links[i].href);
@@ -208,13 +229,20 @@
   }
 
   window.StoryQueue = {
-    add: function (url, body, label) {
-      var key = newKey();
-      var copy = {};
-      for (var name in body) copy[name] = body[name];
-      copy.nonce = key;
-      var item = { url: url, body: copy, key: key, label: label || "", page: page, user: user, state: "waiting", at: Date.now() };
-      return save(item).then(function (saved) { pump(); return saved; });
+    add: function (url, body, label, extra) {
+      extra = extra || {};
+      return find(extra.replaces).then(function (old) {
+        // A form saved again while its first save still waits: the same item, the same key.
+        var item = old && old.state === "waiting" ? old : { url: url, key: newKey(), page: page, user: user, state: "waiting", at: Date.now() };
+        var copy = {};
+        for (var name in body) copy[name] = body[name];
+        copy.nonce = item.key;
+        if (extra.keyField) copy[extra.keyField] = item.key;
+        item.body = copy;
+        item.label = label || "";
+        if (extra.draft) item.draft = extra.draft;
+        return save(item).then(function (saved) { pump(); return saved; });
+      });
     },
     watch: function (fn) {
       watchers.push(fn);
@@ -222,7 +250,9 @@
         shown(items.filter(function (i) { return i.state === "waiting" || !i.seen; }), [fn]);
       });
     },
-    sync: function () { pause = 1000; pump(); }
+    sync: function () { pause = 1000; pump(); },
+    // What this page's items are shown by, when not its address (a form reached by a POST).
+    here: function (name) { page = name; }
   };
 
   window.addEventListener("online", function () { pause = 1000; count(); pump(); });

@@ -1,6 +1,6 @@
 /* The corner's service worker, served at /sw.js and registered for /staff/ by
  * app/static/corner-queue.js. It keeps the scanning pages (/staff/scan, the desk, a
- * stocktake) and the static files they use, so a volunteer whose Wi-Fi drops can still open
+ * stocktake, the volunteer's session form) and the static files they use, so a volunteer whose Wi-Fi drops can still open
  * or reload them; the scans themselves wait in IndexedDB (corner-queue.js), never here.
  * Pages: the network first, the copy kept from the last visit when there is none or when the
  * server fails (5xx). Static files: a content-hashed name never changes meaning, so the cache
@@ -8,7 +8,7 @@
  * Everything else, POSTs included, goes to the network untouched. */
 "use strict";
 var CACHE = "corner-pages-v1";
-var PAGES = /^\/staff\/(scan|desk|stocktakes\/\d+)\/?$/;
+var PAGES = /^\/staff\/(scan|desk|stocktakes\/\d+|sessions\/new)\/?$/;
 var HASHED = /^\/static\/.+\.[0-9a-f]{8}\.[A-Za-z0-9]+$/;
 var OFFLINE = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
   "<title>离线</title><p>网络已断开，这个页面还没有在本机保存过。联网后打开一次，以后断网也能用。</p>" +
