@@ -55,6 +55,8 @@ REPLAY = """() => new Promise((resolve) => {
   };
 })"""
 UNCACHED = "() => fetch('/static/print.js').then(() => 'network', () => 'no network')"
+KEPT_PAGES = """() => caches.open('corner-pages-v1').then((c) => c.keys())
+  .then((kept) => kept.map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/staff/')))"""
 CACHED = "(url) => caches.open('corner-pages-v1').then((c) => c.match(url)).then((hit) => !!hit)"
 
 
@@ -300,5 +302,54 @@ async def test_scans_wait_for_a_new_log_in_when_the_session_ended_offline(
             assert [(i["state"], i["answer"]["ok"]) for i in items] == [("done", True)]
             await expect(page.locator("#scan-results li.good").first).to_contain_text(shelved["barcode"])
             assert (await recorded(corner))["shelved_scans"] == 1
+        finally:
+            await browser.close()
+
+
+async def test_logging_out_throws_the_kept_staff_pages_away(
+    client: httpx.AsyncClient, clock: FrozenClock, live_server: Any, chromium: str
+) -> None:
+    """A volunteer logs out on a shared phone: the pages the service worker kept for them
+    are gone (nobody can open them offline after), a scan still waiting stays queued."""
+    from playwright.async_api import async_playwright, expect
+
+    corner = await a_corner(client, clock)
+    base = live_server.start()
+    stocktake_url = f"{base}/staff/stocktakes/{corner['stocktake_id']}"
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN")
+            page = await context.new_page()
+            await page.goto(f"{base}/staff/login")
+            await page.get_by_label("用户名").fill(VOLUNTEER)
+            await page.get_by_label("密码").fill("staff-pass-1")
+            await page.get_by_role("button", name="登录", exact=True).click()
+            await expect(page).to_have_url(f"{base}/")
+            await open_online(page, f"{base}/staff/scan")
+            await open_online(page, stocktake_url)
+            await context.set_offline(True)
+            shelf = page.get_by_label("逐本扫描书架上的书")
+            await shelf.fill(corner["copies"][1]["barcode"])
+            await shelf.press("Enter")
+            await expect(page.locator("#sync-status")).to_contain_text("待同步 1 条")
+            await context.set_offline(False)
+            await page.wait_for_function("() => navigator.onLine")
+
+            # (Sent at once back online, or still waiting: either way not lost by logging out.)
+            await page.get_by_role("button", name="退出").click()
+            await expect(page).to_have_url(f"{base}/")
+            await expect(page.get_by_role("link", name="工作人员登录")).to_be_visible()
+            assert not await page.evaluate(CACHED, f"{base}/staff/scan")
+            assert not await page.evaluate(CACHED, stocktake_url)
+            assert await page.evaluate(KEPT_PAGES) == [], "no staff page kept (static files may be)"
+            assert len(await page.evaluate(STORED)) == 1
+
+            # Offline now, the staff page is no longer there to open.
+            await context.set_offline(True)
+            await page.goto(f"{base}/staff/scan")
+            await expect(page.get_by_role("heading", level=1)).to_have_count(0)
+            await expect(page.locator("body")).to_contain_text("这个页面还没有在本机保存过")
         finally:
             await browser.close()
