@@ -3,11 +3,13 @@
  * waits in a queue; the queue sends one at a time as JSON (session cookie + x-csrftoken)
  * and retries a failed request with the same nonce, so the server answers a retry from the
  * first and fast scanning never loses or doubles a loan. Without script the form posts.
+ * Where the page loads the corner's durable queue first (app/static/corner-queue.js: the desk
+ * and stocktakes), scans wait there instead, kept across a reload and a lost network.
  * The camera is app/static/camera.js (load it, and vendor/jsQR.min.js, first). */
 (function () {
   "use strict";
   var script = document.currentScript;
-  var text = { pending: script.dataset.pending, retry: script.dataset.retry };
+  var text = { pending: script.dataset.pending, retry: script.dataset.retry, queued: script.dataset.queued };
 
   function csrf() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -63,12 +65,17 @@
     var now = Date.now();
     if (fromCamera && code === this.lastCode && now - this.lastAt < 3000) return;  // the camera sees one code many times
     this.lastCode = code; this.lastAt = now;
+    var body = { code: code };
+    for (var key in this.fields) body[key] = this.fields[key];
+    if (window.StoryQueue) {  // the desk and stocktakes: the corner's durable queue sends it (its key is the nonce)
+      window.StoryQueue.add(this.url, body, code);
+      return;
+    }
+    body.nonce = nonce();
     var item = document.createElement("li");
     item.className = "card pending";
     item.textContent = code.length > 40 ? text.pending : code + " · " + text.pending;
     this.results.insertBefore(item, this.results.firstChild);
-    var body = { code: code, nonce: nonce() };
-    for (var key in this.fields) body[key] = this.fields[key];
     this.jobs.push({ body: body, item: item });
     this.pump();
   };
@@ -102,6 +109,34 @@
     });
   };
 
+  /* A scan kept in the corner's queue (app/static/corner-queue.js): waiting, then its answer. */
+  Queue.prototype.watch = function () {
+    var self = this;
+    var lines = {};
+    var opened = Date.now();
+    window.StoryQueue.watch(function (stored) {
+      if (stored.url !== self.url) return;
+      var item = lines[stored.id];
+      if (!item) {
+        item = lines[stored.id] = document.createElement("li");
+        item.dataset.key = stored.key;
+        self.results.insertBefore(item, self.results.firstChild);
+      }
+      if (stored.state === "waiting") {
+        item.className = "card pending queued";
+        var words = navigator.onLine ? text.pending : text.queued;
+        item.textContent = stored.label.length > 40 ? words : stored.label + " · " + words;
+        return;
+      }
+      item.className = "card";
+      show(item, stored.answer || {});
+      var counter = document.getElementById("open-count") || document.getElementById("scan-count");
+      if (counter && stored.answer && stored.answer.count !== undefined && stored.done_at > opened) {
+        counter.textContent = stored.answer.count;
+      }
+    });
+  };
+
   function camera(form, queue) {
     var button = form.querySelector(".start-camera");
     var video = form.querySelector("video.camera");
@@ -119,6 +154,7 @@
   for (var i = 0; i < forms.length; i++) {
     (function (form) {
       var queue = new Queue(form);
+      if (window.StoryQueue) queue.watch();
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         queue.add(queue.input.value, false);

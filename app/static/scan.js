@@ -1,25 +1,16 @@
 /* Staff scanning: camera (BarcodeDetector where present, jsQR otherwise) and keyboard-wedge
- * scanners. Every scan gets a nonce and waits in a queue; the queue sends one at a time and
- * retries a failed request with the same nonce, so fast scanning never loses or doubles one. */
+ * scanners. Every scan waits in the corner's durable queue (app/static/corner-queue.js:
+ * IndexedDB, an idempotency key each, sent in order, kept across a reload and a lost
+ * network), so fast scanning or a dropped Wi-Fi never loses or doubles one; each scan's
+ * line shows when it waits and what the server answered once it was sent. */
 (function () {
   "use strict";
   var script = document.currentScript;
-  var text = { pending: script.dataset.pending, retry: script.dataset.retry, invalid: script.dataset.invalid };
+  var text = { pending: script.dataset.pending, queued: script.dataset.queued, invalid: script.dataset.invalid };
   var results = document.getElementById("results");
-  var queue = [];
-  var busy = false;
+  var lines = {};
   var lastToken = null;
   var lastAt = 0;
-
-  function csrf() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function nonce() {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
 
   function tokenOf(value) {
     var match = String(value).trim().match(/\/q\/([A-Za-z0-9_.~-]+)\s*$/);
@@ -27,44 +18,41 @@
     return /^[A-Za-z0-9_.~-]{16,96}$/.test(String(value).trim()) ? String(value).trim() : null;
   }
 
+  function show(item) {
+    var line = lines[item.id];
+    if (!line) {
+      line = lines[item.id] = document.createElement("li");
+      line.className = "card";
+      line.dataset.key = item.key;
+      results.insertBefore(line, results.firstChild);
+    }
+    if (item.state === "waiting") {
+      line.textContent = navigator.onLine ? text.pending : text.queued;
+      line.classList.add("queued");
+      return;
+    }
+    var answer = item.answer || {};
+    line.textContent = (answer.message || "") + (answer.checked_in_at ? " · " + answer.checked_in_at : "");
+    line.classList.remove("queued");
+    line.classList.add(answer.ok ? "good" : "bad");
+  }
+
   function add(value) {
     var token = tokenOf(value);
     var now = Date.now();
-    var item = document.createElement("li");
-    item.className = "card";
-    results.insertBefore(item, results.firstChild);
-    if (!token) { item.textContent = text.invalid; item.classList.add("bad"); return; }
-    if (token === lastToken && now - lastAt < 3000) { results.removeChild(item); return; }  // the camera sees one code many times
+    if (!token) {
+      var item = document.createElement("li");
+      item.className = "card bad";
+      item.textContent = text.invalid;
+      results.insertBefore(item, results.firstChild);
+      return;
+    }
+    if (token === lastToken && now - lastAt < 3000) return;  // the camera sees one code many times
     lastToken = token; lastAt = now;
-    item.textContent = text.pending;
-    queue.push({ token: token, nonce: nonce(), item: item });
-    pump();
+    window.StoryQueue.add("/staff/scan/check-in", { token: token }, "");
   }
 
-  function pump() {
-    if (busy || !queue.length) return;
-    busy = true;
-    var job = queue[0];
-    fetch("/staff/scan/check-in", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "x-csrftoken": csrf() },
-      body: JSON.stringify({ token: job.token, nonce: job.nonce })
-    }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    }).then(function (answer) {
-      queue.shift();
-      job.item.textContent = answer.message + (answer.checked_in_at ? " · " + answer.checked_in_at : "");
-      job.item.classList.add(answer.ok ? "good" : "bad");
-      busy = false;
-      pump();
-    }).catch(function () {
-      job.item.textContent = text.retry;
-      busy = false;
-      setTimeout(pump, 1500);  // same nonce: the server answers a retry from the first
-    });
-  }
+  window.StoryQueue.watch(show);
 
   document.getElementById("wedge").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -2,7 +2,11 @@
  * lost connection or a closed tab loses nothing; the draft keeps the form's client_key, so
  * sending it again after a dropped answer still records the session once. The sessions list
  * forgets the draft whose key was saved. Enter in a one-line field moves on (in the book
- * search it searches) instead of sending half a form. No dependencies. */
+ * search it searches) instead of sending half a form.
+ * Saved without a network, the form joins the corner's durable queue (corner-queue.js, loaded
+ * before this script): its queue key is its client_key, so a replay records it once; the
+ * draft names the waiting save (`queued`) and is thrown away only once the save is recorded,
+ * then the page goes to the sessions list as an online save does. No other dependencies. */
 (function () {
   "use strict";
   var PREFIX = "storycorner:session-draft:";
@@ -46,7 +50,12 @@
   }
 
   function keep() {
-    try { store.setItem(key, JSON.stringify({ at: Date.now(), fields: collect() })); } catch (e) { /* full */ }
+    try { store.setItem(key, JSON.stringify({ at: Date.now(), fields: collect(), queued: queued })); } catch (e) { /* full */ }
+  }
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
   }
 
   function restore(fields) {
@@ -70,17 +79,25 @@
     });
   }
 
+  var queue = window.StoryQueue;
+  if (queue) queue.here("session-form:" + form.dataset.draftKey);  // the same form after a search too
+  var queued = null;  // the key of this form's save waiting in the corner's queue
   var notice = document.getElementById("draft-notice");
   var raw = store.getItem(key);
+  var restored = false;
   if (raw && form.dataset.fresh === "1") {
     try {
       var draft = JSON.parse(raw);
       if (draft.at && Date.now() - draft.at < MAX_AGE && draft.fields) {
         restore(draft.fields);
+        queued = draft.queued || null;
+        restored = true;
         if (notice) notice.hidden = false;
       }
     } catch (e) { store.removeItem(key); }
   }
+  // A fresh form may be the copy the service worker kept, its key already used: a new one.
+  if (!restored && form.dataset.fresh === "1" && form.elements.client_key) form.elements.client_key.value = newKey();
   keep();
 
   form.addEventListener("input", keep);
@@ -110,12 +127,58 @@
   });
 
   var offline = document.getElementById("offline-notice");
+  var waitingNotice = document.getElementById("queued-notice");
   form.addEventListener("submit", function (event) {
     keep();
-    if (navigator.onLine === false) {
-      event.preventDefault();
+    if (navigator.onLine !== false) return;
+    event.preventDefault();
+    var searching = event.submitter && event.submitter.value === "search";
+    if (searching || !queue) {
       if (offline) offline.hidden = false;
+      return;
     }
+    var fields = collect();
+    var label = (fields.started_at || "").replace("T", " ") + (fields.theme ? " · " + fields.theme : "");
+    var extra = { keyField: "client_key", replaces: queued, draft: key };
+    queue.add(form.getAttribute("action"), fields, label, extra).then(function (item) {
+      queued = item.key;
+      if (form.elements.client_key) form.elements.client_key.value = item.key;  // saved online later: still once
+      keep();
+      if (waitingNotice) waitingNotice.hidden = false;
+    });
   });
   window.addEventListener("online", function () { if (offline) offline.hidden = true; });
+
+  /* This form's saves in the queue: waiting, recorded (a link to it) or refused (the words). */
+  var list = document.getElementById("session-queue");
+  var words = list ? list.dataset : {};
+  var waitedHere = {};
+  if (!queue || !list) return;
+  queue.watch(function (item) {
+    var line = list.querySelector('[data-key="' + item.key + '"]');
+    if (!line) {
+      line = document.createElement("li");
+      line.className = "card";
+      line.dataset.key = item.key;
+      list.insertBefore(line, list.firstChild);
+    }
+    var answer = item.answer || {};
+    line.textContent = (item.label ? item.label + " · " : "") + (item.state === "waiting" ? words.queued : answer.message || "");
+    line.classList.toggle("queued", item.state === "waiting");
+    line.classList.toggle("good", item.state !== "waiting" && !!answer.ok);
+    line.classList.toggle("bad", item.state !== "waiting" && !answer.ok);
+    if (item.state === "waiting") { waitedHere[item.key] = true; return; }
+    if (answer.ok && answer.href) {
+      var link = document.createElement("a");
+      link.href = answer.href;
+      link.textContent = words.view;
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(link);
+    }
+    if (item.key !== queued) return;
+    queued = null;
+    if (waitingNotice) waitingNotice.hidden = true;
+    if (answer.ok && waitedHere[item.key] && answer.href) { window.location.assign(answer.href); return; }
+    keep();  // refused: the draft stays, no longer waiting, for the volunteer to put right
+  });
 })();

@@ -27,6 +27,7 @@ from app.settings import ROOT, Settings, get_settings
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
+from app.web.offline import service_worker_handler
 from app.web.openapi import apply_security
 from app.web.outbox_kick import OutboxKickMiddleware
 from app.web.ratelimit import PHONE_TAKEN, REGISTRATION, Limit, RateLimiter, rate_limit_guard
@@ -106,6 +107,7 @@ def create_app(
         route_handlers=[
             *ROUTES,
             *static_handlers(STATIC),
+            service_worker_handler(STATIC),
         ],
         dependencies={
             "actor": Provide(provide_actor),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -16,8 +17,18 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock, local_today, local_zone
-from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, parse_day, refusal_page, see_other
+from app.kernel.errors import DomainError, InvalidInput
+from app.kernel.i18n import N_, gettext
+from app.kernel.web import (
+    ActorDep,
+    ClockDep,
+    form_dict,
+    parse_day,
+    refusal_json,
+    refusal_page,
+    see_other,
+    wants_json,
+)
 from reading.programme.schemas import SessionIn, SessionList, SessionOut, SessionPrefill, SessionUpdate
 from reading.programme.services import session_form, sessions, views_sessions
 from reading.programme.services.session_form import SessionForm
@@ -25,10 +36,43 @@ from reading.programme.services.session_form import SessionForm
 Time = Annotated[datetime, Parameter(description="ISO 8601 with offset")]
 FORM = "programme/session_form.html"
 LIST = "programme/sessions.html"
+SAVED = N_("阅读活动已记录。")
 
 
 def _day(moment: datetime) -> str:
     return moment.astimezone(local_zone()).date().isoformat()
+
+
+def _saved_at(saved: SessionOut, client_key: str) -> str:
+    """The sessions list that shows a saved session (and forgets its draft)."""
+    where = f"space={saved.space_id}&day={_day(saved.started_at)}"
+    return f"/staff/sessions?{where}&note=saved&saved={saved.id}&key={client_key}"
+
+
+async def _queued_form(request: Request[Any, Any, Any]) -> dict[str, list[Any]]:
+    """The form as the corner's offline queue sends it (JSON: a field's value, or its values
+    for the ticked boxes); always a save, never a search."""
+    try:
+        data = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("请求格式不正确"), fields=[{"field": "body", "message": "a JSON object"}])
+    fields = {str(k): v if isinstance(v, list) else [v] for k, v in data.items()}
+    return {**fields, "action": ["save"]}
+
+
+async def _create_queued(request: Request[Any, Any, Any], actor: Actor, clock: Clock) -> Response[dict[str, Any]]:
+    """A session the volunteer saved while offline, sent by the corner's queue
+    (app/static/corner-queue.js): its `client_key` is the queue's idempotency key, so a
+    replay answers the first session. 200 with `ok` either way (the queue moves on)."""
+    try:
+        form = session_form.posted_form(await _queued_form(request))
+        saved = await session_form.save_new(form, actor=actor, clock=clock)
+    except DomainError as exc:
+        return refusal_json(exc)
+    answer = {"ok": True, "message": gettext(SAVED), "id": saved.id, "href": _saved_at(saved, form.client_key)}
+    return Response(answer, status_code=200)
 
 
 async def _form_page(
@@ -89,8 +133,13 @@ class SessionPages(Controller):
         return await _form_page(actor, clock, form)
 
     @post("/", opt=STAFF, status_code=200)
-    async def create(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Template | Redirect:
-        """Save the session; the same `client_key` again answers with the first session."""
+    async def create(
+        self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Template | Redirect | Response[dict[str, Any]]:
+        """Save the session; the same `client_key` again answers with the first session. JSON
+        from the corner's offline queue is answered in JSON (`ok`, `message`, `href`)."""
+        if wants_json(request):
+            return await _create_queued(request, actor, clock)
         form = session_form.posted_form((await request.form()).dict())
         if form.searching:
             return await _form_page(actor, clock, form)
@@ -98,8 +147,7 @@ class SessionPages(Controller):
             saved = await session_form.save_new(form, actor=actor, clock=clock)
         except DomainError as exc:
             return await _form_page(actor, clock, form, refused=exc)
-        where = f"space={saved.space_id}&day={_day(saved.started_at)}"
-        return see_other(f"/staff/sessions?{where}&note=saved&saved={saved.id}&key={form.client_key}")
+        return see_other(_saved_at(saved, form.client_key))
 
     @get("/", opt=STAFF)
     async def list_sessions(
