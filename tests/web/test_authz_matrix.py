@@ -37,6 +37,9 @@ from tests.web.authz_table import ADMIN, ANON, FAMILY_ROLE, LIBRARIAN, MATRIX, V
 from tests.web.forms import log_in
 
 clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
+# The routes share one world: under pytest-xdist's `--dist loadgroup` they stay on one worker
+# (elsewhere a worker that switches modules tears the world down and seeds it again).
+pytestmark = pytest.mark.xdist_group("authz_matrix")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 REPORT = os.environ.get("AUTHZ_MATRIX_REPORT")  # a file to list every call and its answer in
 
