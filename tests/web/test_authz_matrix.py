@@ -41,6 +41,7 @@ clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
 # (elsewhere a worker that switches modules tears the world down and seeds it again).
 pytestmark = pytest.mark.xdist_group("authz_matrix")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+SPACE_X = "吉祥十平米阅读空间"
 REPORT = os.environ.get("AUTHZ_MATRIX_REPORT")  # a file to list every call and its answer in
 
 
@@ -95,7 +96,7 @@ async def seed(client: httpx.AsyncClient, clock: Any) -> tuple[dict[str, Any], d
     from qr.services import tokens
 
     admin = await quick_staff("mx-admin", roles=(ADMIN,))
-    x = await make_space(client, admin, "吉祥十平米阅读空间", "景山")
+    x = await make_space(client, admin, SPACE_X, "景山")
     y = await make_space(client, admin, "福祥十平米阅读空间", "交道口")
     z = await make_space(client, admin, "天坛十平米阅读空间", "天坛")
     staff = {
@@ -235,6 +236,8 @@ def expectation(rule: Rule, caller: Caller) -> str:
         caller.name == "other_staff" and "space" in rule.scope
     ):
         return "object"
+    if caller.name == "other_staff" and "space_hidden" in rule.scope:
+        return "hidden"
     return "allow"
 
 
@@ -280,6 +283,8 @@ def verdict(key: str, expect: str, r: httpx.Response) -> str | None:
         return f"{status} (a server error)"
     if expect == "allow":
         return f"refused with {status} {code or ''}".strip() if status in (401, 403) or to_login else None
+    if expect == "hidden":  # the page opens, on the caller's own spaces: nothing of space X in it
+        return None if status == 200 and SPACE_X not in r.text else f"{status}, or space X's name shown"
     if expect == "login":
         ok = (status, code) == (401, "not_authenticated") if api else to_login
         return None if ok else f"{status} {code or r.headers.get('location', '')}, not the log-in refusal"
@@ -322,7 +327,7 @@ async def new_token(login: str) -> str:
     return token
 
 
-ORDER = {"login": 0, "role": 1, "object": 2, "allow": 3}
+ORDER = {"login": 0, "role": 1, "object": 2, "hidden": 2, "allow": 3}
 ROUTES = sorted(MATRIX, key=lambda k: MATRIX[k].fresh)  # the credential-ending ones last
 
 
