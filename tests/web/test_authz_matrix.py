@@ -33,7 +33,18 @@ from tests.helpers import bearer
 from tests.reading.conftest import make_space
 from tests.reading.support import add_book, add_copies, lend, one_app_per_module, quick_staff
 from tests.spaces.conftest import make_slot, quick_families
-from tests.web.authz_table import ADMIN, ANON, FAMILY_ROLE, LIBRARIAN, MATRIX, VOLUNTEER, Rule
+from tests.web.authz_table import (
+    ADMIN,
+    ADMINS,
+    ANON,
+    FAMILY_ROLE,
+    LIBRARIAN,
+    LIBRARIANS,
+    MATRIX,
+    STAFF,
+    VOLUNTEER,
+    Rule,
+)
 from tests.web.forms import log_in
 
 clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
@@ -50,16 +61,34 @@ async def clean_tables() -> None:
     """This module shares one world: `world` empties the tables once, before seeding."""
 
 
-def app_routes(app: Any) -> set[str]:
-    """`METHOD /path/{param}` of every route of the app."""
+def app_routes(app: Any) -> dict[str, dict[str, Any]]:
+    """`METHOD /path/{param}` of every route of the app, with its access declaration."""
     return {
-        f"{method} {route.path_format}"
+        f"{method} {route.path_format}": handler.opt
         for route in app.routes
         if isinstance(route, HTTPRoute)
         for handler in route.route_handlers
         for method in handler.http_methods
         if method not in SKIPPED_METHODS
     }
+
+
+DECLARED = {
+    (): "USER",
+    tuple(sorted(STAFF.roles)): "STAFF",
+    tuple(sorted(LIBRARIANS.roles)): "LIBRARIANS",
+    tuple(sorted(ADMINS.roles)): "ADMINS",
+    (FAMILY_ROLE,): "FAMILY",
+}
+ROLE_NAMES = {"district_admin": ADMIN, "librarian": LIBRARIAN, "volunteer": VOLUNTEER, "family": FAMILY_ROLE}
+
+
+def suggested_line(key: str, opt: dict[str, Any]) -> str:
+    """A starting line for the table from the route's declaration (add `.own(...)` as needed)."""
+    if opt.get("public"):
+        return f'    "{key}": PUBLIC,'
+    roles = tuple(sorted(ROLE_NAMES.get(r, r) for r in opt.get("roles", ())))
+    return f'    "{key}": {DECLARED.get(roles, "USER")},'
 
 
 @dataclass
@@ -333,9 +362,11 @@ ROUTES = sorted(MATRIX, key=lambda k: MATRIX[k].fresh)  # the credential-ending 
 
 def test_every_route_is_in_the_matrix(world: Any) -> None:
     routes = world["routes"]
-    missing = sorted(routes - MATRIX.keys())
-    stale = sorted(MATRIX.keys() - routes)
-    assert not missing, "routes without a line in tests/web/authz_table.py:\n" + "\n".join(missing)
+    missing = sorted(routes.keys() - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes.keys())
+    assert not missing, "routes without a line in tests/web/authz_table.py (from their declaration):\n" + "\n".join(
+        suggested_line(key, routes[key]) for key in missing
+    )
     assert not stale, "lines of tests/web/authz_table.py for routes that do not exist:\n" + "\n".join(stale)
 
 
@@ -368,3 +399,14 @@ def test_callers_are_distinct(world: Any) -> None:
     assert len({c.name for c in callers}) == len(callers) == 8
     tokens = [c.headers.get("Authorization") for c in callers if c.headers]
     assert len(set(tokens)) == len(tokens) == 7
+
+
+def test_a_missing_route_is_reported_with_a_line_to_start_from() -> None:
+    from app.accounts import roles
+
+    assert suggested_line("GET /staff/stats", roles.STAFF) == '    "GET /staff/stats": STAFF,'
+    assert suggested_line("POST /api/v1/policies", roles.ADMINS) == '    "POST /api/v1/policies": ADMINS,'
+    assert suggested_line("GET /api/v1/x", roles.LIBRARIANS) == '    "GET /api/v1/x": LIBRARIANS,'
+    assert suggested_line("GET /x", roles.PUBLIC) == '    "GET /x": PUBLIC,'
+    assert suggested_line("GET /api/v1/y", {}) == '    "GET /api/v1/y": USER,'
+    assert suggested_line("GET /family/z", roles.FAMILIES) == '    "GET /family/z": FAMILY,'
