@@ -125,6 +125,11 @@ def table_names() -> list[str]:
 @pytest.fixture(autouse=True)
 async def clean_tables(database: None) -> None:
     """Each test starts from empty tables (truncation, not a shared rolled-back transaction)."""
+    await empty_tables()
+
+
+async def empty_tables() -> None:
+    """Empty every table (a module sharing one seeded world calls it once, itself)."""
     from app.kernel.db import engine, is_sqlite
 
     names = table_names()

@@ -26,7 +26,8 @@ out of date). The OpenAPI 3.1 document is served at `/schema/openapi.json` and b
   session cookie and CSRF instead; the API never accepts the cookie.
 - Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`:
   `{"type", "status", "code", "title", "detail"}`; validation errors are 400 `invalid_input`
-  with `fields`. The same refusal has the same status on the pages.
+  with `fields`. The same refusal has the same status on the pages. The OpenAPI document lists
+  them for every operation (400, 401, 403, 404, 409, any other 4xx, 503: the `Problem` schema).
 - Every state-changing request accepts `Idempotency-Key`: the same key from the same caller gets
   the first answer again for 24 hours.
 - Lists take `?limit=&cursor=` and answer `{"items": [...], "next_cursor": ...}`.
