@@ -55,6 +55,7 @@ UNAUTHENTICATED = PUBLIC.but(only=("anonymous",))
 MATRIX: dict[str, Rule] = {
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
+    "GET /sw.js": PUBLIC,  # the staff pages' service worker (it caches only for staff)
     "GET /api/v1/jobs/{job_id}": USER,
     "GET /staff/jobs/{job_name}": STAFF,
     "GET /api/v1/audit/access": ADMINS,
