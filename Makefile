@@ -56,12 +56,15 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-## pytest on SQLite, then on PostgreSQL (with Redis) when TEST_DATABASE_URL is set.
+## pytest on SQLite, then on PostgreSQL (with Redis) when TEST_DATABASE_URL is set; two
+## pytest-xdist workers, each with its own database (`PYTEST_WORKERS=0` runs in one process).
+PYTEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 pytest: $(STAMP)
-	STORYCORNER_TEST_ENGINE=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+	STORYCORNER_TEST_ENGINE=sqlite $(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "--- again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		STORYCORNER_TEST_ENGINE=postgres $(BIN)/pytest -q $(PYTEST_ARGS); \
+		STORYCORNER_TEST_ENGINE=postgres $(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "error: CI=true needs TEST_DATABASE_URL (PostgreSQL)" >&2; exit 1; \
 	else \

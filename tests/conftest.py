@@ -54,7 +54,19 @@ os.environ["SECRET_KEY"] = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 os.environ["BASE_URL"] = "http://testserver"
 # Live test servers stop at once (the drain before a stop is tested on its own).
 os.environ["SHUTDOWN_DRAIN"] = "0"
-REDIS_URL = os.environ.get("REDIS_URL") or None
+
+
+def _worker_redis(url: str | None) -> str | None:
+    """Each xdist worker its own Redis database (the given one + 1 + the worker's number), so
+    two workers' arq queues and counters never meet."""
+    if not url or not WORKER.startswith("gw"):
+        return url
+    base, _sep, db = url.rpartition("/")
+    number = int(db) if db.isdigit() else 0
+    return f"{base}/{number + 1 + int(WORKER[2:])}"
+
+
+REDIS_URL = _worker_redis(os.environ.get("REDIS_URL") or None)
 # The app under test runs jobs in-process; tests that need arq use REDIS_URL explicitly.
 os.environ.pop("REDIS_URL", None)
 
