@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.kernel.spreadsheets import csv_bytes, xlsx_bytes
+from app.stats.schemas import Summary
 from app.stats.services import sources, summary
 from app.stats.services.scope import Scope
 from app.stats.services.series import periods
@@ -57,14 +58,33 @@ async def _spaces(scope: Scope) -> list[dict[str, Any]]:
     return list(found)
 
 
-async def table(scope: Scope) -> Table:
-    cells: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+async def _cells(scope: Scope, keys: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Every source's measures per group of `keys` (the space first)."""
+    cells: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for source in sources.sources():
-        for row in await sources.run(source, scope, ("space", "month")):
-            bucket = cells[(int(row["k0"]), str(row["k1"]))]
+        for row in await sources.run(source, scope, keys):
+            bucket = cells[(int(row["k0"]), *(str(row[f"k{i}"]) for i in range(1, len(keys))))]
             for name in source.measures:
                 bucket[name] += int(row[name] or 0)
-    zero = {name: 0 for source in sources.sources() for name in source.measures}
+    return cells
+
+
+def _zero() -> dict[str, int]:
+    return {name: 0 for source in sources.sources() for name in source.measures}
+
+
+async def by_space(scope: Scope) -> list[tuple[dict[str, Any], Summary]]:
+    """Each space of the scope (street, name) with its figures (the dashboard's table)."""
+    cells = await _cells(scope, ("space",))
+    zero = _zero()
+    return [
+        (space, summary.from_totals(scope, {**zero, **cells.get((space["id"],), {})})) for space in await _spaces(scope)
+    ]
+
+
+async def table(scope: Scope) -> Table:
+    cells = await _cells(scope, ("space", "month"))
+    zero = _zero()
     rows: list[list[Any]] = [list(HEADER)]
     for space in await _spaces(scope):
         for month in periods(scope, "month"):
