@@ -49,6 +49,9 @@ async def test_dashboard(client: httpx.AsyncClient) -> None:
             (str(h.spaces["C"]), "景山空间", "景山", "0"),
         ]
     )
+    assert 'href="/staff/stats/reports/2026-11.pdf"' in page
+    report = await client.get("/staff/stats/reports/2026-11.pdf", headers=admin)
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
     assert 'id="quiet-sites"' in page and "景山空间" in page.split('id="quiet-sites"')[1]
 
     r = await client.get(
@@ -73,6 +76,6 @@ async def test_dashboard(client: httpx.AsyncClient) -> None:
     r = await client.get("/staff/stats", params={"from": "2026-11-01", "to": "2026-11-30"}, headers=lib)
     assert r.status_code == 200
     assert re.findall(r'<tr data-space="(\d+)">', r.text) == [str(h.spaces["B"])]
-    assert 'id="quiet-sites"' not in r.text
+    assert 'id="quiet-sites"' not in r.text and "/staff/stats/reports/" not in r.text
     r = await client.get("/staff/stats", params={"space_id": h.spaces["A"]}, headers=lib)
     assert r.status_code == 403

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from app.accounts.roles import ADMINS, STAFF
 from app.kernel.web import XLSX, ActorDep, ClockDep, download
@@ -87,6 +87,12 @@ class StatsController(Controller):
         filters = Filters(first, last, street, space_id, theme)
         content, name = await figures.export(filters, kind="csv", actor=actor, clock=clock)
         return download(content, name, CSV)
+
+    @get("/reports/{name:str}", opt=ADMINS, media_type="application/octet-stream")
+    async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:
+        """A month's report for the District Women's Federation: `2026-11.pdf` or `2026-11.xlsx`."""
+        content, filename, media_type = await figures.report(name, clock=clock)
+        return download(content, filename, media_type)
 
     @get("/quiet-sites", opt=ADMINS)
     async def quiet_sites(self, clock: ClockDep, days: FromQuery[int] = DEFAULT_DAYS) -> QuietSites:

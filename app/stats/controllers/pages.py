@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
-from app.accounts.roles import STAFF
+from app.accounts.roles import ADMINS, STAFF
 from app.kernel.web import XLSX, ActorDep, ClockDep, download, refusal_page, to_int
 from app.stats.errors import BadFilter
 from app.stats.services import figures
@@ -45,6 +45,12 @@ class StatsPages(Controller):
             page = await dashboard(Filters(), actor=actor, clock=clock)
             return refusal_page(exc, TEMPLATE, page.context(actor=actor))
         return Template(TEMPLATE, context=page.context(actor=actor))
+
+    @get("/staff/stats/reports/{name:str}", opt=ADMINS, media_type="application/octet-stream")
+    async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:
+        """A month's report (PDF or Excel), for the browser session."""
+        content, filename, media_type = await figures.report(name, clock=clock)
+        return download(content, filename, media_type)
 
     @get("/staff/stats/export.xlsx", opt=STAFF, media_type=XLSX)
     async def export_xlsx(

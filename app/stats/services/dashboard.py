@@ -70,6 +70,11 @@ class Dashboard:
     query: str  # the filters as a query string (the Excel link)
 
     @property
+    def report_month(self) -> str:
+        """The month whose report the dashboard offers (the period's last)."""
+        return self.scope.last.isoformat()[:7]
+
+    @property
     def compared(self) -> tuple[date, date]:
         return compared_with(self.scope)
 

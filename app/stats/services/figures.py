@@ -7,9 +7,13 @@ from app.kernel.clock import Clock
 from app.stats.schemas import QuietSites, Series, Summary
 from app.stats.services import export as exports
 from app.stats.services import quiet as quiet_sites
+from app.stats.services import report as monthly
+from app.stats.services import report_pdf
 from app.stats.services import series as series_of
 from app.stats.services import summary as summary_of
 from app.stats.services.scope import Filters, resolve
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def summary(filters: Filters, *, actor: Actor, clock: Clock) -> Summary:
@@ -30,3 +34,13 @@ async def export(filters: Filters, *, kind: str, actor: Actor, clock: Clock) -> 
 
 async def quiet(*, days: int, clock: Clock) -> QuietSites:
     return await quiet_sites.quiet_sites(days=days, clock=clock)
+
+
+async def report(name: str, *, clock: Clock) -> tuple[bytes, str, str]:
+    """The monthly report named `YYYY-MM.pdf` or `YYYY-MM.xlsx`: its bytes, file name and type."""
+    first, kind = monthly.parse(name)
+    found = await monthly.monthly(first, clock=clock)
+    filename = f"{monthly.title(found)}.{kind}"
+    if kind == "pdf":
+        return report_pdf.pdf(found), filename, "application/pdf"
+    return monthly.xlsx(found), filename, XLSX_TYPE
