@@ -66,6 +66,15 @@ async def test_dashboard(client: httpx.AsyncClient) -> None:
     values = list(sheet.iter_rows(values_only=True))
     assert [row[0] for row in values[1:]] == ["景山", "合计"]
 
+    r = await client.get("/staff/stats", params={"from": "2026-11-01", "to": "2026-11-30", "lang": "en"}, headers=admin)
+    assert r.status_code == 200
+    for words in ("Visits per week", "Children present by age band", "Every reading space", "Download Excel"):
+        assert words in r.text, words
+    svg = base64.b64decode(re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', r.text)[3]).decode()
+    assert "Culture" in svg and "Popular science" in svg
+    r = await client.get("/staff/stats", params={"lang": "zh-CN"}, headers=admin)
+    assert "每周签到" in r.text
+
     r = await client.get("/staff/stats", params={"from": "2026-12-01", "to": "2026-11-01"}, headers=admin)
     assert r.status_code == 400 and 'role="alert"' in r.text and 'id="from" name="from"' in r.text
 
