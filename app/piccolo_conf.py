@@ -25,5 +25,6 @@ APP_REGISTRY = AppRegistry(
         "spaces.piccolo_app",
         "reading.piccolo_app",
         "qr.piccolo_app",
+        "app.stats.piccolo_app",
     ]
 )

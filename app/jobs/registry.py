@@ -7,6 +7,7 @@ from app.jobs import watchdog
 from app.jobs.queue import ArqQueue, CronJob, InProcessQueue, JobFunction, JobQueue
 from app.notify.delivery import deliver_outbox_job
 from app.settings import Settings
+from app.stats import jobs as stats_jobs
 from reading.lending import jobs as lending_jobs
 from spaces import jobs as spaces_jobs
 
@@ -19,6 +20,7 @@ JOBS: dict[str, JobFunction] = {
     "import_books": lending_jobs.import_books,
     "lending_housekeeping": lending_jobs.lending_housekeeping,
     "watchdog": watchdog.watchdog_job,
+    "quiet_site_alerts": stats_jobs.quiet_site_alerts,
 }
 
 CRON: list[CronJob] = [
@@ -32,6 +34,8 @@ CRON: list[CronJob] = [
     CronJob("lending_housekeeping", every_seconds=900),
     # Jobs whose worker died, or whose enqueue was lost, run again (app/jobs/watchdog.py).
     CronJob("watchdog", every_seconds=5),
+    # Quiet sites: checked hourly, told to the district admins once per episode.
+    CronJob("quiet_site_alerts", every_seconds=3600),
 ]
 
 

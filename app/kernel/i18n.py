@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every package with strings of its own; a msgid found in several is the same translation.
-CATALOGUE_PACKAGES = ("app", "spaces", "reading/lending", "reading/programme", "qr")
+CATALOGUE_PACKAGES = ("app", "spaces", "reading/lending", "reading/programme", "qr", "app/stats")
 
 
 def catalogue_path(package: str, locale: str) -> Path:

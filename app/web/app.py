@@ -42,6 +42,7 @@ TEMPLATE_DIRS = [
     ROOT / "reading" / "lending" / "templates",
     ROOT / "reading" / "programme" / "templates",
     ROOT / "qr" / "templates",
+    ROOT / "app" / "stats" / "templates",
 ]
 STATIC_DIR = ROOT / "app" / "static"
 STATIC = StaticFiles(STATIC_DIR)  # templates link files by their content-hashed names

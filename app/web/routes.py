@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.stats.controllers import STATS_API, STATS_PAGES
 from app.web.api_accounts import AccountsController
 from app.web.auth_api import AuthController
 from app.web.channels import ChannelsController
@@ -35,4 +36,6 @@ ROUTES: list[Any] = [
     *SPACES_PAGES,
     *READING_PAGES,
     *PROGRAMME_PAGES,
+    *STATS_API,
+    *STATS_PAGES,
 ]

@@ -1,0 +1,100 @@
+"""JSON API of the statistics: the summary, one figure over time, the export per space and
+month (Excel, CSV) and the quiet sites."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from app.accounts.roles import ADMINS, STAFF
+from app.kernel.web import XLSX, ActorDep, ClockDep, download
+from app.stats.schemas import QuietSites, Series, Summary
+from app.stats.services import figures
+from app.stats.services.quiet import DEFAULT_DAYS
+from app.stats.services.scope import Filters
+
+CSV = "text/csv; charset=utf-8"
+From = Annotated[str | None, QueryParameter(name="from", description="first local day, YYYY-MM-DD")]
+To = Annotated[str | None, QueryParameter(name="to", description="last local day, YYYY-MM-DD")]
+
+
+class StatsController(Controller):
+    path = "/api/v1/stats"
+    tags = ("statistics",)
+
+    @get("/summary", opt=STAFF)
+    async def summary(
+        self,
+        actor: ActorDep,
+        clock: ClockDep,
+        first: From = None,
+        last: To = None,
+        street: FromQuery[str | None] = None,
+        space_id: FromQuery[int | None] = None,
+        theme: FromQuery[str | None] = None,
+    ) -> Summary:
+        """Every figure of the period, from the people actually present (local days)."""
+        filters = Filters(first, last, street, space_id, theme)
+        return await figures.summary(filters, actor=actor, clock=clock)
+
+    @get("/series", opt=STAFF)
+    async def series(
+        self,
+        actor: ActorDep,
+        clock: ClockDep,
+        metric: FromQuery[str] = "visits",
+        by: FromQuery[str] = "day",
+        first: From = None,
+        last: To = None,
+        street: FromQuery[str | None] = None,
+        space_id: FromQuery[int | None] = None,
+        theme: FromQuery[str | None] = None,
+    ) -> Series:
+        """One figure by local day, week (from Monday) or month; every period listed."""
+        filters = Filters(first, last, street, space_id, theme)
+        return await figures.series(filters, metric=metric, by=by, actor=actor, clock=clock)
+
+    @get("/export.xlsx", opt=STAFF, media_type=XLSX)
+    async def export_xlsx(
+        self,
+        actor: ActorDep,
+        clock: ClockDep,
+        first: From = None,
+        last: To = None,
+        street: FromQuery[str | None] = None,
+        space_id: FromQuery[int | None] = None,
+        theme: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """One row per space and month, then the totals (numbers as numbers)."""
+        filters = Filters(first, last, street, space_id, theme)
+        content, name = await figures.export(filters, kind="xlsx", actor=actor, clock=clock)
+        return download(content, name, XLSX)
+
+    @get("/export.csv", opt=STAFF, media_type="text/csv")
+    async def export_csv(
+        self,
+        actor: ActorDep,
+        clock: ClockDep,
+        first: From = None,
+        last: To = None,
+        street: FromQuery[str | None] = None,
+        space_id: FromQuery[int | None] = None,
+        theme: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """The same rows as CSV (UTF-8 with BOM, Chinese headers)."""
+        filters = Filters(first, last, street, space_id, theme)
+        content, name = await figures.export(filters, kind="csv", actor=actor, clock=clock)
+        return download(content, name, CSV)
+
+    @get("/reports/{name:str}", opt=ADMINS, media_type="application/octet-stream")
+    async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:
+        """A month's report for the District Women's Federation: `2026-11.pdf` or `2026-11.xlsx`."""
+        content, filename, media_type = await figures.report(name, clock=clock)
+        return download(content, filename, media_type)
+
+    @get("/quiet-sites", opt=ADMINS)
+    async def quiet_sites(self, clock: ClockDep, days: FromQuery[int] = DEFAULT_DAYS) -> QuietSites:
+        """Open spaces with no check-in for `days` open days, or well below their usual."""
+        return await figures.quiet(days=days, clock=clock)

@@ -1,0 +1,14 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from app.settings import ROOT
+from app.stats.tables import QuietEpisode
+
+APP_CONFIG = AppConfig(
+    app_name="stats",
+    migrations_folder_path=os.path.join(ROOT, "migrations", "stats"),
+    table_classes=[QuietEpisode],
+    migration_dependencies=[],
+    commands=[],
+)

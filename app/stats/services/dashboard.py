@@ -1,0 +1,184 @@
+"""The dashboard's read model: headline figures against the previous period, the charts with
+their tables, every space's figures and the quiet sites, and the filters' choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from app.accounts.actor import Actor
+from app.kernel.clock import Clock
+from app.kernel.i18n import N_, gettext
+from app.stats.schemas import QuietSite, Summary
+from app.stats.services import charts, export, quiet, series, summary
+from app.stats.services.scope import THEMES, Filters, Scope, resolve
+from spaces.tables import Space
+
+THEME_LABELS = {
+    "culture": N_("文化"),
+    "reading": N_("阅读"),
+    "science": N_("科普"),
+    "safety": N_("安全教育"),
+    "volunteer": N_("志愿服务"),
+}
+BAND_LABELS = {"0-3": "0–3", "3-6": "3–6", "6-9": "6–9", "9-12": "9–12", "unknown": N_("未登记")}
+HEADLINES: tuple[tuple[str, str], ...] = (
+    ("visits", N_("签到人次")),
+    ("people", N_("到场人数")),
+    ("children", N_("到场儿童")),
+    ("families", N_("到场家庭")),
+    ("new_families", N_("新家庭")),
+    ("bookings", N_("预约数")),
+    ("no_show_rate", N_("爽约率")),
+    ("activities", N_("活动场次")),
+    ("sessions", N_("阅读活动")),
+    ("loans", N_("借出册次")),
+    ("volunteer_hours", N_("志愿服务小时")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    key: str
+    label: str
+    value: str
+    change: str  # against the previous period: "+12%", "−5%", "—"
+    direction: str  # up, down, flat
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceRow:
+    id: int
+    name: str
+    street: str
+    figures: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    scope: Scope
+    filters: dict[str, str]
+    streets: list[str]
+    spaces: list[dict[str, Any]]
+    themes: list[tuple[str, str]]
+    headlines: list[Headline]
+    charts: list[charts.Chart]
+    rows: list[SpaceRow]
+    quiet: list[QuietSite]
+    query: str  # the filters as a query string (the Excel link)
+
+    @property
+    def report_month(self) -> str:
+        """The month whose report the dashboard offers (the period's last)."""
+        return self.scope.last.isoformat()[:7]
+
+    @property
+    def compared(self) -> tuple[date, date]:
+        return compared_with(self.scope)
+
+    def context(self, **more: Any) -> dict[str, Any]:
+        return {"page": self, **more}
+
+
+def _shown(key: str, value: float) -> str:
+    if key.endswith("_rate"):
+        return f"{value * 100:.1f}%"
+    return f"{value:g}"
+
+
+def headline(key: str, label: str, now: float, before: float) -> Headline:
+    if before == now:
+        change, direction = "±0", "flat"
+    elif not before:
+        change, direction = "—", "up"
+    else:
+        pct = (now - before) / before * 100
+        change, direction = f"{'+' if pct > 0 else '−'}{abs(pct):.0f}%", "up" if pct > 0 else "down"
+    return Headline(key, label, _shown(key, now), change, direction)
+
+
+async def _charts(scope: Scope, figures: Summary) -> list[charts.Chart]:
+    weeks = await series.series(scope, metric="visits", by="week")
+    labels = [p.period[5:] for p in weeks.items]
+    visits = gettext(N_("签到人次"))
+    out = [
+        charts.line(
+            "weeks", gettext(N_("每周签到")), labels, [p.value for p in weeks.items], (gettext(N_("周")), visits)
+        )
+    ]
+    streets = figures.by_street
+    out.append(
+        charts.bars(
+            "streets",
+            gettext(N_("各街道签到")),
+            [s.street for s in streets],
+            [(visits, [s.visits for s in streets]), (gettext(N_("到场人数")), [s.people for s in streets])],
+            gettext(N_("街道")),
+            horizontal=True,
+        )
+    )
+    bands = figures.children_by_age_band
+    out.append(
+        charts.bars(
+            "ages",
+            gettext(N_("到场儿童的年龄段")),
+            [gettext(BAND_LABELS.get(b, b)) for b in bands],
+            [(gettext(N_("人次")), list(bands.values()))],
+            gettext(N_("年龄段")),
+        )
+    )
+    themes = figures.by_theme
+    out.append(
+        charts.bars(
+            "themes",
+            gettext(N_("绘本＋主题活动")),
+            [gettext(THEME_LABELS[t.theme]) for t in themes],
+            [
+                (gettext(N_("活动场次")), [t.activities for t in themes]),
+                (gettext(N_("到场人数")), [t.people for t in themes]),
+            ],
+            gettext(N_("主题")),
+        )
+    )
+    return out
+
+
+async def _choices(actor: Actor) -> list[dict[str, Any]]:
+    rows = await Space.select(Space.id, Space.name, Space.street).order_by(Space.street).order_by(Space.name)
+    return [r for r in rows if actor.serves(r["id"])]
+
+
+async def dashboard(filters: Filters, *, actor: Actor, clock: Clock) -> Dashboard:
+    scope = await resolve(filters, actor=actor, clock=clock)
+    figures = await summary.summary(scope)
+    before = await summary.summary(scope.previous(), detail=False)
+    spaces = await _choices(actor)
+    echo = {
+        "from": scope.first.isoformat(),
+        "to": scope.last.isoformat(),
+        "street": scope.street,
+        "space_id": str(scope.space_id or ""),
+        "theme": scope.theme,
+    }
+    return Dashboard(
+        scope=scope,
+        filters=echo,
+        streets=sorted({s["street"] for s in spaces}),
+        spaces=spaces,
+        themes=[(t, THEME_LABELS[t]) for t in THEMES],
+        headlines=[
+            headline(key, label, float(getattr(figures, key)), float(getattr(before, key))) for key, label in HEADLINES
+        ],
+        charts=await _charts(scope, figures),
+        rows=[SpaceRow(s["id"], s["name"], s["street"], f) for s, f in await export.by_space(scope)],
+        quiet=(await quiet.quiet_sites(clock=clock)).items if actor.is_admin else [],
+        query=urlencode({k: v for k, v in echo.items() if v}),
+    )
+
+
+def compared_with(scope: Scope) -> tuple[date, date]:
+    """The previous period the headline changes are against."""
+    days = (scope.last - scope.first).days + 1
+    return scope.first - timedelta(days=days), scope.first - timedelta(days=1)

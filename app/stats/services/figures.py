@@ -1,0 +1,46 @@
+"""What the API and the pages ask for: figures for an actor's filters (checked first)."""
+
+from __future__ import annotations
+
+from app.accounts.actor import Actor
+from app.kernel.clock import Clock
+from app.stats.schemas import QuietSites, Series, Summary
+from app.stats.services import export as exports
+from app.stats.services import quiet as quiet_sites
+from app.stats.services import report as monthly
+from app.stats.services import report_pdf
+from app.stats.services import series as series_of
+from app.stats.services import summary as summary_of
+from app.stats.services.scope import Filters, resolve
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def summary(filters: Filters, *, actor: Actor, clock: Clock) -> Summary:
+    return await summary_of.summary(await resolve(filters, actor=actor, clock=clock))
+
+
+async def series(filters: Filters, *, metric: str, by: str, actor: Actor, clock: Clock) -> Series:
+    return await series_of.series(await resolve(filters, actor=actor, clock=clock), metric=metric, by=by)
+
+
+async def export(filters: Filters, *, kind: str, actor: Actor, clock: Clock) -> tuple[bytes, str]:
+    """The export file and its name (`统计-<from>-<to>.xlsx`)."""
+    scope = await resolve(filters, actor=actor, clock=clock)
+    found = await exports.table(scope)
+    name = f"统计-{scope.first.isoformat()}-{scope.last.isoformat()}.{kind}"
+    return (exports.xlsx(found) if kind == "xlsx" else exports.csv(found)), name
+
+
+async def quiet(*, days: int, clock: Clock) -> QuietSites:
+    return await quiet_sites.quiet_sites(days=days, clock=clock)
+
+
+async def report(name: str, *, clock: Clock) -> tuple[bytes, str, str]:
+    """The monthly report named `YYYY-MM.pdf` or `YYYY-MM.xlsx`: its bytes, file name and type."""
+    first, kind = monthly.parse(name)
+    found = await monthly.monthly(first, clock=clock)
+    filename = f"{monthly.title(found)}.{kind}"
+    if kind == "pdf":
+        return report_pdf.pdf(found), filename, "application/pdf"
+    return monthly.xlsx(found), filename, XLSX_TYPE

@@ -1,0 +1,113 @@
+"""What a request for figures covers: a period of local days, and which spaces (a street, one
+space, or every space the actor serves), and a 绘本＋ theme. Bad filters are refused naming
+the field; a librarian asking for a space they do not serve is refused (403)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from app.accounts.actor import Actor
+from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.i18n import N_
+from app.stats.errors import BadFilter
+from spaces.errors import NotStaffOfSpace
+from spaces.tables import Space
+
+THEMES = ("culture", "reading", "science", "safety", "volunteer")
+MAX_DAYS = 5 * 366  # a period over five years is refused
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The raw filters of a request (query strings), as the API and the pages take them."""
+
+    first: str | None = None
+    last: str | None = None
+    street: str | None = None
+    space_id: int | None = None
+    theme: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    first: date  # local days, both included
+    last: date
+    space_ids: tuple[int, ...] | None  # None: every space
+    street: str = ""
+    space_id: int | None = None
+    theme: str = ""
+
+    @property
+    def start(self) -> datetime:
+        return local_start(self.first)
+
+    @property
+    def end(self) -> datetime:
+        return local_start(self.last + timedelta(days=1))
+
+    @property
+    def district(self) -> bool:
+        """The whole district: figures that belong to no space (the reading log) count."""
+        return self.space_ids is None
+
+    def shifted(self, first: date, last: date) -> Scope:
+        return Scope(first, last, self.space_ids, self.street, self.space_id, self.theme)
+
+    def previous(self) -> Scope:
+        """The period of the same length just before (the dashboard's comparison)."""
+        days = (self.last - self.first).days + 1
+        return self.shifted(self.first - timedelta(days=days), self.first - timedelta(days=1))
+
+
+def local_start(day: date) -> datetime:
+    """The instant a local day starts, in UTC."""
+    return datetime.combine(day, time(0), local_zone()).astimezone(UTC)
+
+
+def _day(raw: str | None, field: str) -> date | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        raise BadFilter(N_("日期格式应为 YYYY-MM-DD"), field=field, message="expected YYYY-MM-DD") from None
+
+
+def period(filters: Filters, clock: Clock) -> tuple[date, date]:
+    today = local_today(clock)
+    last = _day(filters.last, "to") or today
+    first = _day(filters.first, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise BadFilter(N_("开始日期晚于结束日期"), field="from", message="from is after to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise BadFilter(N_("统计期间不能超过五年"), field="to", message="the period is over five years")
+    return first, last
+
+
+async def resolve(filters: Filters, *, actor: Actor, clock: Clock) -> Scope:
+    """The scope of a request, checked: the period, the street, the space, the theme, and what
+    the actor may see (district admins everything, other staff their own spaces)."""
+    first, last = period(filters, clock)
+    theme = (filters.theme or "").strip()
+    if theme and theme not in THEMES:
+        raise BadFilter(N_("没有这个活动主题"), field="theme", message=f"one of {', '.join(THEMES)}")
+    street = (filters.street or "").strip()
+    ids: tuple[int, ...] | None = None
+    if street:
+        rows = await Space.select(Space.id).where(Space.street == street)
+        if not rows:
+            raise BadFilter(N_("没有这个街道"), field="street", message="unknown street")
+        ids = tuple(sorted(r["id"] for r in rows))
+    if filters.space_id is not None:
+        row = await Space.select(Space.id, Space.street).where(Space.id == filters.space_id).first()
+        if row is None:
+            raise BadFilter(N_("没有这个阅读空间"), field="space_id", message="unknown space")
+        if not actor.serves(filters.space_id):
+            raise NotStaffOfSpace()
+        ids = (filters.space_id,) if ids is None or filters.space_id in ids else ()
+    if not actor.is_admin:
+        mine = set(actor.space_ids)
+        ids = tuple(sorted(mine if ids is None else mine.intersection(ids)))
+    return Scope(first, last, ids, street, filters.space_id, theme)
