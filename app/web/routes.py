@@ -11,6 +11,8 @@ from app.web.family_card import FamilyCardPage
 from app.web.health import HealthController
 from app.web.jobs import JobPages, JobsController
 from app.web.pages import PAGE_CONTROLLERS
+from app.web.people import StaffController
+from app.web.people_pages import PeoplePages
 from qr.controllers.checkins import CheckInController
 from qr.controllers.scan import ScanPages, StaffScanPages
 from reading.lending.controllers import READING_API, READING_PAGES
@@ -24,6 +26,7 @@ ROUTES: list[Any] = [
     AccountsController,
     AuthController,
     ChannelsController,
+    StaffController,
     *SPACES_API,
     *READING_API,
     *PROGRAMME_API,
@@ -35,4 +38,5 @@ ROUTES: list[Any] = [
     *SPACES_PAGES,
     *READING_PAGES,
     *PROGRAMME_PAGES,
+    PeoplePages,
 ]

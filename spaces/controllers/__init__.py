@@ -9,6 +9,7 @@ from spaces.controllers.roster_pages import RosterPages
 from spaces.controllers.scan_pages import BookingCodes
 from spaces.controllers.schedule_pages import SchedulePages
 from spaces.controllers.slots_api import SlotsController, SpaceSlotsController
+from spaces.controllers.space_admin import SpaceAdminPages
 from spaces.controllers.spaces import SpacePages, SpacesController
 
 SPACES_API = [
@@ -22,4 +23,13 @@ SPACES_API = [
     CornerCodes,
     BookingCodes,
 ]
-SPACES_PAGES = [SpacePages, BookingPages, SchedulePages, RosterPages, ClosurePages, PosterExportPages, LiveScreenPage]
+SPACES_PAGES = [
+    SpacePages,
+    BookingPages,
+    SchedulePages,
+    RosterPages,
+    ClosurePages,
+    PosterExportPages,
+    LiveScreenPage,
+    SpaceAdminPages,
+]

@@ -35,7 +35,11 @@ def result(row: dict[str, Any], *, duplicate: bool) -> ScanResult:
 
 async def space_of_corner(corner_id: int) -> dict[str, Any]:
     space: dict[str, Any] | None = (
-        await Space.select().where(Space.id.is_in(Corner.select(Corner.space).where(Corner.id == corner_id))).first()
+        await Space.select()
+        .where(
+            Space.id.is_in(Corner.select(Corner.space).where((Corner.id == corner_id) & Corner.retired_at.is_null()))
+        )
+        .first()
     )
     if space is None:
         raise CornerNotFound()
