@@ -6,6 +6,7 @@ from spaces.controllers.closures import ClosurePages, ClosuresController
 from spaces.controllers.corners import CornerCodes, LiveScreenPage
 from spaces.controllers.poster_exports import PosterExportPages, PosterExportsController
 from spaces.controllers.roster_pages import RosterPages
+from spaces.controllers.scan_log import ScanLogController, ScanLogPage
 from spaces.controllers.scan_pages import BookingCodes
 from spaces.controllers.schedule_pages import SchedulePages
 from spaces.controllers.slots_api import SlotsController, SpaceSlotsController
@@ -22,6 +23,7 @@ SPACES_API = [
     PosterExportsController,
     CornerCodes,
     BookingCodes,
+    ScanLogController,
 ]
 SPACES_PAGES = [
     SpacePages,
@@ -32,4 +34,5 @@ SPACES_PAGES = [
     PosterExportPages,
     LiveScreenPage,
     SpaceAdminPages,
+    ScanLogPage,
 ]
