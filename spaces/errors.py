@@ -204,6 +204,11 @@ class CornerNotFound(SpacesError, NotFound):
     title = "没有找到这个阅读角"
 
 
+class SuspensionNotFound(SpacesError, NotFound):
+    code = "suspension_not_found"
+    title = "这个家庭现在没有被暂停预约"
+
+
 class InvalidCorner(SpacesError, InvalidInput):
     code = "invalid_input"
     title = "阅读角名称不正确"

@@ -161,6 +161,10 @@ class Suspension(Table, tablename="spaces_suspension"):
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     no_shows = Integer()
+    # Lifted early by staff, with the reason (kept: who, when, why).
+    lifted_at = Timestamptz(null=True, default=None)
+    lifted_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    lift_reason = Varchar(length=200, default="")
 
 
 class CalendarFeed(Table, tablename="spaces_calendar_feed"):

@@ -4,6 +4,7 @@ from spaces.controllers.booking_pages import BookingPages
 from spaces.controllers.bookings_api import BookingsController, CalendarController
 from spaces.controllers.closures import ClosurePages, ClosuresController
 from spaces.controllers.corners import CornerCodes, LiveScreenPage
+from spaces.controllers.families import FamilyStaffController, FamilyStaffPage
 from spaces.controllers.poster_exports import PosterExportPages, PosterExportsController
 from spaces.controllers.roster_pages import RosterPages
 from spaces.controllers.scan_log import ScanLogController, ScanLogPage
@@ -24,6 +25,7 @@ SPACES_API = [
     CornerCodes,
     BookingCodes,
     ScanLogController,
+    FamilyStaffController,
 ]
 SPACES_PAGES = [
     SpacePages,
@@ -35,4 +37,5 @@ SPACES_PAGES = [
     LiveScreenPage,
     SpaceAdminPages,
     ScanLogPage,
+    FamilyStaffPage,
 ]
