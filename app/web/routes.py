@@ -13,6 +13,7 @@ from app.web.jobs import JobPages, JobsController
 from app.web.pages import PAGE_CONTROLLERS
 from app.web.people import StaffController
 from app.web.people_pages import PeoplePages
+from app.web.policies import PoliciesController, PoliciesPage
 from qr.controllers.checkins import CheckInController
 from qr.controllers.scan import ScanPages, StaffScanPages
 from reading.lending.controllers import READING_API, READING_PAGES
@@ -27,6 +28,7 @@ ROUTES: list[Any] = [
     AuthController,
     ChannelsController,
     StaffController,
+    PoliciesController,
     *SPACES_API,
     *READING_API,
     *PROGRAMME_API,
@@ -39,4 +41,5 @@ ROUTES: list[Any] = [
     *READING_PAGES,
     *PROGRAMME_PAGES,
     PeoplePages,
+    PoliciesPage,
 ]

@@ -4,13 +4,14 @@ district admin or staff of a space where the family missed bookings, with a reas
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.accounts.actor import Actor
+from app.kernel import policies
 from app.kernel.db import write_transaction
 from app.kernel.i18n import N_
 from spaces.errors import NotStaffOfSpace, SuspensionNotFound
-from spaces.rules import NO_SHOW_LIMIT, NO_SHOW_WINDOW, SUSPENSION
+from spaces.rules import NO_SHOW_WINDOW
 from spaces.services.notices import tell, when
 from spaces.tables import Booking, Suspension
 
@@ -35,7 +36,9 @@ async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> N
     """Inside the transaction that recorded a no-show or a late cancellation: suspend booking
     when the family reaches the policy's limit (spaces/rules.py). No-shows before a
     suspension was lifted do not count again."""
-    since = now - NO_SHOW_WINDOW
+    applied = {v.key: v.value for v in await policies.values()}
+    window, limit = timedelta(days=applied["no_show_window_days"]), applied["no_show_limit"]
+    since = now - window
     lifted = await (
         Suspension.select(Suspension.lifted_at)
         .where((Suspension.family == family_id) & Suspension.lifted_at.is_not_null())
@@ -45,14 +48,14 @@ async def maybe_suspend(family_id: int, user_id: int | None, now: datetime) -> N
     if lifted and lifted["lifted_at"] > since:
         since = lifted["lifted_at"]
     counted = await Booking.count().where((Booking.family == family_id) & (Booking.slot.starts_at >= since) & MISSED)
-    if counted < NO_SHOW_LIMIT:
+    if counted < limit:
         return
     if await Suspension.exists().where(_active(family_id, now)):  # type: ignore[arg-type]
         return
-    ends = now + SUSPENSION
+    ends = now + timedelta(days=applied["suspension_days"])
     await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=ends, no_shows=counted))
     body = (
-        f"近 {NO_SHOW_WINDOW.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
+        f"近 {window.days} 天内有 {counted} 次预约未到，预约功能暂停至 {when(ends)}。"
         "到期后自动恢复，期间仍可直接到空间阅读。"
     )
     await tell(user_id, "booking_suspended", N_("预约功能暂停通知"), body, now)

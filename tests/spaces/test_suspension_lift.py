@@ -3,6 +3,7 @@ their own spaces only; for every role, on the API and the page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -90,3 +91,18 @@ async def test_lift_a_suspension_on_the_page(
     assert r.status_code == 200 and "在您负责的空间没有预约" in r.text
     r = await (await browsers()).get(page)
     assert r.status_code in (302, 303)
+
+
+async def test_the_no_show_policy_is_read_when_a_no_show_is_recorded(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    r = await client.patch(
+        "/api/v1/policies", json={"values": {"no_show_limit": 1, "suspension_days": 3}}, headers=space["admin"]
+    )
+    assert r.status_code == 200, r.text
+    [fam] = await quick_families(1)
+    await no_show_at(client, space, clock, fam, local(2026, 12, 1, 10))
+    r = await bookable(client, space, clock, fam)
+    assert problem(r) == (403, "booking_suspended")
+    row = await Suspension.select().first()
+    assert row is not None and row["ends_at"] - row["starts_at"] == timedelta(days=3)
