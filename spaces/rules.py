@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 NO_SHOW_WINDOW = timedelta(days=60)
-# Default cancellation deadline of a slot, before its start.
-CANCEL_DEADLINE_BEFORE = timedelta(hours=2)
 # Offers made less than OFFER_CUTOFF before the start, or after it (a no-show release),
 # are short "come now" offers that end by the slot's end.
 OFFER_CUTOFF = timedelta(hours=1)

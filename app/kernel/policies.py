@@ -8,7 +8,7 @@ bookings only: what was already decided (a loan's due date) is stored with it.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.kernel.db import write_transaction
 from app.kernel.errors import InvalidInput, NotFound
@@ -33,6 +33,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("max_loans", N_("每个家庭最多同时借（册）"), 10, 1, 50, True),
     Rule("renewals", N_("可续借次数"), 2, 0, 10, True),
     Rule("hold_pickup_days", N_("预留图书保留天数"), 3, 1, 14, False),
+    Rule("cancel_deadline_hours", N_("默认取消截止（开始前几小时）"), 2, 0, 72, False),
     Rule("no_show_limit", N_("暂停预约的未到次数"), 3, 1, 20, False),
     Rule("no_show_window_days", N_("统计未到的天数"), 60, 7, 365, False),
     Rule("suspension_days", N_("暂停预约的天数"), 14, 1, 90, False),
@@ -48,6 +49,11 @@ class PolicyNotFound(NotFound):
 class PolicyOutOfRange(InvalidInput):
     code = "invalid_input"
     title = "规则的值超出允许范围"
+
+
+async def cancel_before() -> timedelta:
+    """How long before its start a new slot's cancellation deadline falls, unless it says."""
+    return timedelta(hours=await value("cancel_deadline_hours"))
 
 
 @dataclass(frozen=True, slots=True)
