@@ -67,7 +67,7 @@ async def scans(
     zone = local_zone()
     if where.first_day is not None:
         query = query.where(Scan.at >= datetime.combine(where.first_day, time.min, zone))
-    if where.last_day is not None:
+    if where.last_day is not None and where.last_day < date.max:
         query = query.where(Scan.at < datetime.combine(where.last_day + timedelta(days=1), time.min, zone))
     if before_id:
         query = query.where(Scan.id < before_id)
