@@ -2,7 +2,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage
+from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage, Policy, PolicyChange
 from app.notify.tables import ConsoleSms, Delivery, DeliveryAttempt
 from app.settings import ROOT
 from app.tables import KeyValue, RateCounter
@@ -19,6 +19,8 @@ APP_CONFIG = AppConfig(
         Delivery,
         DeliveryAttempt,
         ConsoleSms,
+        Policy,
+        PolicyChange,
     ],
     migration_dependencies=[],
     commands=[],

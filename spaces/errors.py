@@ -204,6 +204,20 @@ class CornerNotFound(SpacesError, NotFound):
     title = "没有找到这个阅读角"
 
 
+class SuspensionNotFound(SpacesError, NotFound):
+    code = "suspension_not_found"
+    title = "这个家庭现在没有被暂停预约"
+
+
+class InvalidCorner(SpacesError, InvalidInput):
+    code = "invalid_input"
+    title = "阅读角名称不正确"
+    words = N_("请填写阅读角名称（最多 50 个字）")
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, fields=[{"field": "name", "message": "1-50 characters"}], **extra)
+
+
 class NoCornersToPrint(SpacesError, Conflict):
     code = "no_corners"
     title = "所选的空间还没有阅读角，没有可以打印的海报"

@@ -1,7 +1,8 @@
 """Booking rules: per-space settings (columns of Space, defaults here) and the no-show policy.
 
-The policy: `NO_SHOW_LIMIT` no-shows (a late cancellation counts as one) within
-`NO_SHOW_WINDOW` suspend booking for `SUSPENSION`. Cancelling before the deadline never counts.
+The no-show policy (its numbers are policies district admins set, app/kernel/policies.py:
+3 no-shows within 60 days suspend booking for 14 days by default): a late cancellation counts
+as a no-show; cancelling before the deadline never counts.
 """
 
 from __future__ import annotations
@@ -10,11 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-NO_SHOW_LIMIT = 3
 NO_SHOW_WINDOW = timedelta(days=60)
-SUSPENSION = timedelta(days=14)
-# Default cancellation deadline of a slot, before its start.
-CANCEL_DEADLINE_BEFORE = timedelta(hours=2)
 # Offers made less than OFFER_CUTOFF before the start, or after it (a no-show release),
 # are short "come now" offers that end by the slot's end.
 OFFER_CUTOFF = timedelta(hours=1)

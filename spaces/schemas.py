@@ -10,6 +10,8 @@ from msgspec import Meta, Struct
 
 HourMinute = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
 SpaceKind = Literal["reading_base", "ten_square"]
+Latitude = Annotated[float, Meta(ge=-90, le=90, description="WGS-84 degrees")]
+Longitude = Annotated[float, Meta(ge=-180, le=180, description="WGS-84 degrees")]
 
 
 class OpeningHoursIn(Struct, forbid_unknown_fields=True):
@@ -28,6 +30,8 @@ class SpaceIn(Struct, forbid_unknown_fields=True):
     host_name: Annotated[str, Meta(max_length=100)] = ""
     description: Annotated[str, Meta(max_length=2000)] = ""
     opening_hours: Annotated[list[OpeningHoursIn], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class OpeningHoursOut(Struct):
@@ -46,6 +50,7 @@ class ClosureOut(Struct):
 class CornerOut(Struct):
     id: int
     name: str
+    retired: bool = False  # its codes no longer work; kept for its history
 
 
 class SpaceSummary(Struct):
@@ -68,6 +73,8 @@ class SpaceOut(SpaceSummary):
     corners: list[CornerOut]
     require_live_code: bool = False
     booking_horizon_days: int = 14  # open reading can be booked this many days ahead
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 AgeBand = Literal["0-3", "3-6", "6-9", "9-12"]
@@ -90,6 +97,8 @@ class SpaceUpdate(Struct, forbid_unknown_fields=True):
     check_in_closes_minutes: Annotated[int, Meta(ge=0, le=240)] | None = None
     offer_minutes: Annotated[int, Meta(ge=10, le=1440)] | None = None
     require_live_code: bool | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class ClosureIn(Struct, forbid_unknown_fields=True):
@@ -100,6 +109,13 @@ class ClosureIn(Struct, forbid_unknown_fields=True):
 
 class CornerIn(Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=50)]
+
+
+class CornerUpdate(Struct, forbid_unknown_fields=True):
+    """Rename a corner, or retire it (its codes stop working at once; not undone)."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
+    retired: Literal[True] | None = None
 
 
 class SlotIn(Struct, forbid_unknown_fields=True):

@@ -43,6 +43,9 @@ class Space(Table, tablename="spaces_space"):
     # When set, check-in needs the rotating code shown on the space's screen; static
     # posters then only lead to the space's page.
     require_live_code = Boolean(default=False)
+    # Where it is, for navigation apps (WGS-84 degrees); None until an admin sets them.
+    latitude = Float(null=True, default=None)
+    longitude = Float(null=True, default=None)
 
 
 class OpeningHours(Table, tablename="spaces_opening_hours"):
@@ -72,6 +75,8 @@ class Corner(Table, tablename="spaces_corner"):
     space = ForeignKey(Space, null=False, on_delete=OnDelete.cascade)
     name = Varchar(length=50)
     created_at = Timestamptz()
+    # Retired corners keep their history (check-ins, scans) but their codes stop working.
+    retired_at = Timestamptz(null=True, default=None)
 
 
 class StaffAssignment(Table, tablename="spaces_staff_assignment"):
@@ -156,6 +161,10 @@ class Suspension(Table, tablename="spaces_suspension"):
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     no_shows = Integer()
+    # Lifted early by staff, with the reason (kept: who, when, why).
+    lifted_at = Timestamptz(null=True, default=None)
+    lifted_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    lift_reason = Varchar(length=200, default="")
 
 
 class CalendarFeed(Table, tablename="spaces_calendar_feed"):

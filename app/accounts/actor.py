@@ -15,6 +15,8 @@ class Actor:
     roles: frozenset[str]
     family_id: int | None = None
     space_ids: frozenset[int] = field(default_factory=frozenset)
+    # A one-time password not yet changed: nothing but changing it (app/web/auth.py).
+    must_change_password: bool = False
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

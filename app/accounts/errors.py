@@ -3,6 +3,7 @@
 from app.kernel.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InvalidInput,
     NotFound,
     RateLimited,
@@ -106,3 +107,29 @@ class WeChatUnavailable(AccountsError, NotFound):
 class WeChatNotBound(AccountsError, NotFound):
     code = "wechat_not_bound"
     title = "这个账号还没有绑定微信"
+
+
+class PasswordChangeRequired(AccountsError, Forbidden):
+    code = "password_change_required"
+    title = "请先修改初始密码"
+
+
+class LastAdmin(AccountsError, Conflict):
+    code = "last_admin"
+    title = "不能停用最后一位在职的区管理员"
+
+
+class WrongPassword(AccountsError, InvalidInput):
+    code = "wrong_password"
+    title = "当前密码不正确"
+
+    def __init__(self, detail: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, fields=fields or [{"field": "current_password", "message": "does not match"}])
+
+
+class SamePassword(AccountsError, InvalidInput):
+    code = "weak_password"
+    title = "新密码不能和当前密码相同"
+
+    def __init__(self, detail: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, fields=fields or [{"field": "password", "message": "same as the current one"}])

@@ -32,3 +32,5 @@ def with_limit(access: dict[str, Any], limit: str) -> dict[str, Any]:
 
 
 BOOKING_FAMILIES: Final[dict[str, Any]] = with_limit(FAMILIES, "booking")
+# Staff with a one-time password reach only this: the page and API that change it.
+OWN_PASSWORD: Final[dict[str, Any]] = {**STAFF, "password_change": True}

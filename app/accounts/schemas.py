@@ -110,10 +110,13 @@ class ConsentPolicyOut(Struct):
 
 
 class StaffIn(Struct, forbid_unknown_fields=True):
+    """A new staff account. Without `password` it gets a one-time password, answered once in
+    `one_time_password` and to be changed at the first log-in."""
+
     login: Login
-    password: Password
     display_name: Name
     roles: Annotated[list[Role], Meta(min_length=1, max_length=3)]
+    password: Password | None = None
     space_ids: list[int] = msgspec.field(default_factory=list)
 
 
@@ -125,6 +128,35 @@ class UserOut(Struct):
     active: bool
     family_id: int | None = None
     space_ids: list[int] = msgspec.field(default_factory=list)
+
+
+class StaffOut(UserOut):
+    """A staff account as district admins manage it; `one_time_password` only in the answer
+    that created or reset it (it is never stored in clear, nor shown again). Both are left
+    out when a password was given at creation."""
+
+    must_change_password: bool | msgspec.UnsetType = msgspec.UNSET
+    one_time_password: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class StaffPage(Struct):
+    items: list[StaffOut]
+    next_cursor: str | None = None
+
+
+class StaffUpdate(Struct, forbid_unknown_fields=True):
+    """Assign and unassign spaces, disable (`active: false`) or re-enable, or give a new
+    one-time password (`reset_password: true`)."""
+
+    add_space_ids: Annotated[list[int], Meta(max_length=500)] = msgspec.field(default_factory=list)
+    remove_space_ids: Annotated[list[int], Meta(max_length=500)] = msgspec.field(default_factory=list)
+    active: bool | None = None
+    reset_password: bool = False
+
+
+class OwnPasswordIn(Struct, forbid_unknown_fields=True):
+    current_password: Annotated[str, Meta(min_length=1, max_length=128)]
+    new_password: Password
 
 
 class AccessEntryOut(Struct):

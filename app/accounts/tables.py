@@ -36,6 +36,9 @@ class User(Table, tablename="accounts_user"):
     session_epoch = Integer(default=0)
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
+    # Set when an admin created the account with a one-time password (or reset it): the
+    # user must choose their own before anything else.
+    must_change_password = Boolean(default=False)
 
 
 class Guardian(Table, tablename="accounts_guardian"):

@@ -57,3 +57,28 @@ class IdempotencyRecord(Table, tablename="app_idempotency"):
     headers = JSONB(default="[]")
     body = Bytea(default=b"")
     created_at = Timestamptz(index=True)
+
+
+class Policy(Table, tablename="app_policy"):
+    """A programme rule's value set by a district admin (app/kernel/policies.py): district-wide
+    (`space_id` 0) or a space's override. Unique (key, space_id) by migration."""
+
+    id: Serial
+    key = Varchar(length=40)
+    space_id = Integer(default=0)
+    value = Integer()
+    updated_at = Timestamptz()
+    updated_by = Integer(null=True, default=None)
+
+
+class PolicyChange(Table, tablename="app_policy_change"):
+    """Every change of a policy: who, when, the value before and after (None: the default,
+    or no override)."""
+
+    id: Serial
+    key = Varchar(length=40)
+    space_id = Integer(default=0)
+    before = Integer(null=True, default=None)
+    after = Integer(null=True, default=None)
+    user_id = Integer(null=True, default=None)
+    at = Timestamptz(index=True)

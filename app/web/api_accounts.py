@@ -22,14 +22,12 @@ from app.accounts.schemas import (
     ConsentPolicyOut,
     FamilyOut,
     FamilyRegistration,
-    StaffIn,
     UserOut,
 )
-from app.accounts.services import access_log, families, registration, users
+from app.accounts.services import access_log, families, registration, staff_accounts
 from app.accounts.tables import User
 from app.jobs.queue import JobQueue
 from app.kernel.clock import Clock
-from app.kernel.db import write_transaction
 from app.kernel.errors import Forbidden
 from app.kernel.i18n import current_locale
 from app.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, next_cursor
@@ -164,20 +162,11 @@ class AccountsController(Controller):
         await families.withdraw_consent(family_of(actor), clock=clock)
         return Response({"status": "withdrawn"}, status_code=202)
 
-    @post("/staff", opt=ADMINS, status_code=201)
-    async def create_staff(self, data: JSONBody[StaffIn], clock: ClockDep) -> UserOut:
-        """Create a staff user with roles and the spaces they serve."""
-        async with write_transaction():  # unknown spaces must not leave a half-created user
-            user = await users.create_staff_user(
-                login=data.login, password=data.password, display_name=data.display_name, roles=data.roles, clock=clock
-            )
-            await space_staff.assign(user.id, data.space_ids)
-        return await user_out(user.id)
-
     @post("/users/{user_id:int}/disable", opt=ADMINS, status_code=200)
     async def disable(self, user_id: FromPath[int], clock: ClockDep) -> UserOut:
-        """Disable a user: every session and token of theirs ends at once."""
-        await users.disable_user(user_id, clock=clock)
+        """Disable a user: every session and token of theirs ends at once (never the last
+        active district admin: 409 `last_admin`)."""
+        await staff_accounts.disable(user_id, clock=clock)
         return await user_out(user_id)
 
     @get("/audit/access", opt=ADMINS)

@@ -20,6 +20,7 @@ from litestar.stores.base import Store
 from litestar.types import ASGIApp, Scope
 
 from app.accounts.actor import Actor
+from app.accounts.errors import PasswordChangeRequired
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.services.auth import user_for_token
 from app.accounts.tables import User
@@ -37,6 +38,21 @@ from app.web.sessions import (
 from spaces.services.staff import space_ids_of
 
 SKIP_PREFIXES = ("/static/", "/healthz", "/readyz", "/schema")
+# A staff member with a one-time password: every page leads to changing it (the API answers
+# 403 password_change_required, from the guard), but log-out.
+CHANGE_PAGE = "/staff/password"
+CHANGE_FIRST = [(b"location", CHANGE_PAGE.encode()), (b"content-length", b"0")]
+
+
+def must_change_first(scope: Scope) -> bool:
+    actor = scope.get("user")
+    path = scope["path"]
+    return (
+        isinstance(actor, Actor)
+        and actor.must_change_password
+        and not path.startswith("/api/")
+        and path not in (CHANGE_PAGE, "/logout")
+    )
 
 
 async def actor_for(user: User | dict[str, Any]) -> Actor:
@@ -50,6 +66,7 @@ async def actor_for(user: User | dict[str, Any]) -> Actor:
         roles=roles,
         family_id=row["family"],
         space_ids=space_ids,
+        must_change_password=bool(row.get("must_change_password")),
     )
 
 
@@ -77,6 +94,10 @@ class AuthMiddleware:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(SKIP_PREFIXES):
             scope["user"], scope["auth"] = await self.resolve(scope)
+            if must_change_first(scope):
+                await send({"type": "http.response.start", "status": 303, "headers": CHANGE_FIRST})
+                await send({"type": "http.response.body", "body": b""})
+                return
         else:
             scope.setdefault("user", None)
             scope.setdefault("auth", None)
@@ -132,6 +153,8 @@ async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     actor = connection.scope.get("user")
     if actor is None:
         raise NotAuthorizedException()
+    if actor.must_change_password and not handler.opt.get("password_change"):
+        raise PasswordChangeRequired()
     roles = handler.opt.get("roles")
     if roles and not actor.has(*roles):
         raise PermissionDeniedException("该操作需要其他角色")

@@ -81,6 +81,8 @@ async def start_session(request: Request[Any, Any, Any], user: User | dict[str, 
     if "family" in row["roles"].split():
         await preferences.remember_locale(row["id"], current_locale.get(), clock=clock)
     target = await scan_memory.resume(request, target, now=clock.now())
+    if row.get("must_change_password"):  # a one-time password: nothing else first
+        target = "/staff/password"
     cookies = [session_cookie(session_id, request.app.state, max_age=int(SESSION_TTL.total_seconds()))]
     if request.cookies.get(scan_memory.SCAN_COOKIE):
         cookies.append(Cookie(key=scan_memory.SCAN_COOKIE, value="", max_age=0, path="/"))

@@ -12,6 +12,9 @@ from app.web.family_card import FamilyCardPage
 from app.web.health import HealthController
 from app.web.jobs import JobPages, JobsController
 from app.web.pages import PAGE_CONTROLLERS
+from app.web.people import StaffController
+from app.web.people_pages import PeoplePages
+from app.web.policies import PoliciesController, PoliciesPage
 from qr.controllers.checkins import CheckInController
 from qr.controllers.scan import ScanPages, StaffScanPages
 from reading.lending.controllers import READING_API, READING_PAGES
@@ -25,6 +28,8 @@ ROUTES: list[Any] = [
     AccountsController,
     AuthController,
     ChannelsController,
+    StaffController,
+    PoliciesController,
     *SPACES_API,
     *READING_API,
     *PROGRAMME_API,
@@ -38,4 +43,6 @@ ROUTES: list[Any] = [
     *PROGRAMME_PAGES,
     *STATS_API,
     *STATS_PAGES,
+    PeoplePages,
+    PoliciesPage,
 ]

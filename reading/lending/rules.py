@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from app.kernel import policies
 from reading.lending.tables import LendingRules
 
-HOLD_PICKUP = timedelta(days=3)
 PRESENCE = timedelta(hours=3)  # self-service borrowing needs a check-in this recent
 REMINDERS = (("due_2", -2), ("overdue_1", 1), ("overdue_7", 7), ("overdue_14", 14))
 
@@ -25,14 +25,19 @@ DEFAULT = Rules()
 
 
 async def rules_for(space_id: int | None) -> Rules:
+    """The rules a new loan or renewal at the space gets now: the policies set by district
+    admins (app/kernel/policies.py: district-wide, or the space's override), then the space's
+    own row in reading_lending_rules where it has one."""
+    applied = {v.key: v.value for v in await policies.values(space_id)}
+    base = Rules(max_loans=applied["max_loans"], loan_days=applied["loan_days"], renewals=applied["renewals"])
     if space_id is None:
-        return DEFAULT
+        return base
     row = await LendingRules.select().where(LendingRules.space == space_id).first()
     if row is None:
-        return DEFAULT
+        return base
     return Rules(
-        max_loans=row["max_loans"] or DEFAULT.max_loans,
-        loan_days=row["loan_days"] or DEFAULT.loan_days,
-        renewals=DEFAULT.renewals if row["renewals"] is None else row["renewals"],
-        block_overdue_days=row["block_overdue_days"] or DEFAULT.block_overdue_days,
+        max_loans=row["max_loans"] or base.max_loans,
+        loan_days=row["loan_days"] or base.loan_days,
+        renewals=base.renewals if row["renewals"] is None else row["renewals"],
+        block_overdue_days=row["block_overdue_days"] or base.block_overdue_days,
     )

@@ -15,8 +15,8 @@ from app.kernel.clock import local_today
 from app.kernel.pagination import decode_cursor, next_cursor
 from app.kernel.web import ActorDep, ClockDep, MaybeActor, parse_day
 from spaces.controllers.forms import context
-from spaces.schemas import CornerIn, CornerOut, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
-from spaces.services import spaces, views
+from spaces.schemas import CornerIn, CornerOut, CornerUpdate, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
+from spaces.services import corners, spaces, views
 from spaces.services.access import ensure_serves
 
 
@@ -73,6 +73,19 @@ class SpacesController(Controller):
         ensure_serves(actor, space_id)
         corner_id = await spaces.add_corner(space_id, data.name, clock=clock)
         return CornerOut(id=corner_id, name=data.name.strip())
+
+    @patch("/{space_id:int}/corners/{corner_id:int}", opt=LIBRARIANS)
+    async def update_corner(
+        self,
+        space_id: FromPath[int],
+        corner_id: FromPath[int],
+        data: JSONBody[CornerUpdate],
+        actor: ActorDep,
+        clock: ClockDep,
+    ) -> CornerOut:
+        """Rename a corner, or retire it (`{"retired": true}`): its printed and live codes stop
+        working at once; its check-ins and scans stay."""
+        return await corners.update_corner(space_id, corner_id, data, actor=actor, now=clock.now())
 
 
 class SpacePages(Controller):

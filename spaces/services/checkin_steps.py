@@ -11,10 +11,11 @@ from piccolo.query.mixins import OnConflictAction
 
 from app.accounts.errors import ChildNotFound
 from app.accounts.tables import Child
+from app.kernel import policies
 from app.kernel.clock import local_zone
 from qr.checkin import ScanResult
 from spaces.errors import CornerNotFound, SpaceFull
-from spaces.rules import CANCEL_DEADLINE_BEFORE, SpaceRules
+from spaces.rules import SpaceRules
 from spaces.services.slots import OPEN_READING_TITLE, closed_on
 from spaces.tables import Booking, CheckIn, Corner, OpeningHours, Slot, Space
 
@@ -35,7 +36,11 @@ def result(row: dict[str, Any], *, duplicate: bool) -> ScanResult:
 
 async def space_of_corner(corner_id: int) -> dict[str, Any]:
     space: dict[str, Any] | None = (
-        await Space.select().where(Space.id.is_in(Corner.select(Corner.space).where(Corner.id == corner_id))).first()
+        await Space.select()
+        .where(
+            Space.id.is_in(Corner.select(Corner.space).where((Corner.id == corner_id) & Corner.retired_at.is_null()))
+        )
+        .first()
     )
     if space is None:
         raise CornerNotFound()
@@ -93,7 +98,7 @@ async def period_slot(space: dict[str, Any], starts: datetime, ends: datetime, n
             capacity=space["capacity"],
             remaining=space["capacity"],
             waitlist=False,
-            cancel_deadline=starts - CANCEL_DEADLINE_BEFORE,
+            cancel_deadline=starts - await policies.cancel_before(),
             created_at=now,
         )
     ).on_conflict(action=OnConflictAction.do_nothing)

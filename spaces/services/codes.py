@@ -46,8 +46,13 @@ class LiveCode:
 
 
 async def corners(space_id: int | None = None, corner_id: int | None = None) -> list[CornerRef]:
-    """The corners of a space (or the one corner), in the order they were added."""
-    query = Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name).order_by(Corner.id)
+    """The corners in use of a space (or the one corner), in the order they were added
+    (retired corners have no codes)."""
+    query = (
+        Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
+        .where(Corner.retired_at.is_null())
+        .order_by(Corner.id)
+    )
     if space_id is not None:
         query = query.where(Corner.space == space_id)
     if corner_id is not None:

@@ -8,14 +8,16 @@ from typing import Any
 
 from piccolo.query.mixins import OnConflictAction
 
+from app.kernel import policies
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import write_transaction
-from spaces.rules import CANCEL_DEADLINE_BEFORE
 from spaces.services.slots import OPEN_READING_TITLE
 from spaces.tables import Closure, OpeningHours, Slot, Space
 
 
-def open_reading_slot(space_id: int, capacity: int, starts: datetime, ends: datetime, now: datetime) -> Slot:
+def open_reading_slot(
+    space_id: int, capacity: int, starts: datetime, ends: datetime, now: datetime, *, before: timedelta
+) -> Slot:
     """The open-reading slot of one opening range (not saved)."""
     return Slot(
         space=space_id,
@@ -26,7 +28,7 @@ def open_reading_slot(space_id: int, capacity: int, starts: datetime, ends: date
         capacity=capacity,
         remaining=capacity,
         waitlist=False,
-        cancel_deadline=starts - CANCEL_DEADLINE_BEFORE,
+        cancel_deadline=starts - before,
         created_at=now,
     )
 
@@ -58,6 +60,7 @@ async def _space_slots(space: dict[str, Any], today: date, days: int, now: datet
         (Closure.space == space["id"]) & (Closure.last_day >= today)
     )
     rows = []
+    before = await policies.cancel_before()
     for offset in range(days):
         day = today + timedelta(days=offset)
         if any(c["first_day"] <= day <= c["last_day"] for c in closures):
@@ -66,5 +69,5 @@ async def _space_slots(space: dict[str, Any], today: date, days: int, now: datet
             starts = datetime.combine(day, h["opens"], zone)
             if h["weekday"] == day.isoweekday() and starts > now:
                 ends = datetime.combine(day, h["closes"], zone)
-                rows.append(open_reading_slot(space["id"], space["capacity"], starts, ends, now))
+                rows.append(open_reading_slot(space["id"], space["capacity"], starts, ends, now, before=before))
     return rows

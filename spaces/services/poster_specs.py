@@ -43,7 +43,7 @@ async def start_export(*, user_id: int, space_ids: list[int] | None, base_url: s
     no corner at all (no_corners). The same user asking again for the same spaces while the
     first is queued or running gets that one back."""
     scope = await _scope(space_ids)
-    query = Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
+    query = Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name).where(Corner.retired_at.is_null())
     if "space_ids" in scope:
         query = query.where(Corner.space.is_in(scope["space_ids"]))
     corners = await query.order_by(Corner.space.id).order_by(Corner.id)

@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
+from app.kernel import policies
 from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
-from spaces.rules import CANCEL_DEADLINE_BEFORE
 from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
 from spaces.services.notices import tell
@@ -108,6 +108,7 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
         raise InvalidSlot("不能创建已经开始的时段", fields=[{"field": "starts_at", "message": "must be in the future"}])
     series = secrets.token_hex(8) if data.repeat_weeks > 1 else ""
     now = clock.now()
+    before = await policies.cancel_before()
     rows = []
     for week in range(data.repeat_weeks):
         shift = timedelta(weeks=week)
@@ -126,9 +127,7 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
                 remaining=data.capacity,
                 waitlist=data.waitlist,
                 booking_opens_at=data.booking_opens_at + shift if data.booking_opens_at else None,
-                cancel_deadline=(data.cancel_deadline + shift)
-                if data.cancel_deadline
-                else starts - CANCEL_DEADLINE_BEFORE,
+                cancel_deadline=(data.cancel_deadline + shift) if data.cancel_deadline else starts - before,
                 series=series,
                 lead_reader_ids=list(data.lead_reader_ids),
                 created_at=now,

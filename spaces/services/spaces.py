@@ -66,6 +66,8 @@ async def create_space(data: SpaceIn, *, clock: Clock) -> int:
             address=data.address.strip(),
             capacity=data.capacity,
             description=data.description,
+            latitude=data.latitude,
+            longitude=data.longitude,
             created_at=clock.now(),
         )
         await space.save()
@@ -97,6 +99,8 @@ async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor) -> Non
         "check_in_closes_minutes",
         "offer_minutes",
         "require_live_code",
+        "latitude",
+        "longitude",
     ):
         value = getattr(data, field)
         if value is not None:
@@ -173,8 +177,12 @@ async def get_space(space_id: int) -> SpaceOut:
         .order_by(OpeningHours.opens)
     )
     closures = await Closure.select().where(Closure.space == space_id).order_by(Closure.first_day)
-    corners = await Corner.select(Corner.id, Corner.name).where(Corner.space == space_id).order_by(Corner.id)
-    plain = ("description", "require_live_code", "booking_horizon_days")
+    corners = (
+        await Corner.select(Corner.id, Corner.name, Corner.retired_at)
+        .where(Corner.space == space_id)
+        .order_by(Corner.id)
+    )
+    plain = ("description", "require_live_code", "booking_horizon_days", "latitude", "longitude")
     return SpaceOut(
         **{c._meta.name: row[c._meta.name] for c in SUMMARY_COLUMNS},
         **{name: row[name] for name in plain},
@@ -185,5 +193,5 @@ async def get_space(space_id: int) -> SpaceOut:
             for h in hours
         ],
         closures=[closure_out(c) for c in closures],
-        corners=[CornerOut(id=c["id"], name=c["name"]) for c in corners],
+        corners=[CornerOut(id=c["id"], name=c["name"], retired=c["retired_at"] is not None) for c in corners],
     )

@@ -26,6 +26,14 @@ async def assign(user_id: int, space_ids: list[int]) -> None:
             await StaffAssignment.insert(*new)
 
 
+async def unassign(user_id: int, space_ids: list[int]) -> None:
+    """Remove assignments (those that do not exist are ignored: idempotent)."""
+    if space_ids:
+        await StaffAssignment.delete().where(
+            (StaffAssignment.user == user_id) & StaffAssignment.space.is_in(sorted(set(space_ids)))
+        )
+
+
 async def space_ids_of(user_id: int) -> frozenset[int]:
     rows = await StaffAssignment.select(StaffAssignment.space).where(StaffAssignment.user == user_id)
     return frozenset(r["space"] for r in rows)

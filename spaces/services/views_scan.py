@@ -37,7 +37,7 @@ class BookingScan:
 async def check_in_page(corner_id: int, *, live: bool, family_id: int | None, clock: Clock) -> CheckInPage:
     row = await (
         Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name, Corner.space.require_live_code)
-        .where(Corner.id == corner_id)
+        .where((Corner.id == corner_id) & Corner.retired_at.is_null())
         .first()
     )
     if row is None:

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from piccolo.query.mixins import OnConflictAction
 
 from app.accounts.tables import User
-from app.kernel import outbox
+from app.kernel import outbox, policies
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import write_transaction
 from app.kernel.outbox import Param
 from reading.lending import notices as _kinds  # noqa: F401 (registers the kinds it words)
-from reading.lending.rules import HOLD_PICKUP, REMINDERS
+from reading.lending.rules import REMINDERS
 from reading.lending.tables import Hold, Loan, LoanReminder
 
 
@@ -43,7 +43,7 @@ async def hold_ready(hold_id: int, now: datetime) -> None:
 
 
 async def hold_expired(family_id: int, title: str, now: datetime) -> None:
-    await notify(family_id, "hold_expired", now, title=title, days=HOLD_PICKUP.days)
+    await notify(family_id, "hold_expired", now, title=title, days=await policies.value("hold_pickup_days"))
 
 
 async def send_loan_reminders(*, clock: Clock) -> int:

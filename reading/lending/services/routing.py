@@ -9,12 +9,12 @@ title's queue both take the title's row lock, so neither misses the other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from app.kernel import policies
 from app.kernel.db import write_transaction
 from app.kernel.i18n import N_, gettext
-from reading.lending.rules import HOLD_PICKUP
 from reading.lending.schemas import CopyOut
 from reading.lending.services import copies, reminders
 from reading.lending.tables import Book, Hold, Transfer, TransferItem
@@ -80,8 +80,10 @@ async def lock_title(book_id: int) -> None:
     await Book.update({Book.draft: Book.draft}).where(Book.id == book_id)
 
 
-def _ready(now: datetime) -> dict[Any, Any]:
-    return {Hold.status: "ready", Hold.ready_at: now, Hold.expires_at: now + HOLD_PICKUP}
+async def _ready(now: datetime) -> dict[Any, Any]:
+    """A hold ready now, kept for the pickup days the policy says (app/kernel/policies.py)."""
+    days = await policies.value("hold_pickup_days")
+    return {Hold.status: "ready", Hold.ready_at: now, Hold.expires_at: now + timedelta(days=days)}
 
 
 async def _claimed_for(copy: CopyOut, here: int, now: datetime) -> Destination | None:
@@ -93,7 +95,7 @@ async def _claimed_for(copy: CopyOut, here: int, now: datetime) -> Destination |
         return None
     if claimed["pickup_space"] != here:
         return Destination("in_transit", "transit", claimed["pickup_space"], claimed["id"])
-    await Hold.update(_ready(now)).where(Hold.id == claimed["id"])
+    await Hold.update(await _ready(now)).where(Hold.id == claimed["id"])
     return Destination("on_hold_shelf", "hold_shelf", here, claimed["id"])
 
 
@@ -107,7 +109,7 @@ async def _route(copy: CopyOut, here: int, now: datetime, *, stay: bool = False)
         return travelling
     while (hold := await next_hold(copy.book_id)) is not None:
         pickup = hold.pickup_space_id
-        values: dict[Any, Any] = {Hold.copy: copy.id, **(_ready(now) if pickup == here else {})}
+        values: dict[Any, Any] = {Hold.copy: copy.id, **(await _ready(now) if pickup == here else {})}
         claimed = (
             await Hold.update(values)
             .where((Hold.id == hold.id) & (Hold.status == "waiting") & Hold.copy.is_null())
