@@ -204,6 +204,39 @@ MATRIX: dict[str, Rule] = {
     "GET /api/v1/reading-sessions/prefill": STAFF,
     "PATCH /api/v1/reading-sessions/{session_id}": STAFF.own("space", body=lambda w: {"minutes": 40}),
     "GET /api/v1/volunteer-hours": STAFF.own("space", query=lambda w: {"space_id": w["space_id"]}),
+    # Running the programme from pages (issue 12): spaces and corners, staff, policies, scan log.
+    "GET /api/v1/spaces/{space_id}/scans": STAFF.own("space"),
+    "PATCH /api/v1/spaces/{space_id}/corners/{corner_id}": LIBRARIANS.own("space", body=lambda w: {"name": "绘本角"}),
+    "GET /api/v1/staff": ADMINS,
+    "GET /api/v1/staff/{user_id}": ADMINS,
+    "PATCH /api/v1/staff/{user_id}": ADMINS,
+    "POST /api/v1/users/me/password": STAFF.but(fresh=True),
+    "GET /api/v1/policies": STAFF,
+    "PATCH /api/v1/policies": ADMINS,
+    "DELETE /api/v1/families/{family_id}/suspension": STAFF,  # the service: staff of a space it missed at
+    "GET /api/v1/families/{family_id}/bookings": STAFF.own("space"),  # a family known at one of the caller's spaces
+    "GET /staff/families/{family_id}": STAFF.own("space"),  # a family known at one of the caller's spaces
+    "POST /staff/families/{family_id}/suspension/lift": STAFF.own(
+        "space"
+    ),  # a family known at one of the caller's spaces
+    "GET /staff/password": STAFF,
+    "POST /staff/password": STAFF.but(fresh=True),
+    "GET /staff/people": ADMINS,
+    "POST /staff/people": ADMINS,
+    "GET /staff/people/{user_id}": ADMINS,
+    "POST /staff/people/{user_id}": ADMINS,
+    "GET /staff/policies": STAFF,
+    "POST /staff/policies": ADMINS,
+    "GET /staff/spaces": STAFF,
+    "POST /staff/spaces": ADMINS,
+    "GET /staff/spaces/new": ADMINS,
+    "GET /staff/spaces/{space_id}": STAFF.own("space"),
+    "POST /staff/spaces/{space_id}": LIBRARIANS.own("space"),
+    "POST /staff/spaces/{space_id}/corners": LIBRARIANS.own("space"),
+    "POST /staff/spaces/{space_id}/corners/{corner_id}": STAFF.own("space"),
+    "GET /staff/spaces/{space_id}/poster.pdf": STAFF.own("space"),
+    "GET /staff/spaces/{space_id}/poster.png": STAFF.own("space"),
+    "GET /staff/spaces/{space_id}/scans": STAFF.own("space"),
     # Statistics: district admins see every space, other staff their own (another's: 403).
     "GET /api/v1/stats/summary": STAFF.own("space", query=lambda w: {"space_id": w["space_id"]}),
     "GET /api/v1/stats/series": STAFF.own("space", query=lambda w: {"space_id": w["space_id"], "metric": "visits"}),
