@@ -20,7 +20,8 @@ from reading.lending import books
 from reading.lending.errors import BookNotFound, IsbnExists
 from reading.lending.isbn import hyphenated, looks_like_isbn, normalize
 from reading.lending.schemas import BookIn, BookOut, BookPage, BookUpdate
-from reading.lending.services.matching import NEWEST_FIRST, escape, like, matches, ranking
+from reading.lending.services import search_sql
+from reading.lending.services.matching import NEWEST_FIRST, escape, like, matches
 from reading.lending.tables import Book, Copy
 
 SEARCH_CANDIDATES = 400
@@ -209,8 +210,8 @@ async def search(
     limit: int = 20,
     offset: int = 0,
 ) -> list[BookOut]:
-    """A page (`offset` ≥ 0) of the newest SEARCH_CANDIDATES matches, ranked for a text term.
-    The candidates are ranked on id, title and initials alone; only the page is read in full."""
+    """A page (`offset` ≥ 0) of the newest SEARCH_CANDIDATES matches, ranked for a text term,
+    with each title's available copies: one statement (services/search_sql.py)."""
     conditions: list[Any] = []
     order = NEWEST_FIRST
     text = (q or "").strip()
@@ -232,28 +233,25 @@ async def search(
         conditions.append(
             Book.id.is_in(Copy.select(Copy.book).where((Copy.current_space == space_id) & (Copy.status == "available")))
         )
-    if ranked:
-        candidates = Book.select(Book.id, Book.title, Book.initials)
-        for condition in conditions:
-            candidates = candidates.where(condition)
-        found = await candidates.order_by(order, ascending=False).limit(SEARCH_CANDIDATES)
-        found.sort(key=ranking(text.lower()))
-        ids = [r["id"] for r in found[offset : offset + limit]]
-        full = {r["id"]: r for r in await Book.select().where(Book.id.is_in(ids))} if ids else {}
-        page = [full[i] for i in ids if i in full]
+    if ranked:  # the newest SEARCH_CANDIDATES matches, ranked in SQL
+        candidates = Book.select(Book.id).order_by(order, ascending=False).limit(SEARCH_CANDIDATES)
+        term = text.lower()
+        sql = search_sql.RANKED_PAGE
+        bounds: dict[str, Any] = {"term": term, "prefix": f"{escape(term)}%", "within": f"%{escape(term)}%"}
+        bounds.update(limit=limit, offset=offset)
     else:  # no ranking: the page straight from the database, the same rows as that slice
         size = min(offset + limit, SEARCH_CANDIDATES) - offset
         if size <= 0:
             return []
-        query = Book.select()
-        for condition in conditions:
-            query = query.where(condition)
-        page = await query.order_by(order, ascending=False).limit(size).offset(offset)
-    counts = await availability([r["id"] for r in page], space_id)
-    return [
-        book_out(r, counts.get(r["id"], (0, 0))[0], counts.get(r["id"], (0, 0))[1] if space_id is not None else None)
-        for r in page
-    ]
+        candidates = Book.select(Book.id).order_by(order, ascending=False).limit(size).offset(offset)
+        sql, bounds = search_sql.NEWEST_PAGE, {}
+    for condition in conditions:
+        candidates = candidates.where(condition)
+    page = await Book.raw(
+        "{}", search_sql.statement(sql, candidates=candidates.querystrings[0], space_id=space_id, **bounds)
+    )
+    here = space_id is not None
+    return [book_out(r, r["available"], r["available_here"] if here else None) for r in page]
 
 
 def cursor_number(cursor: str | None) -> int:

@@ -1,4 +1,4 @@
-"""How a search term matches titles, on each engine, and how matches are ranked.
+"""How a search term matches titles, on each engine (the ranking: services/search_sql.py).
 
 On PostgreSQL substrings of 2+ characters go through the generated, GIN-indexed
 `search_pairs` column (the search text's overlapping 2-character pieces) and the initials
@@ -116,21 +116,3 @@ async def matches(lowered: str, *, prefix: bool = True) -> tuple[Any, Any]:
             '("reading_book"."initials" ~>=~ {} AND "reading_book"."initials" ~<~ {})', lowered, after
         )
     return condition, EVERY_MATCH
-
-
-def ranking(lowered: str) -> Any:
-    def rank(row: dict[str, Any]) -> tuple[int, int]:
-        title = row["title"].lower()
-        if title == lowered:
-            return (0, -row["id"])
-        if title.startswith(lowered):
-            return (1, -row["id"])
-        if row["initials"] == lowered:  # "ccwydan": 猜猜我有多爱你 before longer titles
-            return (2, -row["id"])
-        if row["initials"].startswith(lowered):
-            return (3, -row["id"])
-        if lowered in title:
-            return (4, -row["id"])
-        return (5, -row["id"])
-
-    return rank

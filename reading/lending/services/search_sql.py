@@ -1,0 +1,62 @@
+"""The catalogue search's hand-written SQL (used by services/catalogue.py `search()`), the same
+text on SQLite and PostgreSQL, with named parameters (`:name`).
+
+One statement reads a search's page: the candidates (a Piccolo query of matching ids, its
+order and limit: services/matching.py decides how each engine finds them, through its indexes
+on PostgreSQL) are joined back to their titles, ranked in SQL and cut to the page, and each
+title's available copies, anywhere and at a space, are counted in the same statement.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from piccolo.querystring import QueryString
+
+# Both read what `book_out()` needs (not the search text nor its pieces) and count each title's
+# available copies, anywhere and at `:space_id` (0 without one).
+
+# The rank of a title for a term (`:term` lowered; `:prefix` and `:within` its LIKE patterns):
+# exact title, title prefix, exact initials, initials prefix, within the title, the rest
+# (another field); then newest first.
+RANKED_PAGE = (
+    "SELECT b.id, b.isbn, b.title, b.subtitle, b.authors, b.illustrators, b.translators, b.publisher,"
+    " b.year, b.age_band, b.themes, b.series, b.summary, b.draft, b.has_cover,"
+    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available') AS available,"
+    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available'"
+    " AND c.current_space = :space_id) AS available_here"
+    " FROM (:candidates) AS found JOIN reading_book b ON b.id = found.id"
+    " ORDER BY CASE"
+    " WHEN lower(b.title) = :term THEN 0"
+    " WHEN lower(b.title) LIKE :prefix ESCAPE '!' THEN 1"
+    " WHEN b.initials = :term THEN 2"
+    " WHEN b.initials LIKE :prefix ESCAPE '!' THEN 3"
+    " WHEN lower(b.title) LIKE :within ESCAPE '!' THEN 4"
+    " ELSE 5 END, b.id DESC"
+    " LIMIT :limit OFFSET :offset"
+)
+
+# The candidates are already the page (newest first, limited and offset).
+NEWEST_PAGE = (
+    "SELECT b.id, b.isbn, b.title, b.subtitle, b.authors, b.illustrators, b.translators, b.publisher,"
+    " b.year, b.age_band, b.themes, b.series, b.summary, b.draft, b.has_cover,"
+    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available') AS available,"
+    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available'"
+    " AND c.current_space = :space_id) AS available_here"
+    " FROM (:candidates) AS found JOIN reading_book b ON b.id = found.id"
+    " ORDER BY b.id DESC"
+)
+
+STATEMENTS = {"RANKED_PAGE": RANKED_PAGE, "NEWEST_PAGE": NEWEST_PAGE}
+
+_NAME = re.compile(r"(?<![:\w]):([a-z_]+)")
+
+
+def statement(sql: str, **params: Any) -> QueryString:
+    """`sql` with each `:name` bound to `params[name]` (a QueryString is nested as SQL)."""
+    names = _NAME.findall(sql)
+    missing = set(names) - params.keys()
+    if missing:
+        raise KeyError(f"no value for {sorted(missing)}")
+    return QueryString(_NAME.sub("{}", sql), *(params[n] for n in names))
