@@ -62,10 +62,23 @@ class NotStaffOfSpace(SpacesError, Forbidden):
     title = "您不负责这个空间"
 
 
+TOO_MANY = N_(
+    "您这次一共 %(party)s 人（大人和孩子都算），比剩下的 %(remaining)s 个位置多：少选几位再预约，或者看看其他时间。"
+)
+
+
 class SlotFull(SpacesError, Conflict):
+    """Extras `remaining` and `party`: the places left and the party that asked for more."""
+
     code = "slot_full"
     title = "名额已满"
     words = N_("这个时段已经约满了，看看其他时间吧。")
+
+    def message(self) -> str:
+        remaining, party = self.extra.get("remaining"), self.extra.get("party")
+        if not remaining or not party or party <= remaining:
+            return super().message()
+        return gettext(TOO_MANY) % {"party": party, "remaining": remaining}
 
 
 class AlreadyBooked(SpacesError, Conflict):

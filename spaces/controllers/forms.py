@@ -55,8 +55,8 @@ def slot_defaults(tomorrow: date) -> dict[str, str]:
 def booking_in(child_ids: list[int], adults: int) -> BookingIn:
     if not child_ids:
         raise InvalidInput(N_("请至少选择一个孩子"), fields=[{"field": "child_id", "message": "required"}])
-    if not 1 <= adults <= MAX_ADULTS:
-        raise InvalidInput(N_("同行的大人应为 1 到 4 位"), fields=[{"field": "adults", "message": "1-4"}])
+    if not 0 <= adults <= MAX_ADULTS:
+        raise InvalidInput(N_("同行的大人应为 0 到 4 位"), fields=[{"field": "adults", "message": "0-4"}])
     return BookingIn(child_ids=child_ids[:8], adults=adults)
 
 
