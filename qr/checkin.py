@@ -55,6 +55,7 @@ class ScanRequest:
     nonce: str | None = None
     child_ids: list[int] | None = None
     override_reason: str | None = None
+    adults: int | None = None  # the adults who came (a family's scan), when it says
 
 
 class ScanResult(CheckInOut, frozen=True):

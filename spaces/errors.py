@@ -177,6 +177,11 @@ class SpaceFull(SpacesError, Conflict):
     said = ("remaining", "count", N_("名额不够了：这个时段只剩 %(count)s 个位置。"))
 
 
+class NobodyPresent(SpacesError, InvalidInput):
+    code = "invalid_input"
+    title = "请勾选来的孩子，或者选择来了几位大人"
+
+
 class InvalidSlot(SpacesError, InvalidInput):
     code = "invalid_input"
     title = "时段信息不正确"
@@ -193,8 +198,12 @@ class NotConfirmed(SpacesError, Conflict):
 
 
 class OutsideOpeningHours(SpacesError, Conflict):
+    """Extras `space_id` and `next_opens_at`: whose hours, and when it opens next."""
+
     code = "outside_opening_hours"
     title = "现在不在开放时间内"
+    words = N_("签到要在空间开放的时候。")
+    said = ("next_opens_at", "time", N_("下次开放：%(time)s，到时再扫码签到。"))
 
 
 class WrongSpace(SpacesError, Conflict):

@@ -25,6 +25,7 @@ from qr.tokens import Purpose, TokenClaims
 from spaces.errors import (
     BookingNotFound,
     LiveCodeRequired,
+    NobodyPresent,
     NotAFamily,
     OutsideCheckInWindow,
     OutsideOpeningHours,
@@ -67,15 +68,20 @@ class CornerTarget:
             raise LiveCodeRequired()
         period = await steps.opening_period(space["id"], now)
         if period is None:
-            raise OutsideOpeningHours()
-        children = await steps.family_children(family_id, attempt.request.child_ids)
+            opens = await steps.next_opening(space["id"], now)
+            raise OutsideOpeningHours(space_id=space["id"], next_opens_at=opens.isoformat() if opens else None)
+        asked = attempt.request
+        children = await steps.family_children(family_id, asked.child_ids)
         where = Where(space["id"], corner_id, family_id)
         booking = await steps.booking_in_window(family_id, space, now)
         if booking is not None:
-            chosen = children or list(loads(booking["child_ids"], []))
-            return await _attend(attempt, where, booking, child_ids=chosen)
+            # Who is actually there: the children ticked and the adults said (by default the
+            # booking's), not the party booked.
+            chosen = children if asked.child_ids is not None else list(loads(booking["child_ids"], []))
+            adults = booking["adults"] if asked.adults is None else asked.adults
+            return await _attend(attempt, where, booking, child_ids=chosen, people=_present(adults, chosen))
         slot_id = await steps.period_slot(space, *period, now)
-        people = 1 + len(children)  # the guardian scanning, and the children present
+        people = _present(1 if asked.adults is None else asked.adults, children)  # the adults and children here
         visit = {"kind": "visit", "slot": slot_id, "child_ids": children, "people": people}
 
         async def write() -> ScanResult:
@@ -139,8 +145,21 @@ BOOKING = BookingTarget()
 TARGETS = (CORNER, LIVE, BOOKING)
 
 
+def _present(adults: int, children: list[int]) -> int:
+    """The people a check-in counts; nobody at all is no check-in."""
+    if adults + len(children) == 0:
+        raise NobodyPresent()
+    return adults + len(children)
+
+
 async def _attend(
-    attempt: Attempt, where: Where, booking: dict[str, Any], *, child_ids: list[int], override: str = ""
+    attempt: Attempt,
+    where: Where,
+    booking: dict[str, Any],
+    *,
+    child_ids: list[int],
+    override: str = "",
+    people: int | None = None,
 ) -> ScanResult:
     """Mark the booking attended and record the check-in, once."""
     assert where.family_id is not None
@@ -152,7 +171,7 @@ async def _attend(
         "slot": booking["slot"],
         "booking": booking["id"],
         "child_ids": child_ids,
-        "people": booking["people"],
+        "people": booking["people"] if people is None else people,  # the staff's scan: the party booked
         "override_reason": override,
     }
 
