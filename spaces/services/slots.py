@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
-from app.kernel.clock import Clock
+from app.kernel.clock import Clock, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
@@ -99,7 +99,8 @@ def _check_times(data: SlotIn) -> None:
 
 
 async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Clock) -> list[SlotOut]:
-    """One slot, or a weekly series of `repeat_weeks` slots created at once."""
+    """One slot, or a weekly series of `repeat_weeks` slots created at once (without the
+    weeks whose day the space is closed)."""
     ensure_serves(actor, space_id)
     if not await Space.exists().where(Space.id == space_id):
         raise SpaceNotFound()
@@ -112,6 +113,8 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
     for week in range(data.repeat_weeks):
         shift = timedelta(weeks=week)
         starts = data.starts_at + shift
+        if data.repeat_weeks > 1 and await closed_on(space_id, starts.astimezone(local_zone()).date()):
+            continue  # a weekly series skips the space's closures
         rows.append(
             Slot(
                 space=space_id,
@@ -133,6 +136,11 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
                 lead_reader_ids=list(data.lead_reader_ids),
                 created_at=now,
             )
+        )
+    if not rows:
+        raise InvalidSlot(
+            "这几周的这一天空间都闭馆，没有创建时段",
+            fields=[{"field": "starts_at", "message": "every day of the series is closed"}],
         )
     try:
         async with write_transaction():
