@@ -49,3 +49,14 @@ def offer_deadline(now: datetime, starts_at: datetime, ends_at: datetime, offer_
     if now < starts_at - OFFER_CUTOFF:
         return min(now + timedelta(minutes=offer_minutes), starts_at - OFFER_CUTOFF)
     return min(now + LATE_OFFER, ends_at)
+
+
+# The band across the top of a corner's poster, by the kind of space (issue 15, item 15).
+POSTER_PROGRAMMES = {
+    "reading_base": "东城区家庭亲子阅读体验基地",
+    "ten_square": "东城区家庭亲子阅读 · 十平米阅读",
+}
+
+
+def poster_programme(kind: str) -> str:
+    return POSTER_PROGRAMMES.get(kind, "东城区家庭亲子阅读")  # as qr.posters.DEFAULT_PROGRAMME
