@@ -84,7 +84,8 @@ class FamilyController(Controller):
     async def family(self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep) -> Template:
         # The language the family reads the site in is the one its SMS and WeChat notices use.
         await preferences.remember_locale(actor.user_id, current_locale.get(), clock=clock)
-        return Template("family.html", context=await family_context(actor, clock, request))
+        welcome = request.query_params.get("welcome") == "1"  # just registered: the next step
+        return Template("family.html", context={**await family_context(actor, clock, request), "welcome": welcome})
 
     @post("/children", opt=FAMILIES)
     async def add_child(

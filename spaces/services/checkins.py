@@ -17,6 +17,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec.structs import replace
+
+from app.accounts.tables import Child
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from qr.checkin import Attempt, Scanner, ScanResult
@@ -79,7 +82,8 @@ class CornerTarget:
             # booking's), not the party booked.
             chosen = children if asked.child_ids is not None else list(loads(booking["child_ids"], []))
             adults = booking["adults"] if asked.adults is None else asked.adults
-            return await _attend(attempt, where, booking, child_ids=chosen, people=_present(adults, chosen))
+            attended = await _attend(attempt, where, booking, child_ids=chosen, people=_present(adults, chosen))
+            return await _named(attended, space["name"])
         slot_id = await steps.period_slot(space, *period, now)
         people = _present(1 if asked.adults is None else asked.adults, children)  # the adults and children here
         visit = {"kind": "visit", "slot": slot_id, "child_ids": children, "people": people}
@@ -91,7 +95,7 @@ class CornerTarget:
                 return await steps.first_or_full(family_id, slot_id, space["id"], people, now)
             return await _insert(attempt, where, visit)
 
-        return await _once(attempt, where, slot_id, write)
+        return await _named(await _once(attempt, where, slot_id, write), space["name"])
 
     async def locate(self, claims: TokenClaims, scanner: Scanner) -> Where:
         row = await Corner.select(Corner.space).where(Corner.id == claims.subject).first()
@@ -143,6 +147,14 @@ CORNER = CornerTarget(Purpose.corner, live=False)
 LIVE = CornerTarget(Purpose.live, live=True)
 BOOKING = BookingTarget()
 TARGETS = (CORNER, LIVE, BOOKING)
+
+
+async def _named(result: ScanResult, space_name: str) -> ScanResult:
+    """The check-in with the space's name and the nicknames of the children it counts."""
+    row = await CheckIn.select(CheckIn.child_ids).where(CheckIn.id == result.id).output(load_json=True).first()
+    ids = list(loads(row["child_ids"], [])) if row else []
+    kids = await Child.select(Child.nickname).where(Child.id.is_in(ids)).order_by(Child.id) if ids else []
+    return replace(result, space_name=space_name, child_names=tuple(k["nickname"] for k in kids))
 
 
 def _present(adults: int, children: list[int]) -> int:

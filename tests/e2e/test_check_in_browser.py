@@ -1,11 +1,12 @@
-"""A family scans a corner's code on a 360 px phone in WeChat's browser (issue 15, items 5
-and 7).
+"""A family scans a corner's code on a 360 px phone in WeChat's browser (issue 15, items 5,
+7 and 9).
 
 Closed now: before anything can be ticked the page says so once, with today's opening hours,
 when the space opens next, the family's booking today and when its check-in opens, and what
 to do next (come back then; the space's hours and activities; my bookings); there is no form.
 Open: the family ticks the children who came and says how many adults came, and the
-check-in counts exactly them.
+check-in counts exactly them; its success page names the space and the children and offers
+"借本书" (this space's books) and "记一笔" (the reading log).
 
 Real app in uvicorn (`live_server`, the real clock: the hours are set around the current
 time), system Chromium; screenshots go to /tmp."""
@@ -142,7 +143,19 @@ async def test_a_closed_space_says_what_to_do_and_a_check_in_counts_who_came(
             await assert_fits_a_phone(page)
             await page.screenshot(path=str(SHOTS / "check-in-open-360.png"), full_page=True)
             await page.get_by_role("button", name="签到", exact=True).tap()
-            await expect(page.get_by_role("status")).to_contain_text("签到成功")
+            # Success names the space and the children, and offers the next steps (item 9).
+            done = page.get_by_role("status")
+            await expect(done).to_contain_text("签到成功")
+            await expect(done).to_contain_text("福祥十平米阅读空间")
+            await expect(done).to_contain_text(f"今天来的孩子：{found['children'][0]}")
+            await expect(done).not_to_contain_text(found["children"][1])
+            await expect(done).to_contain_text("这次签到共 3 人")
+            borrow = page.get_by_role("link", name="借本书")
+            await expect(borrow).to_have_attribute("href", f"/books?space={found['open']['id']}")
+            await assert_fits_a_phone(page)
+            await page.screenshot(path=str(SHOTS / "check-in-done-360.png"), full_page=True)
+            await page.get_by_role("link", name="记一笔：今天读了什么").tap()
+            await expect(page).to_have_url(f"{base}/reading-log")
         finally:
             await browser.close()
     rows = await CheckIn.select(CheckIn.people, CheckIn.child_ids).where(CheckIn.space == found["open"]["id"])
