@@ -14,7 +14,7 @@ from app.kernel.clock import Clock, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
-from spaces.rules import CANCEL_DEADLINE_BEFORE
+from spaces.rules import CANCEL_DEADLINE_BEFORE, theme_code
 from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
 from spaces.services.notices import tell, when
@@ -120,7 +120,7 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
                 space=space_id,
                 kind=data.kind,
                 title=data.title.strip(),
-                theme=data.theme.strip(),
+                theme=theme_code(data.theme),
                 description=data.description,
                 age_band=data.age_band or "",
                 starts_at=starts,
@@ -170,6 +170,8 @@ async def update_slot(slot_id: int, data: SlotUpdate, *, actor: Actor, clock: Cl
             value = getattr(data, field)
             if value is not None:
                 values[getattr(Slot, field)] = value.strip() if isinstance(value, str) else value
+        if data.theme is not None:
+            values[Slot.theme] = theme_code(data.theme)
         if values:
             await Slot.update(values).where(Slot.id == slot_id)
         if data.capacity is not None and data.capacity != slot["capacity"]:
