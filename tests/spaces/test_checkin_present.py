@@ -106,3 +106,17 @@ async def test_a_check_in_sent_after_closing_says_when_and_where_next(
     assert r.text.count("现在不在开放时间内") == 2  # the page's title and its heading, no more
     assert "下次开放：11-29 09:00" in r.text
     assert f'href="/spaces/{space["id"]}"' in r.text and 'href="/bookings"' in r.text
+
+
+async def test_the_refusal_is_english_for_an_english_client(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """No Chinese left in an English problem (issue 15, item 20): title and detail."""
+    clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+    token = await corner_token(client, space, clock)
+    fam = await register_family(client)
+    en = {**fam["headers"], "Accept-Language": "en"}
+    r = await client.post("/api/v1/check-ins", json={"token": token}, headers=en)
+    assert r.status_code == 409
+    assert r.json()["detail"] == "Opens next: 11-29 09:00. Scan the code again then to check in."
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["title"] + r.json()["detail"])

@@ -110,3 +110,22 @@ async def test_a_party_waitlisted_for_want_of_places_is_told_why_and_where(
 
     week = await fam.get(f"/spaces/{space['id']}")
     assert "剩 1 位 · 1 家候补" in week.text
+
+
+async def test_the_party_and_places_in_english(
+    client: httpx.AsyncClient, browsers: Browsers, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    from tests.helpers import register_family
+
+    slot = await one_place_left(client, browsers, space, clock, waitlist=False)
+    fam = await register_family(client)
+    children = [c["id"] for c in fam["family"]["children"]]
+    r = await client.post(
+        f"/api/v1/slots/{slot['id']}/bookings",
+        json={"child_ids": children, "adults": 1},
+        headers={**fam["headers"], "Accept-Language": "en"},
+    )
+    assert r.status_code == 409
+    assert r.json()["detail"].startswith(
+        "Your party of 3 (adults and children both count) is more than the places left (1)"
+    )
