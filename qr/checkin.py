@@ -55,13 +55,17 @@ class ScanRequest:
     nonce: str | None = None
     child_ids: list[int] | None = None
     override_reason: str | None = None
+    adults: int | None = None  # the adults who came (a family's scan), when it says
 
 
 class ScanResult(CheckInOut, frozen=True):
-    """A check-in as the API and the pages answer it, and where it happened."""
+    """A check-in as the API and the pages answer it, and where it happened; a family's scan
+    also says where and who (its success page names them)."""
 
     corner_id: int | None = None
     family_id: int | None = None
+    space_name: str = ""
+    child_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,16 +78,19 @@ def _centered(
     return y + int(size * 1.35)
 
 
+DEFAULT_PROGRAMME = "东城区家庭亲子阅读"  # the top band when the caller names no programme
+
+
 @dataclass(frozen=True, slots=True)
 class Poster:
     space_name: str
     corner_name: str
     url: str
-    programme: str = "东城区家庭亲子阅读 · 十平米阅读"
+    programme: str = DEFAULT_PROGRAMME
     headline: str = "微信扫一扫 签到"
     steps: tuple[str, ...] = (
         "打开微信，点右上角“＋”，选“扫一扫”",
-        "对准下方二维码，打开签到页面",
+        "对准上方二维码，打开签到页面",
         "登录家庭账号，选择到场的孩子，点“签到”",
     )
     english: str = "Scan with WeChat (or your phone camera) to check in at this reading corner."

@@ -16,6 +16,8 @@ class CheckInIn(Struct, forbid_unknown_fields=True):
     nonce: Nonce | None = None
     child_ids: Annotated[list[int], Meta(max_length=8)] | None = None
     override_reason: Annotated[str, Meta(max_length=200)] | None = None
+    # A family's scan: the adults who came (default: the booking's, or one on a visit).
+    adults: Annotated[int, Meta(ge=0, le=8)] | None = None
 
 
 class CheckInOut(Struct, frozen=True):

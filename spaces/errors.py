@@ -62,10 +62,23 @@ class NotStaffOfSpace(SpacesError, Forbidden):
     title = "您不负责这个空间"
 
 
+TOO_MANY = N_(
+    "您这次一共 %(party)s 人（大人和孩子都算），比剩下的 %(remaining)s 个位置多：少选几位再预约，或者看看其他时间。"
+)
+
+
 class SlotFull(SpacesError, Conflict):
+    """Extras `remaining` and `party`: the places left and the party that asked for more."""
+
     code = "slot_full"
     title = "名额已满"
     words = N_("这个时段已经约满了，看看其他时间吧。")
+
+    def message(self) -> str:
+        remaining, party = self.extra.get("remaining"), self.extra.get("party")
+        if not remaining or not party or party <= remaining:
+            return super().message()
+        return gettext(TOO_MANY) % {"party": party, "remaining": remaining}
 
 
 class AlreadyBooked(SpacesError, Conflict):
@@ -164,6 +177,11 @@ class SpaceFull(SpacesError, Conflict):
     said = ("remaining", "count", N_("名额不够了：这个时段只剩 %(count)s 个位置。"))
 
 
+class NobodyPresent(SpacesError, InvalidInput):
+    code = "invalid_input"
+    title = "请勾选来的孩子，或者选择来了几位大人"
+
+
 class InvalidSlot(SpacesError, InvalidInput):
     code = "invalid_input"
     title = "时段信息不正确"
@@ -180,8 +198,12 @@ class NotConfirmed(SpacesError, Conflict):
 
 
 class OutsideOpeningHours(SpacesError, Conflict):
+    """Extras `space_id` and `next_opens_at`: whose hours, and when it opens next."""
+
     code = "outside_opening_hours"
     title = "现在不在开放时间内"
+    words = N_("签到要在空间开放的时候。")
+    said = ("next_opens_at", "time", N_("下次开放：%(time)s，到时再扫码签到。"))
 
 
 class WrongSpace(SpacesError, Conflict):

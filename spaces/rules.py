@@ -46,3 +46,36 @@ def offer_deadline(now: datetime, starts_at: datetime, ends_at: datetime, offer_
     if now < starts_at - OFFER_CUTOFF:
         return min(now + timedelta(minutes=offer_minutes), starts_at - OFFER_CUTOFF)
     return min(now + LATE_OFFER, ends_at)
+
+
+# The band across the top of a corner's poster, by the kind of space (issue 15, item 15).
+POSTER_PROGRAMMES = {
+    "reading_base": "东城区家庭亲子阅读体验基地",
+    "ten_square": "东城区家庭亲子阅读 · 十平米阅读",
+}
+
+
+def poster_programme(kind: str) -> str:
+    return POSTER_PROGRAMMES.get(kind, "东城区家庭亲子阅读")  # as qr.posters.DEFAULT_PROGRAMME
+
+
+# The one list of activity themes (issue 15, item 17): the code stored with a slot, and the
+# words it is known by. The five kinds of 绘本＋ and the lead-reader training (reading.programme
+# counts a family's trainings by it). Pages offer these; the API stores a theme given by any of
+# its words as its code, and keeps other text as it is.
+TRAINING_THEME = "lead-reader training"
+THEMES: dict[str, tuple[str, ...]] = {
+    "culture": ("绘本＋文化", "文化"),
+    "reading": ("绘本＋阅读", "阅读"),
+    "science": ("绘本＋科普", "科普"),
+    "safety": ("绘本＋安全教育", "安全教育", "安全"),
+    "volunteer": ("绘本＋志愿服务", "志愿服务", "志愿"),
+    TRAINING_THEME: ("家庭领读人培训", "领读人培训", "training"),
+}
+_THEME_WORDS = {word.casefold(): code for code, words in THEMES.items() for word in (code, *words)}
+
+
+def theme_code(text: str) -> str:
+    """A theme as stored: the code of one of THEMES when `text` is one of its words."""
+    plain = text.strip()
+    return _THEME_WORDS.get(plain.casefold().replace("+", "＋"), _THEME_WORDS.get(plain.casefold(), plain))

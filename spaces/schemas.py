@@ -170,7 +170,9 @@ class SlotOut(Struct):
 
 class BookingIn(Struct, forbid_unknown_fields=True):
     child_ids: Annotated[list[int], Meta(min_length=1, max_length=8)]
-    adults: Annotated[int, Meta(ge=1, le=4)] = 1
+    # 0: the children come with an adult who holds no place of this booking, or on their own
+    # (so a single place left can be booked: issue 15, item 6).
+    adults: Annotated[int, Meta(ge=0, le=4)] = 1
 
 
 class BookingOut(Struct):

@@ -1,14 +1,20 @@
 """Demo data for `make run` (idempotent): the Wangfujing reading base, ten-square-metre
-spaces in real Dongcheng subdistricts with hours and corners, demo staff and a demo family."""
+spaces in real Dongcheng subdistricts with hours and corners, demo staff and a demo family,
+~200 picture books with copies (demo_books), two weeks of activities (demo_activities) and
+some history with a family lead reader (demo_history)."""
 
 from __future__ import annotations
 
+from app.accounts.actor import Actor
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.schemas import ChildIn, ConsentIn, FamilyRegistration
 from app.accounts.services.registration import register_family
 from app.accounts.services.users import create_staff_user
 from app.accounts.tables import User
-from app.kernel.clock import system_clock
+from app.kernel.clock import Clock, system_clock
+from app.seed.demo_activities import seed_activities
+from app.seed.demo_books import seed_books
+from app.seed.demo_history import NEIGHBOUR_PASSWORD, NEIGHBOURS, seed_history
 from spaces.schemas import OpeningHoursIn, SpaceIn
 from spaces.services.spaces import add_corner, create_space
 from spaces.services.staff import assign
@@ -66,19 +72,29 @@ for _i, (_street, _community, _host) in enumerate(_SMALL):
     )
 
 STAFF = [
-    ("admin", "demo-admin-2026", "区妇联管理员", ["district_admin"]),
-    ("librarian", "demo-librarian-2026", "王老师（馆员）", ["librarian"]),
-    ("volunteer", "demo-volunteer-2026", "李阿姨（志愿者）", ["volunteer"]),
+    ("admin", "district-office-2026", "区妇联管理员", ["district_admin"]),
+    ("librarian", "book-desk-demo-2026", "王老师（馆员）", ["librarian"]),
+    ("volunteer", "story-helper-2026", "李阿姨（志愿者）", ["volunteer"]),
 ]
 DEMO_FAMILY = ("13800000001", "demo-family-2026", "张妈妈")
 
 
-async def seed_demo() -> list[str]:
+async def seed_demo(clock: Clock = system_clock) -> list[str]:
     """Creates what is missing and returns the report `make run` prints (the demo logins)."""
     space_ids, created = await _spaces()
     report = [f"spaces: {len(SPACES)} in the demo ({created} created now)"]
-    report += await _staff(space_ids)
+    staff = await _staff(space_ids)
+    report += [line for line, _ in staff.values()]
     report.append(await _family())
+    actors = {login: actor for login, (_, actor) in staff.items()}
+    books, copies = await seed_books(space_ids, clock.now())
+    report.append(f"books: {books} picture books and {copies} copies added")
+    capacities = [data.capacity for data, _ in SPACES]
+    added = await seed_activities(space_ids, capacities, admin=actors["admin"], clock=clock)
+    report.append(f"activities: {added} added for the next two weeks")
+    if await seed_history(space_ids, DEMO_FAMILY[0], actors, clock):
+        report.append("history: past activities, a lead reader, loans and a reading log")
+    report.append(f"  neighbours      login {', '.join(p for p, _, _ in NEIGHBOURS)} password {NEIGHBOUR_PASSWORD}")
     return report
 
 
@@ -99,9 +115,10 @@ async def _spaces() -> tuple[list[int], int]:
     return space_ids, created
 
 
-async def _staff(space_ids: list[int]) -> list[str]:
-    """The demo staff (all but the admin serve the first three spaces); their login lines."""
-    lines: list[str] = []
+async def _staff(space_ids: list[int]) -> dict[str, tuple[str, Actor]]:
+    """The demo staff (all but the admin serve the first three spaces): by login, the login
+    line and the staff member as an actor."""
+    lines: dict[str, tuple[str, Actor]] = {}
     for login, password, name, roles in STAFF:
         existing = await User.select(User.id).where(User.login == login).first()
         if existing is None:
@@ -111,9 +128,11 @@ async def _staff(space_ids: list[int]) -> list[str]:
             user_id = int(user.id)
         else:
             user_id = existing["id"]
-        if "district_admin" not in roles:
+        served = frozenset() if "district_admin" in roles else frozenset(space_ids[:3])
+        if served:
             await assign(user_id, space_ids[:3])
-        lines.append(f"  {roles[0]:<15} login {login:<12} password {password}")
+        actor = Actor(user_id, login, name, frozenset(roles), space_ids=served)
+        lines[login] = (f"  {roles[0]:<15} login {login:<12} password {password}", actor)
     return lines
 
 

@@ -15,7 +15,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.accounts.consent import CURRENT_POLICY
-from app.accounts.roles import PUBLIC, with_limit
+from app.accounts.roles import PUBLIC, STAFF_ROLES, with_limit
 from app.accounts.schemas import FamilyRegistration
 from app.accounts.services import auth, preferences, registration
 from app.accounts.tables import User
@@ -152,7 +152,7 @@ class SessionController(Controller):
         except DomainError as exc:
             context = await login_context(request, None, target, clock)
             return refusal_page(exc, "login.html", {**context, "login": login, "staff": data.get("staff") == "1"})
-        return await start_session(request, user, target)
+        return await start_session(request, user, landing(user, target))
 
     @post("/logout", opt=PUBLIC)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
@@ -160,6 +160,13 @@ class SessionController(Controller):
         if cookie:
             await request.app.state.session_store.delete(store_key(cookie))
         return Redirect(path="/", cookies=[session_cookie("", request.app.state, max_age=0)])
+
+
+def landing(user: User, target: str) -> str:
+    """Where a log-in lands: where it was going, and for staff going nowhere in particular
+    their workbench (工作台), not the families' home page."""
+    roles = set(str(user.roles or "").split(","))
+    return "/staff" if target == "/" and roles & STAFF_ROLES else target
 
 
 def registration_values(form: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -220,4 +227,5 @@ class RegisterController(Controller):
             return refusal_page(exc, "register.html", registration_context(form, children, target))
         await kick_outbox(queue)
         await wechat_flow.bind_pending(request, user.id, clock=clock)  # came from WeChat's one-tap log-in
-        return await start_session(request, user, target)
+        # Going nowhere in particular: my family's page, welcoming with the next step.
+        return await start_session(request, user, "/family?welcome=1" if target == "/family" else target)

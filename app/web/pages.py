@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
@@ -32,7 +32,7 @@ from app.web.my_data import MyDataController
 from app.web.sms_pages import ConsoleSmsPage, SmsPages
 from app.web.wechat_flow import in_wechat
 from app.web.wechat_pages import WeChatPages
-from spaces.services.spaces import list_spaces
+from spaces.services.finder import find_spaces
 
 CHILD_WORDS = {"nickname": N_("请填写孩子的昵称（最多 32 个字）")}
 
@@ -61,14 +61,23 @@ class HomeController(Controller):
     include_in_schema = False
 
     @get("/", opt=PUBLIC)
-    async def home(self, maybe_actor: MaybeActor) -> Template:
-        """The spaces, grouped by subdistrict; the reading base first."""
-        spaces = await list_spaces(limit=500)
-        spaces.sort(key=lambda s: (s.kind != "reading_base", s.street, s.id))
-        base = [s for s in spaces if s.kind == "reading_base"]
-        small = sorted((s for s in spaces if s.kind != "reading_base"), key=lambda s: (s.street, s.id))
-        by_street = [(street, list(group)) for street, group in groupby(small, key=lambda s: s.street)]
-        return Template("home.html", context={"actor": maybe_actor, "reading_bases": base, "by_street": by_street})
+    async def home(
+        self,
+        maybe_actor: MaybeActor,
+        clock: ClockDep,
+        q: FromQuery[str] = "",
+        street: FromQuery[str] = "",
+        open: FromQuery[str] = "",  # the form's field: open now
+        week: FromQuery[str] = "",
+    ) -> Template:
+        """The spaces, grouped by subdistrict, the reading base first; searched and filtered
+        (subdistrict, open now, activities this week), each marked open or with activities."""
+        found = await find_spaces(q=q, street=street, open_only=bool(open), this_week=bool(week), clock=clock)
+        base = [s for s in found.spaces if s.kind == "reading_base"]
+        small = sorted((s for s in found.spaces if s.kind != "reading_base"), key=lambda s: (s.street, s.id))
+        by_street = [(name, list(group)) for name, group in groupby(small, key=lambda s: s.street)]
+        context = {"actor": maybe_actor, "reading_bases": base, "by_street": by_street, "finder": found}
+        return Template("home.html", context=context)
 
     @get("/privacy", opt=PUBLIC)
     async def privacy(self, maybe_actor: MaybeActor, state: State) -> Template:
@@ -84,7 +93,8 @@ class FamilyController(Controller):
     async def family(self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep) -> Template:
         # The language the family reads the site in is the one its SMS and WeChat notices use.
         await preferences.remember_locale(actor.user_id, current_locale.get(), clock=clock)
-        return Template("family.html", context=await family_context(actor, clock, request))
+        welcome = request.query_params.get("welcome") == "1"  # just registered: the next step
+        return Template("family.html", context={**await family_context(actor, clock, request), "welcome": welcome})
 
     @post("/children", opt=FAMILIES)
     async def add_child(

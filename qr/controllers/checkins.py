@@ -25,6 +25,7 @@ class CheckInController(Controller):
             nonce=data.nonce,
             child_ids=data.child_ids,
             override_reason=data.override_reason,
+            adults=data.adults,
         )
         result = await checkin.dispatch(request, clock=clock)
         body = msgspec.convert(result, CheckInOut, from_attributes=True)  # without where it happened

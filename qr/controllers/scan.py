@@ -24,6 +24,12 @@ from qr import checkin, openers
 from qr.schemas import ScanIn, ScanOut
 
 
+def _adults(value: Any) -> int | None:
+    """The adults a family says came (0-8), or None when the form does not say."""
+    text = str(value or "").strip()
+    return min(int(text), 8) if text.isdigit() else None
+
+
 class ScanPages(Controller):
     include_in_schema = False
 
@@ -56,6 +62,7 @@ class ScanPages(Controller):
             nonce=str(form.get("nonce") or "")[:64] or None,
             child_ids=[int(c) for c in form.getall("child_id", []) if str(c).isdigit()] if as_family else None,
             override_reason=str(form.get("override_reason") or "").strip()[:200] or None,
+            adults=_adults(form.get("adults")) if as_family else None,
         )
         try:
             result = await checkin.dispatch(scan, clock=clock)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spaces.rules import TRAINING_THEME as SPACES_TRAINING_THEME
+
 
 @dataclass(frozen=True, slots=True)
 class Level:
@@ -15,7 +17,7 @@ class Level:
 
 DEFAULT_LEVELS = (Level("见习领读人", 0, 0), Level("领读人", 5, 300), Level("资深领读人", 30, 1800))
 _levels: tuple[Level, ...] = DEFAULT_LEVELS
-TRAINING_THEME = "lead-reader training"
+TRAINING_THEME = SPACES_TRAINING_THEME  # the activity theme of a lead-reader training (spaces.rules.THEMES)
 TRAININGS_TO_ACTIVATE = 1
 SESSION_EDIT_DAYS = 7
 DAILY_LOG_CAP = 20

@@ -30,12 +30,14 @@ BOOKINGS_PAGE = "spaces/bookings.html"
 
 
 async def slot_context(
-    slot_id: int, actor: Actor | None, clock: Clock, checked: set[int] | None = None, adults: int = 1
+    slot_id: int, actor: Actor | None, clock: Clock, checked: set[int] | None = None, adults: int | None = None
 ) -> dict[str, Any]:
-    """The slot page's context; before any form was sent, every child who fits is ticked."""
+    """The slot page's context; before any form was sent, the party the places allow is ticked."""
     view = await views.slot_view(slot_id, actor=actor, clock=clock)
-    ticked = view.fitting if checked is None else checked
-    return context(view, actor=actor, checked=ticked, adults=adults, max_adults=MAX_ADULTS)
+    suggested, suggested_adults = view.suggested()
+    ticked = suggested if checked is None else checked
+    adults = suggested_adults if adults is None else adults
+    return context(view, actor=actor, checked=ticked, adults=adults, max_adults=MAX_ADULTS, short=view.short)
 
 
 async def bookings_context(actor: Actor, clock: Clock, state: State, **more: Any) -> dict[str, Any]:

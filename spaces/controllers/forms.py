@@ -12,12 +12,13 @@ from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.web import to_int
 from spaces.errors import InvalidSlot
-from spaces.rules import MAX_ADULTS
+from spaces.rules import MAX_ADULTS, theme_code
+from spaces.rules import THEMES as RULE_THEMES
 from spaces.schemas import BookingIn, ClosureIn, SlotIn
 
 AgeBand = Literal["0-3", "3-6", "6-9", "9-12"]
 AGE_BANDS: dict[str, AgeBand] = {"0-3": "0-3", "3-6": "3-6", "6-9": "6-9", "9-12": "9-12"}
-THEMES = ("culture", "reading", "science", "safety", "volunteer")  # the five kinds of 绘本＋; labels in _parts.html
+THEMES = tuple(RULE_THEMES)  # the one list (spaces.rules.THEMES); labels in _parts.html
 SLOT_FIELDS = (
     "kind",
     "title",
@@ -55,8 +56,8 @@ def slot_defaults(tomorrow: date) -> dict[str, str]:
 def booking_in(child_ids: list[int], adults: int) -> BookingIn:
     if not child_ids:
         raise InvalidInput(N_("请至少选择一个孩子"), fields=[{"field": "child_id", "message": "required"}])
-    if not 1 <= adults <= MAX_ADULTS:
-        raise InvalidInput(N_("同行的大人应为 1 到 4 位"), fields=[{"field": "adults", "message": "1-4"}])
+    if not 0 <= adults <= MAX_ADULTS:
+        raise InvalidInput(N_("同行的大人应为 0 到 4 位"), fields=[{"field": "adults", "message": "0-4"}])
     return BookingIn(child_ids=child_ids[:8], adults=adults)
 
 
@@ -107,7 +108,7 @@ def slot_in(form: dict[str, str]) -> SlotIn:
     return SlotIn(
         kind="open_reading" if form["kind"] == "open_reading" else "activity",
         title=title[:100],
-        theme=form["theme"] if form["theme"] in THEMES else "",
+        theme=theme_code(form["theme"]),
         description=form["description"][:2000],
         age_band=AGE_BANDS.get(form["age_band"]),
         starts_at=datetime.combine(day, starts, zone),

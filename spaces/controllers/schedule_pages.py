@@ -70,11 +70,13 @@ class SchedulePages(Controller):
         """One activity, or a weekly series of them."""
         form = picked(await form_dict(request), SLOT_FIELDS)
         try:
-            created = await slots.create_slots(space_id, slot_in(form), actor=actor, clock=clock)
+            data = slot_in(form)
+            created = await slots.create_slots(space_id, data, actor=actor, clock=clock)
         except DomainError as exc:
             return refusal_page(exc, NEW_SLOT_PAGE, await new_slot_context(space_id, actor, clock, form))
         first = local_day(created[0].starts_at).isoformat()
-        return see_other(f"/staff?space={space_id}&day={first}&note=created&n={len(created)}")
+        note = "created_skipping_closures" if len(created) < data.repeat_weeks else "created"
+        return see_other(f"/staff?space={space_id}&day={first}&note={note}&n={len(created)}")
 
     @post("/spaces/{space_id:int}/generate", opt=STAFF, status_code=200)
     async def generate(self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Redirect:

@@ -105,7 +105,7 @@ async def check_rules(slot: BookableSlot, family_id: int, data: BookingIn, clock
         # still decides every booking that gets through.
         if await already_booked(slot.id, family_id):
             raise AlreadyBooked()
-        raise SlotFull()
+        raise SlotFull(remaining=slot.remaining, party=people)
     await _check_day(slot, clock)
     until = await suspended_until(family_id, now)
     if until is not None:

@@ -78,6 +78,21 @@ async def opening_period(space_id: int, now: datetime) -> tuple[datetime, dateti
     return None
 
 
+async def next_opening(space_id: int, now: datetime, days: int = 14) -> datetime | None:
+    """When the space next opens after `now` (closures skipped), within `days`."""
+    hours = await OpeningHours.select().where(OpeningHours.space == space_id)
+    today = now.astimezone(local_zone()).date()
+    for offset in range(days + 1):
+        day = today + timedelta(days=offset)
+        starts = sorted(
+            datetime.combine(day, h["opens"], local_zone()) for h in hours if h["weekday"] == day.isoweekday()
+        )
+        upcoming = [s for s in starts if s > now]
+        if upcoming and not await closed_on(space_id, day):
+            return upcoming[0]
+    return None
+
+
 async def period_slot(space: dict[str, Any], starts: datetime, ends: datetime, now: datetime) -> int:
     """The open-reading slot of this opening period, created if the generator has not yet."""
     find = (
@@ -141,7 +156,13 @@ async def booking_in_window(family_id: int, space: dict[str, Any], now: datetime
     rules = SpaceRules.of(space)
     rows = (
         await Booking.select(
-            Booking.id, Booking.slot, Booking.status, Booking.child_ids, Booking.people, Booking.slot.starts_at
+            Booking.id,
+            Booking.slot,
+            Booking.status,
+            Booking.adults,
+            Booking.child_ids,
+            Booking.people,
+            Booking.slot.starts_at,
         )
         .where(
             (Booking.family == family_id)

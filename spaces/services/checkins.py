@@ -17,6 +17,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec.structs import replace
+
+from app.accounts.tables import Child
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from qr.checkin import Attempt, Scanner, ScanResult
@@ -25,6 +28,7 @@ from qr.tokens import Purpose, TokenClaims
 from spaces.errors import (
     BookingNotFound,
     LiveCodeRequired,
+    NobodyPresent,
     NotAFamily,
     OutsideCheckInWindow,
     OutsideOpeningHours,
@@ -67,15 +71,21 @@ class CornerTarget:
             raise LiveCodeRequired()
         period = await steps.opening_period(space["id"], now)
         if period is None:
-            raise OutsideOpeningHours()
-        children = await steps.family_children(family_id, attempt.request.child_ids)
+            opens = await steps.next_opening(space["id"], now)
+            raise OutsideOpeningHours(space_id=space["id"], next_opens_at=opens.isoformat() if opens else None)
+        asked = attempt.request
+        children = await steps.family_children(family_id, asked.child_ids)
         where = Where(space["id"], corner_id, family_id)
         booking = await steps.booking_in_window(family_id, space, now)
         if booking is not None:
-            chosen = children or list(loads(booking["child_ids"], []))
-            return await _attend(attempt, where, booking, child_ids=chosen)
+            # Who is actually there: the children ticked and the adults said (by default the
+            # booking's), not the party booked.
+            chosen = children if asked.child_ids is not None else list(loads(booking["child_ids"], []))
+            adults = booking["adults"] if asked.adults is None else asked.adults
+            attended = await _attend(attempt, where, booking, child_ids=chosen, people=_present(adults, chosen))
+            return await _named(attended, space["name"])
         slot_id = await steps.period_slot(space, *period, now)
-        people = 1 + len(children)  # the guardian scanning, and the children present
+        people = _present(1 if asked.adults is None else asked.adults, children)  # the adults and children here
         visit = {"kind": "visit", "slot": slot_id, "child_ids": children, "people": people}
 
         async def write() -> ScanResult:
@@ -85,7 +95,7 @@ class CornerTarget:
                 return await steps.first_or_full(family_id, slot_id, space["id"], people, now)
             return await _insert(attempt, where, visit)
 
-        return await _once(attempt, where, slot_id, write)
+        return await _named(await _once(attempt, where, slot_id, write), space["name"])
 
     async def locate(self, claims: TokenClaims, scanner: Scanner) -> Where:
         row = await Corner.select(Corner.space).where(Corner.id == claims.subject).first()
@@ -139,8 +149,29 @@ BOOKING = BookingTarget()
 TARGETS = (CORNER, LIVE, BOOKING)
 
 
+async def _named(result: ScanResult, space_name: str) -> ScanResult:
+    """The check-in with the space's name and the nicknames of the children it counts."""
+    row = await CheckIn.select(CheckIn.child_ids).where(CheckIn.id == result.id).output(load_json=True).first()
+    ids = list(loads(row["child_ids"], [])) if row else []
+    kids = await Child.select(Child.nickname).where(Child.id.is_in(ids)).order_by(Child.id) if ids else []
+    return replace(result, space_name=space_name, child_names=tuple(k["nickname"] for k in kids))
+
+
+def _present(adults: int, children: list[int]) -> int:
+    """The people a check-in counts; nobody at all is no check-in."""
+    if adults + len(children) == 0:
+        raise NobodyPresent()
+    return adults + len(children)
+
+
 async def _attend(
-    attempt: Attempt, where: Where, booking: dict[str, Any], *, child_ids: list[int], override: str = ""
+    attempt: Attempt,
+    where: Where,
+    booking: dict[str, Any],
+    *,
+    child_ids: list[int],
+    override: str = "",
+    people: int | None = None,
 ) -> ScanResult:
     """Mark the booking attended and record the check-in, once."""
     assert where.family_id is not None
@@ -152,7 +183,7 @@ async def _attend(
         "slot": booking["slot"],
         "booking": booking["id"],
         "child_ids": child_ids,
-        "people": booking["people"],
+        "people": booking["people"] if people is None else people,  # the staff's scan: the party booked
         "override_reason": override,
     }
 

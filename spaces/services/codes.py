@@ -15,6 +15,7 @@ from qr import images, posters
 from qr.services import tokens
 from qr.tokens import Purpose
 from spaces.errors import CornerNotFound
+from spaces.rules import poster_programme
 from spaces.services.access import ensure_serves
 from spaces.services.bookings import own_booking
 from spaces.tables import Corner
@@ -28,6 +29,7 @@ class CornerRef:
     name: str
     space_id: int
     space_name: str
+    space_kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ async def corners(space_id: int | None = None, corner_id: int | None = None) -> 
     """The corners in use of a space (or the one corner), in the order they were added
     (retired corners have no codes)."""
     query = (
-        Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name)
+        Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name, Corner.space.kind)
         .where(Corner.retired_at.is_null())
         .order_by(Corner.id)
     )
@@ -58,7 +60,7 @@ async def corners(space_id: int | None = None, corner_id: int | None = None) -> 
     if corner_id is not None:
         query = query.where(Corner.id == corner_id)
     rows = await query
-    return [CornerRef(r["id"], r["name"], r["space.id"], r["space.name"]) for r in rows]
+    return [CornerRef(r["id"], r["name"], r["space.id"], r["space.name"], r["space.kind"]) for r in rows]
 
 
 async def corner(corner_id: int, *, actor: Actor, space_id: int | None = None) -> CornerRef:
@@ -101,7 +103,8 @@ async def poster_pages(
     specs = []
     for ref in found if pdf else found[:1]:
         url = tokens.url(base_url, await tokens.issue(Purpose.corner, ref.id, now=now))
-        specs.append(posters.Poster(space_name=ref.space_name, corner_name=ref.name, url=url))
+        programme = poster_programme(ref.space_kind)
+        specs.append(posters.Poster(space_name=ref.space_name, corner_name=ref.name, url=url, programme=programme))
     # Drawing A4 pages takes a CPU-bound second or more: off the event loop.
     if pdf:
         return await anyio.to_thread.run_sync(lambda: posters.to_pdf(posters.poster_image(p) for p in specs))

@@ -60,7 +60,8 @@ async def _confirm_or_wait(slot: BookableSlot, people: int) -> str:
     if await take_places(slot.id, people):
         return "confirmed"
     if not slot.waitlist:
-        raise SlotFull()
+        left = await Slot.select(Slot.remaining).where(Slot.id == slot.id).first()
+        raise SlotFull(remaining=max(left["remaining"], 0) if left else 0, party=people)
     # Joining the waitlist: lock the slot row first (a no-op update). A transaction freeing
     # places right now then either committed before, and what it could not offer is free for
     # this family, or waits for this booking and offers to it. Without the lock (PostgreSQL: a

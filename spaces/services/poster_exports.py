@@ -85,7 +85,9 @@ def job_id(export_id: int) -> str:
 def _draw(pdf: pdf_pages.PdfPages, specs: Sequence[PosterSpec]) -> None:
     """Draw these pages into the PDF (in a worker thread)."""
     for spec in specs:
-        pdf.add_page(posters.poster_image(posters.Poster(space_name=spec.space, corner_name=spec.corner, url=spec.url)))
+        programme = spec.programme or posters.DEFAULT_PROGRAMME
+        poster = posters.Poster(space_name=spec.space, corner_name=spec.corner, url=spec.url, programme=programme)
+        pdf.add_page(posters.poster_image(poster))
 
 
 # --- the job -------------------------------------------------------------------------------

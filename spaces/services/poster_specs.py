@@ -17,6 +17,7 @@ from app.kernel.jsonvalue import loads
 from qr.services import tokens
 from qr.tokens import Purpose
 from spaces.errors import NoCornersToPrint, SpaceNotFound
+from spaces.rules import poster_programme
 from spaces.tables import Corner, PosterExport, Space
 
 KEEP = 3  # finished exports kept per user (each holds its PDF); older ones are deleted
@@ -33,6 +34,7 @@ class PosterSpec:
     space: str
     corner: str
     url: str
+    programme: str = ""  # the poster's top band (older exports: the default)
 
 
 async def start_export(*, user_id: int, space_ids: list[int] | None, base_url: str, clock: Clock) -> int:
@@ -43,7 +45,8 @@ async def start_export(*, user_id: int, space_ids: list[int] | None, base_url: s
     no corner at all (no_corners). The same user asking again for the same spaces while the
     first is queued or running gets that one back."""
     scope = await _scope(space_ids)
-    query = Corner.select(Corner.id, Corner.name, Corner.space.id, Corner.space.name).where(Corner.retired_at.is_null())
+    columns = (Corner.id, Corner.name, Corner.space.id, Corner.space.name, Corner.space.kind)
+    query = Corner.select(*columns).where(Corner.retired_at.is_null())
     if "space_ids" in scope:
         query = query.where(Corner.space.is_in(scope["space_ids"]))
     corners = await query.order_by(Corner.space.id).order_by(Corner.id)
@@ -105,6 +108,7 @@ async def _specs(corners: list[dict[str, Any]], base_url: str, now: datetime) ->
             space=row["space.name"],
             corner=row["name"],
             url=f"{base_url}/q/{token}",
+            programme=poster_programme(row["space.kind"]),
         )
         for row, token in zip(corners, issued, strict=True)
     ]

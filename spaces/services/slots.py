@@ -11,10 +11,11 @@ from typing import Any
 
 from app.accounts.actor import Actor
 from app.kernel import policies
-from app.kernel.clock import Clock
+from app.kernel.clock import Clock, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
+from spaces.rules import theme_code
 from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
 from spaces.services.notices import tell
@@ -99,7 +100,8 @@ def _check_times(data: SlotIn) -> None:
 
 
 async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Clock) -> list[SlotOut]:
-    """One slot, or a weekly series of `repeat_weeks` slots created at once."""
+    """One slot, or a weekly series of `repeat_weeks` slots created at once (without the
+    weeks whose day the space is closed)."""
     ensure_serves(actor, space_id)
     if not await Space.exists().where(Space.id == space_id):
         raise SpaceNotFound()
@@ -113,12 +115,14 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
     for week in range(data.repeat_weeks):
         shift = timedelta(weeks=week)
         starts = data.starts_at + shift
+        if data.repeat_weeks > 1 and await closed_on(space_id, starts.astimezone(local_zone()).date()):
+            continue  # a weekly series skips the space's closures
         rows.append(
             Slot(
                 space=space_id,
                 kind=data.kind,
                 title=data.title.strip(),
-                theme=data.theme.strip(),
+                theme=theme_code(data.theme),
                 description=data.description,
                 age_band=data.age_band or "",
                 starts_at=starts,
@@ -132,6 +136,11 @@ async def create_slots(space_id: int, data: SlotIn, *, actor: Actor, clock: Cloc
                 lead_reader_ids=list(data.lead_reader_ids),
                 created_at=now,
             )
+        )
+    if not rows:
+        raise InvalidSlot(
+            "这几周的这一天空间都闭馆，没有创建时段",
+            fields=[{"field": "starts_at", "message": "every day of the series is closed"}],
         )
     try:
         async with write_transaction():
@@ -161,6 +170,8 @@ async def update_slot(slot_id: int, data: SlotUpdate, *, actor: Actor, clock: Cl
             value = getattr(data, field)
             if value is not None:
                 values[getattr(Slot, field)] = value.strip() if isinstance(value, str) else value
+        if data.theme is not None:
+            values[Slot.theme] = theme_code(data.theme)
         if values:
             await Slot.update(values).where(Slot.id == slot_id)
         if data.capacity is not None and data.capacity != slot["capacity"]:

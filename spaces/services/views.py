@@ -68,8 +68,23 @@ class SlotView:
 
     @property
     def fitting(self) -> set[int]:
-        """The children ticked by default: booking is one tap."""
+        """The children who fit the activity's age band."""
         return {child for child, ok in self.fits.items() if ok}
+
+    @property
+    def short(self) -> bool:
+        """Fewer places left than the party ticked by default (the fitting children and an adult)."""
+        return self.state == "open" and 0 < self.slot.remaining < len(self.fitting) + 1
+
+    def suggested(self) -> tuple[set[int], int]:
+        """The children ticked and the adults chosen before the family touches the form:
+        booking is one tap. When fewer places are left than that party and the slot keeps no
+        waitlist, only as many as fit: with one place left, one child and no adult place."""
+        fitting = sorted(self.fitting)
+        if not self.short or self.slot.waitlist:
+            return set(fitting), 1
+        adults = 1 if self.slot.remaining >= 2 else 0
+        return set(fitting[: self.slot.remaining - adults]), adults
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,7 @@ async def test_family_books_an_activity_then_a_librarian_marks_it_attended(live_
                 await child.get_by_label("出生年月").fill(month)
             await family.get_by_label(CONSENT).check()
             await family.get_by_role("button", name="注册", exact=True).tap()
-            await expect(family).to_have_url(f"{base}/family")
+            await expect(family).to_have_url(f"{base}/family?welcome=1")
 
             # Tap 1: the space page, with the week and the activity's remaining places.
             await family.goto(f"{base}/")
@@ -147,7 +147,7 @@ async def test_family_books_an_activity_then_a_librarian_marks_it_attended(live_
             await staff.get_by_label("用户名").fill("e2e-lib")
             await staff.get_by_label("密码").fill("staff-pass-1")
             await staff.get_by_role("button", name="登录", exact=True).tap()
-            await expect(staff).to_have_url(f"{base}/")
+            await expect(staff).to_have_url(f"{base}/staff")  # staff land on their 工作台 (issue 15, item 9)
             await staff.get_by_role("navigation").get_by_role("link", name="工作台").tap()
             await expect(staff).to_have_url(f"{base}/staff")
             row = staff.get_by_role("link", name=re.compile(TITLE))

@@ -154,7 +154,7 @@ async def test_librarian_lends_two_copies_at_the_desk_on_a_phone(
             await staff.get_by_label("用户名").fill("e2e-desk")
             await staff.get_by_label("密码").fill("staff-pass-1")
             await staff.get_by_role("button", name="登录", exact=True).tap()
-            await expect(staff).to_have_url(f"{base}/")
+            await expect(staff).to_have_url(f"{base}/staff")
 
             # The lending work from the header, then the desk.
             await staff.get_by_role("navigation", name="主菜单").get_by_role("link", name="借阅台").tap()

@@ -98,7 +98,7 @@ async def test_a_volunteer_logs_a_session_on_a_phone(live_server: Any, chromium:
             await page.get_by_label("用户名").fill("e2e_vol")
             await page.get_by_label("密码").fill("staff-pass-1")
             await page.get_by_role("button", name="登录", exact=True).tap()
-            await expect(page).to_have_url(f"{base}/")
+            await expect(page).to_have_url(f"{base}/staff")
 
             await page.goto(f"{base}/staff/sessions/new")
             await expect(page.get_by_role("heading", level=1)).to_have_text("记录阅读活动")
@@ -221,7 +221,7 @@ async def test_the_other_programme_pages_fit_a_phone(live_server: Any, chromium:
                 await page.locator("#login").fill(login)
                 await page.locator("#password").fill(password)
                 await page.get_by_role("button", name="登录", exact=True).tap()
-                await page.wait_for_url(f"{base}/")
+                await page.wait_for_url(f"{base}/staff" if login_page == "/staff/login" else f"{base}/")
                 for path, heading in paths:
                     await page.goto(f"{base}{path}")
                     await expect(page.get_by_role("heading", level=1)).to_have_text(heading)

@@ -87,11 +87,18 @@ async def test_family_registers_on_a_phone_then_logs_out_and_in(live_server: Any
             await page.screenshot(path=str(SCREENSHOT), full_page=True)
 
             await page.get_by_role("button", name="注册", exact=True).tap()
-            await expect(page).to_have_url(f"{base}/family")
+            # Welcomed with the next step (issue 15, item 9).
+            await expect(page).to_have_url(f"{base}/family?welcome=1")
             await expect(page.get_by_role("heading", level=1)).to_have_text("我的家庭")
+            await expect(page.get_by_role("status")).to_contain_text("欢迎加入！")
+            await expect(page.get_by_role("link", name="找一个阅读空间")).to_be_visible()
             await expect(page.locator('input[name="nickname"][value="小雨"]')).to_have_count(1)
             await expect(page.locator('input[name="nickname"][value="豆豆"]')).to_have_count(1)
             await assert_fits_a_phone(page)
+            await page.get_by_role("link", name="找一个阅读空间").tap()
+            await expect(page).to_have_url(f"{base}/")
+            await expect(page.get_by_role("heading", level=1)).to_have_text("和孩子一起读绘本")
+            await page.go_back()
 
             # Log out from the header...
             await page.get_by_role("button", name="退出").tap()

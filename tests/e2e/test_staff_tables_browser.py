@@ -49,7 +49,7 @@ async def test_staff_tables_on_a_desktop_and_a_phone(live_server: Any, chromium:
             await page.get_by_label("用户名").fill("e2e-desk")
             await page.get_by_label("密码").fill("staff-pass-1")
             await page.get_by_role("button", name="登录", exact=True).click()
-            await expect(page).to_have_url(f"{base}/")
+            await expect(page).to_have_url(f"{base}/staff")
 
             # A title's copies: a table as wide as the screen allows, sorted by a column.
             await page.goto(f"{base}/staff/books/{book_id}/copies")
@@ -103,7 +103,7 @@ async def test_staff_tables_on_a_desktop_and_a_phone(live_server: Any, chromium:
             await phone.get_by_label("用户名").fill("e2e-desk")
             await phone.get_by_label("密码").fill("staff-pass-1")
             await phone.get_by_role("button", name="登录", exact=True).tap()
-            await expect(phone).to_have_url(f"{base}/")
+            await expect(phone).to_have_url(f"{base}/staff")
             for path in (
                 f"/staff/books/{book_id}/copies",
                 "/staff/books",

@@ -140,7 +140,7 @@ async def test_register_family_with_two_children_logs_the_browser_in(client: htt
     phone = next_phone()
     r = await register_in_browser(client, phone)
     assert r.status_code == 302, r.text
-    assert r.headers["location"] == "/family"
+    assert r.headers["location"] == "/family?welcome=1"
     assert client.cookies.get(SESSION_COOKIE)
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie

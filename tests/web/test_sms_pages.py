@@ -64,7 +64,7 @@ async def test_register_with_an_sms_code(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200 and 'name="sms_code"' in r.text
     assert 'value="王妈妈"' in r.text  # the form comes back filled in
     r = await submit(client, "/register", {**form, "sms_code": await console_code(phone)}, page="/register")
-    assert (r.status_code, r.headers["location"]) == (302, "/family")
+    assert (r.status_code, r.headers["location"]) == (302, "/family?welcome=1")
     assert (await client.get("/family")).status_code == 200
 
 
