@@ -156,7 +156,7 @@ async def test_scans_made_offline_sync_once_when_the_network_returns(
             await page.get_by_label("用户名").fill(VOLUNTEER)
             await page.get_by_label("密码").fill("staff-pass-1")
             await page.get_by_role("button", name="登录", exact=True).click()
-            await expect(page).to_have_url(f"{base}/")
+            await expect(page).to_have_url(f"{base}/staff")
 
             # Online once: the scanning page (its first visit caches itself), the desk with the
             # family found, the stocktake (both kept by the service worker as they open).
@@ -267,7 +267,7 @@ async def test_scans_wait_for_a_new_log_in_when_the_session_ended_offline(
                 await page.get_by_label("用户名").fill(login)
                 await page.get_by_label("密码").fill("staff-pass-1")
                 await page.get_by_role("button", name="登录", exact=True).click()
-                await expect(page).to_have_url(f"{base}/")
+                await expect(page).to_have_url(f"{base}/staff")
 
             await log_in()
             await open_online(page, f"{base}/staff/scan")
@@ -326,7 +326,7 @@ async def test_logging_out_throws_the_kept_staff_pages_away(
             await page.get_by_label("用户名").fill(VOLUNTEER)
             await page.get_by_label("密码").fill("staff-pass-1")
             await page.get_by_role("button", name="登录", exact=True).click()
-            await expect(page).to_have_url(f"{base}/")
+            await expect(page).to_have_url(f"{base}/staff")
             await open_online(page, f"{base}/staff/scan")
             await open_online(page, stocktake_url)
             await context.set_offline(True)

@@ -36,7 +36,7 @@ async def test_a_session_saved_offline_is_recorded_once(live_server: Any, chromi
             await page.get_by_label("用户名").fill("e2e_vol")
             await page.get_by_label("密码").fill("staff-pass-1")
             await page.get_by_role("button", name="登录", exact=True).click()
-            await expect(page).to_have_url(f"{base}/")
+            await expect(page).to_have_url(f"{base}/staff")
             await open_online(page, form_url)
             status = page.locator("#sync-status")
             await expect(status).to_have_text("已同步")

@@ -41,7 +41,7 @@ async def log_in(page: Any, base: str) -> None:
     await page.get_by_label("用户名").fill("e2e-stats")
     await page.get_by_label("密码").fill("staff-pass-1")
     await page.get_by_role("button", name="登录", exact=True).click()
-    await expect(page).to_have_url(f"{base}/")
+    await expect(page).to_have_url(f"{base}/staff")
 
 
 async def charts_and_table(page: Any, rows: int) -> None:
