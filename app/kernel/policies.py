@@ -33,6 +33,10 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("max_loans", N_("每个家庭最多同时借（册）"), 10, 1, 50, True),
     Rule("renewals", N_("可续借次数"), 2, 0, 10, True),
     Rule("hold_pickup_days", N_("预留图书保留天数"), 3, 1, 14, False),
+    # A space's override (its own value, set here or by editing the space) wins at that space;
+    # the space's old columns of the same meaning are no longer read (spaces/services/spaces.py).
+    Rule("booking_horizon_days", N_("开放阅读可提前预约的天数"), 14, 1, 90, True),
+    Rule("future_booking_cap", N_("每个家庭最多同时有的未来预约"), 4, 1, 50, True),
     Rule("cancel_deadline_hours", N_("默认取消截止（开始前几小时）"), 2, 0, 72, False),
     Rule("no_show_limit", N_("暂停预约的未到次数"), 3, 1, 20, False),
     Rule("no_show_window_days", N_("统计未到的天数"), 60, 7, 365, False),

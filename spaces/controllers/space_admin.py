@@ -73,11 +73,11 @@ class SpaceAdminPages(Controller):
 
     @post("/{space_id:int}", opt=LIBRARIANS, status_code=200)
     async def update(
-        self, space_id: FromPath[int], actor: ActorDep, request: Request[Any, Any, Any]
+        self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
         form = space_form(await form_dict(request))
         try:
-            await spaces.update_space(space_id, space_update(form), actor=actor)
+            await spaces.update_space(space_id, space_update(form), actor=actor, clock=clock)
         except DomainError as exc:
             return refusal_page(exc, EDIT, await editor_context(space_id, actor, form=form))
         return see_other(f"/staff/spaces/{space_id}?note=space_saved")

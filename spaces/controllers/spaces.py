@@ -56,9 +56,13 @@ class SpacesController(Controller):
         return await spaces.get_space(space_id)
 
     @patch("/{space_id:int}", opt=LIBRARIANS)
-    async def update_space(self, space_id: FromPath[int], data: JSONBody[SpaceUpdate], actor: ActorDep) -> SpaceOut:
-        """Edit a space, its booking rules and its opening hours (the list replaces them all)."""
-        await spaces.update_space(space_id, data, actor=actor)
+    async def update_space(
+        self, space_id: FromPath[int], data: JSONBody[SpaceUpdate], actor: ActorDep, clock: ClockDep
+    ) -> SpaceOut:
+        """Edit a space, its booking rules and its opening hours (the list replaces them all).
+        `max_future_bookings` and `booking_horizon_days` set the space's overrides of the
+        policies `future_booking_cap` and `booking_horizon_days`."""
+        await spaces.update_space(space_id, data, actor=actor, clock=clock)
         return await spaces.get_space(space_id)
 
     @post("/{space_id:int}/corners", opt=LIBRARIANS, status_code=201)

@@ -4,12 +4,13 @@ places by a conditional update (spaces/services/places.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from app.accounts.errors import ChildNotFound
 from app.accounts.people import age_band
 from app.accounts.tables import Child
+from app.kernel import policies
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.i18n import N_
 from spaces.errors import (
@@ -69,8 +70,19 @@ async def bookable_slot(slot_id: int) -> BookableSlot:
     row = await Slot.select(*columns, Slot.space, *RULE_COLUMNS).where(Slot.id == slot_id).first()
     if row is None:
         raise SlotNotFound()
-    rules = SpaceRules.of({k.removeprefix("space."): v for k, v in row.items() if k.startswith("space.")})
+    rules = await with_policies(
+        SpaceRules.of({k.removeprefix("space."): v for k, v in row.items() if k.startswith("space.")}), row["space"]
+    )
     return BookableSlot(**{name: row[name] for name in plain}, space_id=row["space"], rules=rules)
+
+
+async def with_policies(rules: SpaceRules, space_id: int) -> SpaceRules:
+    """The cap and the horizon are policies (app/kernel/policies.py: the space's override, else
+    district-wide), read when a booking is made: the space's old columns are not."""
+    found = {v.key: v.value for v in await policies.values(space_id)}
+    return replace(
+        rules, max_future_bookings=found["future_booking_cap"], booking_horizon_days=found["booking_horizon_days"]
+    )
 
 
 async def already_booked(slot_id: int, family_id: int) -> bool:

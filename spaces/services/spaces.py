@@ -7,6 +7,7 @@ from datetime import time
 from typing import Any
 
 from app.accounts.actor import Actor
+from app.kernel import policies
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
 from spaces.errors import InvalidOpeningHours, NotStaffOfSpace, SpaceNotFound
@@ -78,9 +79,10 @@ async def create_space(data: SpaceIn, *, clock: Clock) -> int:
     return int(space.id)
 
 
-async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor) -> None:
+async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor, clock: Clock) -> None:
     """Edit a space, its rules and (replacing them all) its opening hours. District admins
-    and the space's librarians only."""
+    and the space's librarians only. The cap and the horizon are the space's overrides of
+    those policies (app/kernel/policies.py, recorded in their history), not columns."""
     if not (actor.is_admin or (actor.is_librarian and space_id in actor.space_ids)):
         raise NotStaffOfSpace()
     hours = _parse_hours(data.opening_hours) if data.opening_hours is not None else None
@@ -93,8 +95,6 @@ async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor) -> Non
         "address",
         "capacity",
         "description",
-        "max_future_bookings",
-        "booking_horizon_days",
         "check_in_opens_minutes",
         "check_in_closes_minutes",
         "offer_minutes",
@@ -110,6 +110,10 @@ async def update_space(space_id: int, data: SpaceUpdate, *, actor: Actor) -> Non
             raise SpaceNotFound()
         if values:
             await Space.update(values).where(Space.id == space_id)
+        overrides = {"future_booking_cap": data.max_future_bookings, "booking_horizon_days": data.booking_horizon_days}
+        for key, new in overrides.items():
+            if new is not None:
+                await policies.set_value(key, new, space_id=space_id, user_id=actor.user_id, now=clock.now())
         if hours is not None:
             await OpeningHours.delete().where(OpeningHours.space == space_id)
             if hours:
@@ -182,10 +186,11 @@ async def get_space(space_id: int) -> SpaceOut:
         .where(Corner.space == space_id)
         .order_by(Corner.id)
     )
-    plain = ("description", "require_live_code", "booking_horizon_days", "latitude", "longitude")
+    plain = ("description", "require_live_code", "latitude", "longitude")
     return SpaceOut(
         **{c._meta.name: row[c._meta.name] for c in SUMMARY_COLUMNS},
         **{name: row[name] for name in plain},
+        booking_horizon_days=await policies.value("booking_horizon_days", space_id),
         opening_hours=[
             OpeningHoursOut(
                 weekday=h["weekday"], opens=h["opens"].strftime("%H:%M"), closes=h["closes"].strftime("%H:%M")

@@ -108,9 +108,13 @@ async def test_policies_page(app: Any, client: httpx.AsyncClient) -> None:
         r = await submit(admin, "/staff/policies", {"loan_days": "200"}, page="/staff/policies")
         assert r.status_code == 400 and 'aria-invalid="true"' in r.text
         form = {"loan_days": "14", "max_loans": "10", "renewals": "2", "hold_pickup_days": "5"}
-        r = await submit(admin, "/staff/policies", form, page="/staff/policies")
+        r = await submit(admin, "/staff/policies", {**form, "future_booking_cap": "3"}, page="/staff/policies")
         assert r.status_code == 303
         page = (await admin.get("/staff/policies")).text
+        for key in ("booking_horizon_days", "future_booking_cap", "cancel_deadline_hours", "suspension_days"):
+            assert f'name="{key}"' in page
+        assert 'name="future_booking_cap" type="number" inputmode="numeric" min="1" max="50" value="3"' in page
+        assert 'name="booking_horizon_days" type="number" inputmode="numeric" min="1" max="90" value="14"' in page
         assert 'name="loan_days" type="number" inputmode="numeric" min="1" max="90" value="14"' in page
         assert "21 → 14" not in page and "— → 14" in page
         r = await submit(
