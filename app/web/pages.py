@@ -32,7 +32,7 @@ from app.web.my_data import MyDataController
 from app.web.sms_pages import ConsoleSmsPage, SmsPages
 from app.web.wechat_flow import in_wechat
 from app.web.wechat_pages import WeChatPages
-from spaces.services.finder import find_spaces
+from spaces.services.finder import find_spaces, parse_near
 
 CHILD_WORDS = {"nickname": N_("请填写孩子的昵称（最多 32 个字）")}
 
@@ -69,10 +69,14 @@ class HomeController(Controller):
         street: FromQuery[str] = "",
         open: FromQuery[str] = "",  # the form's field: open now
         week: FromQuery[str] = "",
+        near: FromQuery[str] = "",  # `lat,lng` when the phone shared its location
     ) -> Template:
-        """The spaces, grouped by subdistrict, the reading base first; searched and filtered
-        (subdistrict, open now, activities this week), each marked open or with activities."""
-        found = await find_spaces(q=q, street=street, open_only=bool(open), this_week=bool(week), clock=clock)
+        """The spaces, grouped by subdistrict, the reading base first, or nearest first when the
+        phone shared its location; searched and filtered (subdistrict, open now, activities this
+        week), each marked open or with activities."""
+        found = await find_spaces(
+            q=q, street=street, open_only=bool(open), this_week=bool(week), clock=clock, near=parse_near(near)
+        )
         base = [s for s in found.spaces if s.kind == "reading_base"]
         small = sorted((s for s in found.spaces if s.kind != "reading_base"), key=lambda s: (s.street, s.id))
         by_street = [(name, list(group)) for name, group in groupby(small, key=lambda s: s.street)]

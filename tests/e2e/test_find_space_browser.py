@@ -7,6 +7,7 @@ time), system Chromium; screenshots go to /tmp."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 SHOTS = Path("/tmp")
 BEIJING = ZoneInfo("Asia/Shanghai")
 OPEN, CLOSED, BUSY = "吉祥十平米阅读空间", "福祥十平米阅读空间", "草厂十平米阅读空间"
+PLACES = {OPEN: (39.9255, 116.3972), CLOSED: (39.9405, 116.4113), BUSY: (39.8968, 116.3985)}
 
 
 async def three_spaces(base: str) -> dict[str, int]:
@@ -37,10 +39,10 @@ async def three_spaces(base: str) -> dict[str, int]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as api:
         r = await api.post("/api/v1/auth/tokens", json={"login": "finder-admin", "password": "staff-pass-1"})
         admin = {"Authorization": f"Bearer {r.json()['token']}"}
-        for name, street, hours in (
-            (OPEN, "景山", ("00:00", "23:59")),
-            (CLOSED, "交道口", (opens, closes)),
-            (BUSY, "前门", (opens, closes)),
+        for name, street, hours, (lat, lng) in (
+            (OPEN, "景山", ("00:00", "23:59"), PLACES[OPEN]),
+            (CLOSED, "交道口", (opens, closes), PLACES[CLOSED]),
+            (BUSY, "前门", (opens, closes), PLACES[BUSY]),
         ):
             body = {
                 "name": name,
@@ -49,6 +51,8 @@ async def three_spaces(base: str) -> dict[str, int]:
                 "address": f"东城区{street}街道社区服务站一层",
                 "capacity": 12,
                 "opening_hours": [{"weekday": d, "opens": hours[0], "closes": hours[1]} for d in range(1, 8)],
+                "latitude": lat,
+                "longitude": lng,
             }
             r = await api.post("/api/v1/spaces", json=body, headers=admin)
             assert r.status_code == 201, r.text
@@ -121,5 +125,59 @@ async def test_search_filter_and_navigate_on_a_wechat_phone(live_server: Any, ch
                 "href", f"https://api.map.baidu.com/geocoder?address={where}&output=html&src=storycorner"
             )
             await assert_fits_a_phone(page)
+        finally:
+            await browser.close()
+
+
+async def test_nearest_first_when_the_phone_shares_its_location(live_server: Any, chromium: str) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    base = live_server.start()
+    await three_spaces(base)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            # A family standing by the 前门 space (草厂), then by the 交道口 one.
+            context = await browser.new_context(
+                **WECHAT_PHONE, geolocation={"latitude": 39.8975, "longitude": 116.3990}, permissions=["geolocation"]
+            )
+            page = await context.new_page()
+            await page.goto(f"{base}/")
+            await page.get_by_role("button", name="离我最近").tap()
+            await expect(page).to_have_url(re.compile(r"near=39\.8975.*116\.399"))
+            await expect(page.get_by_role("heading", name="离我最近的空间")).to_be_visible()
+            cards = page.locator("ul.cards li.card")
+            await expect(cards).to_have_count(3)
+            await expect(cards.nth(0)).to_contain_text(BUSY)
+            await expect(cards.nth(0)).to_contain_text("约 0.1 公里")
+            await expect(cards.nth(1)).to_contain_text(OPEN)
+            await expect(cards.nth(2)).to_contain_text(CLOSED)
+            await assert_fits_a_phone(page)
+
+            await context.set_geolocation({"latitude": 39.9410, "longitude": 116.4110})
+            await page.get_by_role("button", name="离我最近").tap()
+            await expect(cards.nth(0)).to_contain_text(CLOSED)
+            # The filters keep the order: 现在开放 leaves one space.
+            await page.get_by_text("现在开放", exact=True).tap()
+            await page.get_by_role("button", name="找空间").tap()
+            await expect(page).to_have_url(re.compile(r"near="))
+            await expect(cards).to_have_count(1)
+            await expect(cards).to_contain_text(OPEN)
+        finally:
+            await browser.close()
+
+
+async def test_a_refused_location_says_what_to_do(live_server: Any, chromium: str) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    base = live_server.start()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(**WECHAT_PHONE, permissions=[])).new_page()
+            await page.goto(f"{base}/")
+            await page.get_by_role("button", name="离我最近").tap()
+            await expect(page.locator("#near-status")).to_contain_text("没能取得位置")
+            await expect(page).to_have_url(f"{base}/")
         finally:
             await browser.close()
