@@ -66,7 +66,11 @@ def _worker_redis(url: str | None) -> str | None:
     return f"{base}/{number + 1 + int(WORKER[2:])}"
 
 
-REDIS_URL = _worker_redis(os.environ.get("REDIS_URL") or None)
+# Kept under a name of its own: xdist workers inherit the environment after this module ran.
+os.environ["STORYCORNER_TEST_REDIS_URL"] = os.environ.get("STORYCORNER_TEST_REDIS_URL") or os.environ.get(
+    "REDIS_URL", ""
+)
+REDIS_URL = _worker_redis(os.environ["STORYCORNER_TEST_REDIS_URL"] or None)
 # The app under test runs jobs in-process; tests that need arq use REDIS_URL explicitly.
 os.environ.pop("REDIS_URL", None)
 
