@@ -36,6 +36,7 @@ class UserRow(NamedTuple):
     active: bool = True
     session_epoch: int = 0
     last_login_at: datetime | None = None
+    must_change_password: bool = False
 
 
 class GuardianRow(NamedTuple):
@@ -81,6 +82,8 @@ class SpaceRow(NamedTuple):
     check_in_closes_minutes: int = 15
     offer_minutes: int = 120
     require_live_code: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 class OpeningHoursRow(NamedTuple):
@@ -104,6 +107,7 @@ class CornerRow(NamedTuple):
     space: int
     name: str
     created_at: datetime
+    retired_at: datetime | None = None
 
 
 class StaffAssignmentRow(NamedTuple):

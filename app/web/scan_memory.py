@@ -52,6 +52,10 @@ async def remember(request: Request[Any, Any, Any], token: str, *, now: datetime
     return await store_scan(request, token, now=now)
 
 
+# Where a log-in or a registration lands by default (the welcome after registering too).
+DEFAULT_PAGES = ("/", "/family", "/family?welcome=1", "/staff")
+
+
 async def resume(request: Request[Any, Any, Any], target: str, *, now: datetime) -> str:
     """Where a log-in lands: the remembered scan (used once) when the destination is a default
     page or that same scan, else `target`."""
@@ -60,7 +64,7 @@ async def resume(request: Request[Any, Any, Any], target: str, *, now: datetime)
         return target
     token, scanned_at = remembered
     asked = scan_token(target)
-    if (asked is not None and asked != token) or (asked is None and target not in ("/", "/family")):
+    if (asked is not None and asked != token) or (asked is None and target not in DEFAULT_PAGES):
         return target  # the visitor went somewhere else on purpose
     if now - scanned_at > SCAN_KEPT:
         return target

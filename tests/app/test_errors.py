@@ -216,7 +216,7 @@ async def test_openapi_security_follows_the_access_rules(client: httpx.AsyncClie
 async def test_openapi_security_matches_the_real_guard(client: httpx.AsyncClient) -> None:
     """What the document calls protected answers 401 without a token; what it calls public does not."""
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
-    concrete = {"{child_id}": "1", "{user_id}": "1", "{space_id}": "1"}
+    concrete = {"{child_id}": "1", "{user_id}": "1", "{space_id}": "1", "{family_id}": "1"}
     checked = 0
     for path, item in paths.items():
         if not (path.startswith("/api/v1/families") or path.startswith("/api/v1/auth") or path in ACCOUNT_PATHS):
