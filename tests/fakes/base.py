@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,7 +33,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeServer:
+class FakeServer(ABC):
     """Start with `start()` (or as a context manager); `script(*outcomes)` queues the
     outcomes of the next calls (then back to success)."""
 
@@ -50,8 +51,9 @@ class FakeServer:
         with self.lock:
             return self.outcomes.popleft() if self.outcomes else "ok"
 
+    @abstractmethod
     def handle(self, request: Request) -> Answer:
-        raise NotImplementedError
+        """Answer one request as the faked service does (each fake's protocol)."""
 
     @property
     def url(self) -> str:
