@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Scope
 
 from app.kernel import idempotency
 from app.kernel.clock import Clock
+from app.kernel.numbers import is_whole_number
 
 METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_STORED = {"/api/v1/auth/tokens"}
@@ -52,7 +53,7 @@ async def _read_body(scope: Scope, receive: Any) -> bytes | None:
     resolve = getattr(handler, "resolve_request_max_body_size", None)
     limit = (resolve() if resolve else None) or DEFAULT_MAX_BODY
     declared = _header(scope, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and is_whole_number(declared, 18) and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0

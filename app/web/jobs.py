@@ -16,6 +16,7 @@ from app.accounts.roles import STAFF
 from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
+from app.kernel.numbers import is_whole_number
 from reading.lending.services import imports
 from spaces.services import poster_exports
 
@@ -28,7 +29,7 @@ async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[s
     `page`: for the session's pages: links go to pages, and an import's per-row report is left
     out (its page shows it)."""
     kind, _sep, number = job_id.partition("-")
-    if kind not in ("import", "posters") or not number.isdigit() or len(number) > 9:
+    if kind not in ("import", "posters") or not is_whole_number(number):
         raise NotFound(NOT_FOUND)
     result: Any = None
     if kind == "posters":

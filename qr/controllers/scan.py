@@ -19,6 +19,7 @@ from app.accounts.roles import PUBLIC, STAFF
 from app.kernel.clock import local_zone
 from app.kernel.errors import DomainError
 from app.kernel.i18n import gettext
+from app.kernel.numbers import whole_number
 from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_json, refusal_page, remember_scan
 from qr import checkin, openers
 from qr.schemas import ScanIn, ScanOut
@@ -27,7 +28,13 @@ from qr.schemas import ScanIn, ScanOut
 def _adults(value: Any) -> int | None:
     """The adults a family says came (0-8), or None when the form does not say."""
     text = str(value or "").strip()
-    return min(int(text), 8) if text.isdigit() else None
+    number = whole_number(text, 3)
+    return None if number is None else min(number, 8)
+
+
+def _numbers(values: list[Any]) -> list[int]:
+    """The ticked boxes' numbers (a forged value is left out)."""
+    return [n for v in values if (n := whole_number(str(v))) is not None]
 
 
 class ScanPages(Controller):
@@ -60,7 +67,9 @@ class ScanPages(Controller):
             token=token,
             scanner=maybe_actor,
             nonce=str(form.get("nonce") or "")[:64] or None,
-            child_ids=[int(c) for c in form.getall("child_id", []) if str(c).isdigit()] if as_family else None,
+            child_ids=[n for c in form.getall("child_id", []) if (n := whole_number(str(c))) is not None]
+            if as_family
+            else None,
             override_reason=str(form.get("override_reason") or "").strip()[:200] or None,
             adults=_adults(form.get("adults")) if as_family else None,
         )

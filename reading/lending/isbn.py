@@ -19,7 +19,12 @@ def normalize(raw: str, field: str = "isbn") -> str:
 
 def looks_like_isbn(text: str) -> bool:
     compact = text.replace("-", "").replace(" ", "")
-    return len(compact) in (10, 13) and compact[:-1].isdigit() and (compact[-1].isdigit() or compact[-1] in "Xx")
+    return (
+        len(compact) in (10, 13)
+        and compact.isascii()
+        and compact[:-1].isdigit()
+        and (compact[-1].isdigit() or compact[-1] in "Xx")
+    )
 
 
 def hyphenated(isbn13: str) -> str:

@@ -23,6 +23,7 @@ from app.accounts.roles import ADMINS
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from app.kernel.jobs import JobQueue
+from app.kernel.numbers import is_whole_number
 from app.kernel.web import ActorDep, ClockDep, QueueDep, see_other
 from spaces.errors import PosterExportNotFound
 from spaces.services import poster_exports, poster_specs
@@ -82,7 +83,7 @@ class PosterExportsController(Controller):
     async def download(self, name: FromPath[str], actor: ActorDep) -> Response[bytes]:
         """`<id>.pdf`: the finished PDF, for the admin who started it (404 until it is done)."""
         number = name.removesuffix(".pdf")
-        if not name.endswith(".pdf") or not number.isdigit() or len(number) > 9:
+        if not name.endswith(".pdf") or not is_whole_number(number):
             raise PosterExportNotFound()
         return await pdf_response(int(number), actor)
 

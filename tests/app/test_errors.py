@@ -112,6 +112,23 @@ async def test_ids_beyond_the_integer_range_are_not_server_errors(
     await no_server_errors(client, requests)
 
 
+async def test_digits_that_are_not_ascii_are_refused_not_crashed(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """'³' passes `str.isdigit()` but not `int()` (schemathesis found a 500 with `cursor=³`)."""
+    r = await client.get("/api/v1/books", params={"cursor": "³", "limit": 32}, headers=admin)
+    assert expect_problem(r, 400, "invalid_input")["fields"][0]["field"] == "cursor"
+    expect_problem(await client.get("/api/v1/books", params={"cursor": "٣"}, headers=admin), 400, "invalid_input")
+    await no_server_errors(
+        client,
+        [
+            ("GET", "/api/v1/jobs/import-³", {"headers": admin}),
+            ("GET", "/api/v1/jobs/posters-٣", {"headers": admin}),
+            ("GET", "/api/v1/poster-exports/²³.pdf", {"headers": admin}),
+        ],
+    )
+
+
 async def test_nul_characters_are_not_server_errors(client: httpx.AsyncClient) -> None:
     """PostgreSQL text cannot hold U+0000; such input must be refused, not crash."""
     family = (await register_family(client))["headers"]

@@ -14,6 +14,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import LIBRARIANS, STAFF
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.numbers import whole_number
 from app.kernel.web import ActorDep, ClockDep, download, form_dict, refusal_page, see_other, to_int, view_context
 from reading.lending.controllers.shared import Note, Number, bulk_note, ticked
 from reading.lending.errors import BookNotFound
@@ -45,7 +46,7 @@ class CopyPages(Controller):
         space: Number = None,
     ) -> Template:
         """The title's copies with status and place; add copies; print labels."""
-        added = [int(i) for i in (new or "").split(",") if i.isdigit()][:200]
+        added = [n for i in (new or "").split(",") if (n := whole_number(i)) is not None][:200]
         return Template(PAGE, context=await _context(book_id, actor, space, note=note, new=added))
 
     @post("/books/{book_id:int}/copies", opt=LIBRARIANS, status_code=200)

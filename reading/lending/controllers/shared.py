@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Request, Response
 from litestar.params import QueryParameter
 
+from app.kernel.numbers import whole_number
 from reading.lending.services.scans import ScanAnswer
 
 Number = Annotated[int | None, QueryParameter(ge=0, le=2_000_000_000)]
@@ -23,7 +24,7 @@ def scan_reply(answer: ScanAnswer) -> Response[ScanAnswer]:
 async def ticked(request: Request[Any, Any, Any], name: str = "copy_id") -> tuple[list[int], dict[str, str]]:
     """A table form's ticked rows (the repeated `name` field, as numbers) and its other fields."""
     form = await request.form()
-    ids = [int(v) for v in form.getall(name, []) if isinstance(v, str) and v.isdigit() and len(v) <= 9]
+    ids = [n for v in form.getall(name, []) if isinstance(v, str) and (n := whole_number(v)) is not None]
     return ids, {k: str(v) for k, v in form.items() if isinstance(v, str) and k != name}
 
 

@@ -16,6 +16,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.numbers import is_whole_number
 from reading.lending import books
 from reading.lending.errors import BookNotFound, IsbnExists
 from reading.lending.isbn import hyphenated, looks_like_isbn, normalize
@@ -258,7 +259,7 @@ def cursor_number(cursor: str | None) -> int:
     """The number in a lending API cursor (an offset or the last id seen); 0 for none."""
     if not cursor:
         return 0
-    if not cursor.isdigit() or len(cursor) > 6:
+    if not is_whole_number(cursor, 6):
         raise InvalidInput(N_("分页游标无效"), fields=[{"field": "cursor", "message": "not a cursor from this API"}])
     return int(cursor)
 

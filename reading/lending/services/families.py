@@ -93,7 +93,7 @@ async def find_family(query: str, actor: Actor, clock: Clock) -> int:
     if not text:
         raise InvalidInput(FIND, fields=[{"field": "find", "message": "phone or card"}])
     digits = re.sub(r"[\s+-]", "", text)
-    token = None if digits.isdigit() else code_token(text)
+    token = None if digits.isascii() and digits.isdigit() else code_token(text)
     family_id = await by_card(token, actor, clock) if token is not None else await by_phone(text, actor, clock, "find")
     if not await exists(family_id):
         raise FamilyNotFound(NO_SUCH_FAMILY, fields=[{"field": "find", "message": "no such family"}])

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.numbers import is_whole_number
 from app.kernel.spreadsheets import read_cell
 from reading.lending import books
 from reading.lending.errors import InvalidCsv
@@ -105,7 +106,7 @@ def _problem(values: dict[str, str], isbn: str, seen: dict[str, int]) -> tuple[s
     if len(values["title"]) > 200:
         return "invalid", N_("书名太长（最多 200 字）")
     year = values.get("year") or ""
-    if year and not (year.isdigit() and 1800 <= int(year) <= 2100):
+    if year and not (is_whole_number(year, 4) and 1800 <= int(year) <= 2100):
         return "invalid", N_("出版年份不正确")
     age = values.get("age_band") or ""
     if age and age not in books.AGE_BANDS:

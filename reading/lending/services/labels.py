@@ -11,6 +11,7 @@ import anyio
 from app.accounts.actor import Actor
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.numbers import whole_number
 from qr import posters
 from qr.services import tokens
 from qr.tokens import Purpose
@@ -25,7 +26,7 @@ def copy_ids(raw: str | None) -> list[int] | None:
     """The copies asked for (`1,2,3`), or None for all of the space's."""
     if not raw:
         return None
-    return [int(i) for i in raw.split(",") if i.strip().isdigit() and len(i.strip()) <= 9][:MAX_LABELS]
+    return [n for i in raw.split(",") if (n := whole_number(i.strip())) is not None][:MAX_LABELS]
 
 
 async def _draw(rows: list[dict[str, Any]], base_url: str, now: datetime) -> bytes:
