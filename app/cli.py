@@ -1,5 +1,5 @@
-"""`python -m app <command>`: serve, migrate, seed-demo, seed-synthetic, create-user, disable-user,
-worker, check-migrations. Clear messages and non-zero exit codes on failure."""
+"""`python -m app <command>`: serve, migrate, seed-demo, seed-synthetic, stats-rollup, create-user,
+disable-user, worker, check-migrations. Clear messages and non-zero exit codes on failure."""
 
 from __future__ import annotations
 
@@ -90,6 +90,19 @@ def cmd_seed_synthetic(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     for line in report.lines():
         print(line)
+    return 0
+
+
+def cmd_stats_rollup(args: argparse.Namespace) -> int:
+    from app.kernel.clock import system_clock
+    from app.stats.services.rollup import catch_up
+
+    async def work() -> Any:
+        return await catch_up(clock=system_clock, full=args.full)
+
+    run = asyncio.run(_with_db(work))
+    built = f"from {run.first.isoformat()}" if run.first else "nothing new"
+    print(f"statistics rollups: {built} through {run.through.isoformat()} ({run.months} months)")
     return 0
 
 
@@ -259,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", default="", help="the last day of history is the day before (default: today)")
     p.add_argument("--titles", type=int, default=0, help="picture-book titles instead of the scale's number")
     p.set_defaults(func=cmd_seed_synthetic)
+
+    p = sub.add_parser("stats-rollup", help="bring the statistics' daily rollups up to yesterday (hourly job)")
+    p.add_argument("--full", action="store_true", help="count every day again from the first history")
+    p.set_defaults(func=cmd_stats_rollup)
 
     p = sub.add_parser("create-user", help="create a staff user")
     p.add_argument("--login", required=True)

@@ -21,6 +21,7 @@ JOBS: dict[str, JobFunction] = {
     "lending_housekeeping": lending_jobs.lending_housekeeping,
     "watchdog": watchdog.watchdog_job,
     "quiet_site_alerts": stats_jobs.quiet_site_alerts,
+    "stats_rollup": stats_jobs.stats_rollup,
 }
 
 CRON: list[CronJob] = [
@@ -36,6 +37,8 @@ CRON: list[CronJob] = [
     CronJob("watchdog", every_seconds=5),
     # Quiet sites: checked hourly, told to the district admins once per episode.
     CronJob("quiet_site_alerts", every_seconds=3600),
+    # The statistics' rollups: yesterday's figures, and the month before counted again.
+    CronJob("stats_rollup", every_seconds=3600),
 ]
 
 

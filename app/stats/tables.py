@@ -1,6 +1,14 @@
-"""The statistics' own state: quiet-site episodes, so the district admins hear of a quiet
-site once per episode (from the day it is found quiet until the day it is not), not daily.
-One open episode per space: a partial unique index (hand-written migration)."""
+"""The statistics' own state.
+
+Quiet-site episodes, so the district admins hear of a quiet site once per episode (from the
+day it is found quiet until the day it is not), not daily. One open episode per space: a
+partial unique index (hand-written migration).
+
+The rollups: every additive figure per space, local day and theme (`grain` 'day'), and the
+same summed per month (`grain` 'month', `day` the month's first day), so that reading a year
+of a city sums a few thousand rows instead of scanning the history (services/rollup.py).
+One row per (grain, day, space, theme): a unique index (hand-written migration).
+"""
 
 from piccolo.columns import Date, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
@@ -14,3 +22,50 @@ class QuietEpisode(Table, tablename="stats_quiet_episode"):
     ended_on = Date(null=True, default=None)  # None: still quiet
     notified = Integer(default=0)  # how many district admins were told
     created_at = Timestamptz()
+
+
+class Rollup(Table, tablename="stats_rollup"):
+    """The figures of one space (0: of no space, the reading log) on one local day or month,
+    for one theme ('' for what has none). The measures are named as the sources name them."""
+
+    id: Serial
+    grain = Varchar(length=5)  # day, month
+    day = Date()
+    space = Integer()
+    theme = Varchar(length=32, default="")
+    checkins = Integer(default=0)
+    walk_in = Integer(default=0)
+    booked = Integer(default=0)
+    children = Integer(default=0)
+    adults = Integer(default=0)
+    band_0_3 = Integer(default=0)  # children present by age band at the month of the visit
+    band_3_6 = Integer(default=0)
+    band_6_9 = Integer(default=0)
+    band_9_12 = Integer(default=0)
+    band_unknown = Integer(default=0)
+    door = Integer(default=0)
+    door_adults = Integer(default=0)
+    door_children = Integer(default=0)
+    bookings = Integer(default=0)
+    attended = Integer(default=0)
+    no_shows = Integer(default=0)
+    cancelled = Integer(default=0)
+    activities = Integer(default=0)
+    sessions = Integer(default=0)
+    session_minutes = Integer(default=0)
+    session_adults = Integer(default=0)
+    session_children = Integer(default=0)
+    lead_sessions = Integer(default=0)
+    lead_minutes = Integer(default=0)
+    volunteer_minutes = Integer(default=0)
+    loans = Integer(default=0)
+    returns = Integer(default=0)
+    reading_log = Integer(default=0)
+
+
+class RollupState(Table, tablename="stats_rollup_state"):
+    """One row: the last local day the rollups hold (days after it are read live)."""
+
+    id: Serial
+    built_through = Date()
+    built_at = Timestamptz()

@@ -12,11 +12,23 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from app.accounts.tables import Child, Family, User
+from app.stats.services.rollup import catch_up
 from reading.lending.tables import Book, Copy, Loan
 from reading.programme.tables import LeadReader, ReadingLogEntry, ReadingSession, SessionLeadReader
 from spaces.tables import Booking, CheckIn, Closure, OpeningHours, Slot, Space, WalkIn
+from tests.helpers import FrozenClock
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+# How the figures are read: all live; from rollups built through 27 November (the test
+# clock's yesterday: day rows, 28-30 November live); through 9 December (November's month row).
+ROLLUPS = ("live", "days", "months")
+
+
+async def roll(mode: str) -> None:
+    """Build the rollups as `mode` (one of ROLLUPS) says."""
+    if mode != "live":
+        now = datetime(2026, 11, 28, 2, tzinfo=UTC) if mode == "days" else datetime(2026, 12, 10, 2, tzinfo=UTC)
+        await catch_up(clock=FrozenClock(now))
 
 
 def utc(*args: int) -> datetime:

@@ -13,7 +13,17 @@ import openpyxl
 import pytest
 
 from tests.helpers import staff_headers
-from tests.stats.history import History, add_check_in, add_closure, add_slot, add_space, seed_november, utc
+from tests.stats.history import (
+    ROLLUPS,
+    History,
+    add_check_in,
+    add_closure,
+    add_slot,
+    add_space,
+    roll,
+    seed_november,
+    utc,
+)
 
 ADDITIVE = (
     "签到人次",
@@ -43,8 +53,12 @@ def sheet_rows(content: bytes) -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=True)) for row in values[1:]]
 
 
-async def test_export_has_a_row_per_space_and_month(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+@pytest.mark.parametrize("rollup", ROLLUPS)
+async def test_export_has_a_row_per_space_and_month(
+    client: httpx.AsyncClient, admin: dict[str, str], rollup: str
+) -> None:
     h: History = await seed_november()
+    await roll(rollup)
     params = {"from": "2026-10-01", "to": "2026-11-30"}
     r = await client.get("/api/v1/stats/export.xlsx", params=params, headers=admin)
     assert r.status_code == 200, r.text

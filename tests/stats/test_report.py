@@ -8,9 +8,10 @@ import io
 import httpx
 import openpyxl
 import pypdfium2 as pdfium
+import pytest
 
 from tests.helpers import staff_headers
-from tests.stats.history import seed_november
+from tests.stats.history import ROLLUPS, roll, seed_november
 
 
 def pdf_text(content: bytes) -> str:
@@ -18,8 +19,10 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
 
 
-async def test_monthly_report(client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("rollup", ROLLUPS)
+async def test_monthly_report(client: httpx.AsyncClient, rollup: str) -> None:
     await seed_november()
+    await roll(rollup)
     admin = await staff_headers(client, "stats_report")
     r = await client.get("/api/v1/stats/reports/2026-11.pdf", headers=admin)
     assert r.status_code == 200, r.text

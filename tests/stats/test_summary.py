@@ -10,14 +10,17 @@ import httpx
 import pytest
 
 from tests.helpers import staff_headers
-from tests.stats.history import History, seed_november
+from tests.stats.history import ROLLUPS, History, roll, seed_november
 
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 
 
-@pytest.fixture
-async def history() -> History:
-    return await seed_november()
+@pytest.fixture(params=ROLLUPS)
+async def history(request: pytest.FixtureRequest) -> History:
+    """Every figure below holds read live and read from the rollups."""
+    h = await seed_november()
+    await roll(request.param)
+    return h
 
 
 @pytest.fixture

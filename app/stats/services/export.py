@@ -9,7 +9,7 @@ from typing import Any
 
 from app.kernel.spreadsheets import csv_bytes, xlsx_bytes
 from app.stats.schemas import Summary
-from app.stats.services import sources, summary
+from app.stats.services import counted, sources, summary
 from app.stats.services.scope import Scope
 from app.stats.services.series import periods
 from spaces.tables import Space
@@ -62,7 +62,7 @@ async def _cells(scope: Scope, keys: tuple[str, ...]) -> dict[tuple[Any, ...], d
     """Every source's measures per group of `keys` (the space first)."""
     cells: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for source in sources.sources():
-        for row in await sources.run(source, scope, keys):
+        for row in await counted.run(source, scope, keys):
             bucket = cells[(int(row["k0"]), *(str(row[f"k{i}"]) for i in range(1, len(keys))))]
             for name in source.measures:
                 bucket[name] += int(row[name] or 0)

@@ -19,7 +19,7 @@ from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import export, quiet, summary
 from app.stats.services.dashboard import THEME_LABELS
-from app.stats.services.scope import Scope
+from app.stats.services.scope import Scope, rolled_through
 
 FONT = Path(qr.fonts.__file__).parent / "NotoSansSC-Regular-GB2312.otf"
 NAME = re.compile(r"^(\d{4})-(\d{2})\.(pdf|xlsx)$")
@@ -56,13 +56,13 @@ def parse(name: str) -> tuple[date, str]:
     return date(int(found.group(1)), int(found.group(2)), 1), found.group(3)
 
 
-def month_scope(first: date) -> Scope:
+async def month_scope(first: date) -> Scope:
     following = (first + timedelta(days=32)).replace(day=1)
-    return Scope(first, following - timedelta(days=1), None)
+    return Scope(first, following - timedelta(days=1), None, rolled_through=await rolled_through())
 
 
 async def monthly(first: date, *, clock: Clock) -> MonthlyReport:
-    scope = month_scope(first)
+    scope = await month_scope(first)
     district = await summary.summary(scope)
     spaces = await export.by_space(scope)
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -11,6 +11,7 @@ from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.i18n import N_
 from app.stats.errors import BadFilter
+from app.stats.tables import RollupState
 from spaces.errors import NotStaffOfSpace
 from spaces.tables import Space
 
@@ -38,6 +39,7 @@ class Scope:
     street: str = ""
     space_id: int | None = None
     theme: str = ""
+    rolled_through: date | None = None  # the last day the rollups hold (None: count it all live)
 
     @property
     def start(self) -> datetime:
@@ -53,12 +55,18 @@ class Scope:
         return self.space_ids is None
 
     def shifted(self, first: date, last: date) -> Scope:
-        return Scope(first, last, self.space_ids, self.street, self.space_id, self.theme)
+        return Scope(first, last, self.space_ids, self.street, self.space_id, self.theme, self.rolled_through)
 
     def previous(self) -> Scope:
         """The period of the same length just before (the dashboard's comparison)."""
         days = (self.last - self.first).days + 1
         return self.shifted(self.first - timedelta(days=days), self.first - timedelta(days=1))
+
+
+async def rolled_through() -> date | None:
+    """The last local day the rollups hold, if they were built."""
+    row = await RollupState.select(RollupState.built_through).first()
+    return None if row is None else row["built_through"]
 
 
 def local_start(day: date) -> datetime:
@@ -110,4 +118,4 @@ async def resolve(filters: Filters, *, actor: Actor, clock: Clock) -> Scope:
     if not actor.is_admin:
         mine = set(actor.space_ids)
         ids = tuple(sorted(mine if ids is None else mine.intersection(ids)))
-    return Scope(first, last, ids, street, filters.space_id, theme)
+    return Scope(first, last, ids, street, filters.space_id, theme, await rolled_through())

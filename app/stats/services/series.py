@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from app.kernel.i18n import N_
 from app.stats.errors import BadFilter
 from app.stats.schemas import Series, SeriesPoint
-from app.stats.services import sources
+from app.stats.services import counted, sources
 from app.stats.services.scope import Scope
 from app.stats.services.sources import Source
 
@@ -73,7 +73,7 @@ async def series(scope: Scope, *, metric: str, by: str) -> Series:
     for source, measure in parts:
         wanted.setdefault(id(source), (source, []))[1].append(measure)
     for source, measures in wanted.values():
-        for row in await sources.run(source, scope, ("day",)):
+        for row in await counted.run(source, scope, ("day",), measures):
             key = label(date.fromisoformat(str(row["k0"])), by)
             values[key] += sum(int(row[m] or 0) for m in measures)
     return Series(

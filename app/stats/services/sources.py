@@ -167,14 +167,15 @@ def applies(source: Source, scope: Scope, keys: Sequence[str]) -> bool:
     return source.space is not None or (scope.district and "space" not in keys)
 
 
-async def run(source: Source, scope: Scope, keys: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """The source's measures in the scope, one row per group of `keys` (named `k0`, `k1`…)."""
-    if not applies(source, scope, keys):
-        return []
+def select(
+    source: Source, scope: Scope, keys: Sequence[str] = (), measures: Sequence[str] | None = None
+) -> tuple[str, list[Any]]:
+    """The aggregate query of `measures` (all the source's by default) over the history, one
+    row per group of `keys` (named `k0`, `k1`…), and its parameters (`{}` placeholders)."""
     params: list[Any] = []
     selected = [f"{_key(source, key, scope)} AS k{i}" for i, key in enumerate(keys)]
-    for name, expression in source.measures.items():
-        selected.append(f"{expression} AS {name}")
+    for name in source.measures if measures is None else measures:
+        selected.append(f"{source.measures[name]} AS {name}")
         params.extend([scope.start] * source.start_params.get(name, 0))
     if source.dated:
         conditions = [f"{source.time} >= {{}}", f"{source.time} <= {{}}"]
@@ -192,4 +193,11 @@ async def run(source: Source, scope: Scope, keys: Sequence[str] = ()) -> list[di
     statement = f"SELECT {', '.join(selected)} FROM {source.body} WHERE {' AND '.join(conditions)}"
     if keys:
         statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
-    return await sql.rows(statement, params)
+    return statement, params
+
+
+async def live(
+    source: Source, scope: Scope, keys: Sequence[str] = (), measures: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The measures counted from the history itself."""
+    return await sql.rows(*select(source, scope, keys, measures))

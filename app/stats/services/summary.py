@@ -10,11 +10,14 @@ from typing import Any
 
 from app.accounts.people import AGE_BANDS, age_band
 from app.stats.schemas import StreetFigures, Summary, ThemeFigures
-from app.stats.services import sources, sql
+from app.stats.services import counted, sources, sql
 from app.stats.services.scope import THEMES, Scope
 from spaces.tables import Space
 
 UNKNOWN_BAND = "unknown"  # children counted at the door, or no longer on record
+# The rollups' columns of the bands (services/rollup.py counts them as age_band() does).
+BAND_COLUMNS = {"0-3": "band_0_3", "3-6": "band_3_6", "6-9": "band_6_9", "9-12": "band_9_12"}
+ROLLED_UNKNOWN = "band_unknown"
 
 
 def ratio(part: int, whole: int) -> float:
@@ -29,7 +32,7 @@ async def totals(scope: Scope) -> dict[str, int]:
     """Every source's measures over the whole scope, in one flat mapping."""
     out: dict[str, int] = {}
     for source in sources.sources():
-        found = await sources.run(source, scope)
+        found = await counted.run(source, scope)
         row = found[0] if found else {}
         for name in source.measures:
             out[name] = _int(row, name)
@@ -42,6 +45,22 @@ def _day(value: Any) -> date:
 
 async def age_bands(scope: Scope) -> dict[str, int]:
     """Children present by age band at the month of their visit (the door's as unknown)."""
+    bands: Counter[str] = Counter({band: 0 for band in AGE_BANDS})
+    held, later = counted.split(scope)
+    if held is not None:
+        columns = {**BAND_COLUMNS, UNKNOWN_BAND: ROLLED_UNKNOWN}
+        row = (await counted.rolled(sources.checkins(), held, (), list(columns.values())))[0]
+        for band, column in columns.items():
+            bands[band] += _int(row, column)
+    if later is not None:
+        for born, month, n in await _live_bands(later):
+            band = UNKNOWN_BAND if born is None else age_band(_day(born), date.fromisoformat(f"{month}-01"))
+            bands[band] += n
+    return dict(bands)
+
+
+async def _live_bands(scope: Scope) -> list[tuple[Any, str, int]]:
+    """(birth month or None, month of the visit, children) of the check-ins in the scope."""
     month = sql.local("c.checked_in_at", "month", scope.start, scope.end)
     conditions = ["c.checked_in_at >= {}", "c.checked_in_at < {}"]
     params: list[Any] = [scope.start, scope.end]
@@ -55,24 +74,18 @@ async def age_bands(scope: Scope) -> dict[str, int]:
         f"FROM spaces_check_in c JOIN spaces_slot s ON s.id = c.slot {sql.json_ids('c.child_ids', 'j')} "
         f"LEFT JOIN accounts_child ch ON ch.id = j.value WHERE {' AND '.join(conditions)} GROUP BY 1, 2"
     )
-    bands: Counter[str] = Counter({band: 0 for band in AGE_BANDS})
-    for row in await sql.rows(statement, params):
-        if row["born"] is None:
-            bands[UNKNOWN_BAND] += int(row["n"])
-        else:
-            bands[age_band(_day(row["born"]), date.fromisoformat(f"{row['month']}-01"))] += int(row["n"])
-    return dict(bands)
+    return [(row["born"], str(row["month"]), int(row["n"])) for row in await sql.rows(statement, params)]
 
 
 async def themes(scope: Scope) -> list[ThemeFigures]:
     """Activities held, people present at them and reading sessions, per 绘本＋ theme."""
-    held = {r["k0"]: _int(r, "activities") for r in await sources.run(sources.ACTIVITIES, scope, ("theme",))}
+    held = {r["k0"]: _int(r, "activities") for r in await counted.run(sources.ACTIVITIES, scope, ("theme",))}
     present: Counter[str] = Counter()
-    for r in await sources.run(sources.checkins(), scope, ("theme",)):
+    for r in await counted.run(sources.checkins(), scope, ("theme",), ("adults", "children")):
         present[r["k0"]] += _int(r, "adults") + _int(r, "children")
-    for r in await sources.run(sources.DOOR, scope, ("theme",)):
+    for r in await counted.run(sources.DOOR, scope, ("theme",)):
         present[r["k0"]] += _int(r, "door_adults") + _int(r, "door_children")
-    sessions = {r["k0"]: r for r in await sources.run(sources.SESSIONS, scope, ("theme",))}
+    sessions = {r["k0"]: r for r in await counted.run(sources.SESSIONS, scope, ("theme",))}
     wanted = [scope.theme] if scope.theme else list(THEMES)
     return [
         ThemeFigures(
@@ -96,11 +109,11 @@ async def streets(scope: Scope) -> list[StreetFigures]:
     spaces: Counter[str] = Counter(street_of.values())
     visits: Counter[str] = Counter()
     people: Counter[str] = Counter()
-    for r in await sources.run(sources.checkins(), scope, ("space",)):
+    for r in await counted.run(sources.checkins(), scope, ("space",), ("checkins", "adults", "children")):
         street = street_of.get(r["k0"], "")
         visits[street] += _int(r, "checkins")
         people[street] += _int(r, "adults") + _int(r, "children")
-    for r in await sources.run(sources.DOOR, scope, ("space",)):
+    for r in await counted.run(sources.DOOR, scope, ("space",)):
         street = street_of.get(r["k0"], "")
         visits[street] += _int(r, "door")
         people[street] += _int(r, "door_adults") + _int(r, "door_children")

@@ -1,0 +1,171 @@
+"""The rollups: every additive figure per space, local day and theme, and per month, built from
+the history by a job that catches up idempotently (hourly, and `python -m app stats-rollup`).
+
+Each run rebuilds the days since the last run and the month before it (`REOPEN_DAYS`: a
+no-show is marked, a reading session logged, a few days late), one month per transaction:
+the month's day rows are deleted and counted again by the same queries the live figures use
+(sources.py), then its month row is summed from them. Reads take the rollups up to the day
+recorded in `stats_rollup_state` and count the days after it live (counted.py), so a figure
+never waits for the job, and today's are always live.
+"""
+
+# S608: the SQL is built from this package's constants and checked integers; values are parameters.
+# ruff: noqa: S608
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.db import is_sqlite, serialize_on, write_transaction
+from app.stats.services import sources, sql
+from app.stats.services.counted import DISTINCT
+from app.stats.services.scope import Scope
+from app.stats.services.summary import BAND_COLUMNS, ROLLED_UNKNOWN
+from app.stats.tables import Rollup, RollupState
+
+REOPEN_DAYS = 31
+WORK_MEM = "64MB"
+KEY = "(grain, day, space, theme)"
+MEASURES = tuple(
+    column._meta.db_column_name
+    for column in Rollup._meta.columns
+    if column._meta.db_column_name not in ("id", "grain", "day", "space", "theme")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRun:
+    first: date | None  # the first day rebuilt (None: nothing to build)
+    through: date
+    months: int
+
+
+def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
+    """[first, last] cut at month ends."""
+    while first <= last:
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        yield first, min(last, following - timedelta(days=1))
+        first = following
+
+
+def _as_date(expression: str) -> str:
+    # SQLite keeps dates as ISO text (and CAST AS DATE would make a number of it).
+    return expression if is_sqlite() else f"CAST({expression} AS DATE)"
+
+
+async def _write(statement: str, params: Sequence[Any]) -> None:
+    await Rollup.raw(statement, *params)
+
+
+async def _upsert(select: tuple[str, list[Any]], measures: Sequence[str], *, by_space: bool) -> None:
+    """Day rows from a query grouped by (space, day, theme), or by day alone (space 0)."""
+    statement, params = select
+    space, day, theme = ("q.k0", "q.k1", "COALESCE(q.k2, '')") if by_space else ("0", "q.k0", "''")
+    columns = ", ".join(measures)
+    values = ", ".join(f"COALESCE(q.{m}, 0)" for m in measures)
+    updates = ", ".join(f"{m} = excluded.{m}" for m in measures)
+    await _write(
+        f"INSERT INTO stats_rollup (grain, day, space, theme, {columns}) "
+        f"SELECT 'day', {_as_date(day)}, {space}, {theme}, {values} FROM ({statement}) q WHERE true "
+        f"ON CONFLICT {KEY} DO UPDATE SET {updates}",
+        params,
+    )
+
+
+def _bands(scope: Scope) -> tuple[str, list[Any]]:
+    """Children present per space, day and theme by age band at the month of the visit."""
+    month = sql.local("c.checked_in_at", "month", scope.start, scope.end)
+    day = sql.local("c.checked_in_at", "day", scope.start, scope.end)
+    born = "CAST(ch.birth_month AS TEXT)"
+    months_old = (
+        f"(CAST(substr({month}, 1, 4) AS INTEGER) * 12 + CAST(substr({month}, 6, 2) AS INTEGER) "
+        f"- CAST(substr({born}, 1, 4) AS INTEGER) * 12 - CAST(substr({born}, 6, 2) AS INTEGER))"
+    )
+    bounds = {"band_0_3": (None, 36), "band_3_6": (36, 72), "band_6_9": (72, 108), "band_9_12": (108, None)}
+    counts = [f"SUM(CASE WHEN ch.birth_month IS NULL THEN 1 ELSE 0 END) AS {ROLLED_UNKNOWN}"]
+    for column, (low, high) in bounds.items():
+        tests = ["ch.birth_month IS NOT NULL"]
+        tests += [f"{months_old} >= {low}"] if low is not None else []
+        tests += [f"{months_old} < {high}"] if high is not None else []
+        counts.append(f"SUM(CASE WHEN {' AND '.join(tests)} THEN 1 ELSE 0 END) AS {column}")
+    statement = (
+        f"SELECT c.space AS k0, {day} AS k1, s.theme AS k2, {', '.join(counts)} "
+        f"FROM spaces_check_in c JOIN spaces_slot s ON s.id = c.slot {sql.json_ids('c.child_ids', 'j')} "
+        "LEFT JOIN accounts_child ch ON ch.id = j.value "
+        "WHERE c.checked_in_at >= {} AND c.checked_in_at < {} GROUP BY 1, 2, 3"
+    )
+    return statement, [scope.start, scope.end]
+
+
+async def _build(first: date, last: date) -> None:
+    """Count the days [first, last] of one month again, and sum its month row."""
+    scope = Scope(first, last, None)
+    month = first.replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    async with write_transaction():
+        await serialize_on("stats-rollup")
+        if not is_sqlite():
+            # A month of check-ins is hashed for its bookings; most have none, and NULL keys
+            # cannot be split across batches: under the default 4 MB the join took 80 s, not 1.
+            await _write(f"SET LOCAL work_mem = '{WORK_MEM}'", [])
+        await _write("DELETE FROM stats_rollup WHERE grain = 'day' AND day >= {} AND day <= {}", [first, last])
+        for source in sources.sources():
+            additive = [m for m in source.measures if m not in DISTINCT]
+            if not additive:
+                continue
+            keys = ("space", "day", "theme") if source.space is not None else ("day",)
+            await _upsert(sources.select(source, scope, keys, additive), additive, by_space=source.space is not None)
+        await _upsert(_bands(scope), [*BAND_COLUMNS.values(), ROLLED_UNKNOWN], by_space=True)
+        await _write("DELETE FROM stats_rollup WHERE grain = 'month' AND day = {}", [month])
+        columns = ", ".join(MEASURES)
+        await _write(
+            f"INSERT INTO stats_rollup (grain, day, space, theme, {columns}) "
+            f"SELECT 'month', {{}}, space, theme, {', '.join(f'SUM({m})' for m in MEASURES)} FROM stats_rollup "
+            "WHERE grain = 'day' AND day >= {} AND day < {} GROUP BY space, theme",
+            [month, month, following],
+        )
+
+
+async def _earliest() -> date | None:
+    """The first local day of any history (the first run builds from there)."""
+    found: list[date] = []
+    for source in sources.sources():
+        rows = await sql.rows(f"SELECT MIN({source.time}) AS t FROM {source.body}", [])
+        value = rows[0]["t"] if rows else None
+        if isinstance(value, str):
+            value = date.fromisoformat(value[:10]) if source.dated else datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            value = value.astimezone(local_zone()).date()
+        if isinstance(value, date):
+            found.append(value)
+    return min(found, default=None)
+
+
+async def _record(through: date, now: datetime) -> None:
+    async with write_transaction():
+        await serialize_on("stats-rollup")
+        if await RollupState.exists():
+            await RollupState.update({RollupState.built_through: through, RollupState.built_at: now}, force=True)
+        else:
+            await RollupState.insert(RollupState(built_through=through, built_at=now))
+
+
+async def catch_up(*, clock: Clock, full: bool = False) -> RollupRun:
+    """Build the rollups through yesterday: from the first history on the first run (or
+    `full`), else the days since the last run and the `REOPEN_DAYS` before."""
+    through = local_today(clock) - timedelta(days=1)
+    state = await RollupState.select(RollupState.built_through).first()
+    if full or state is None:
+        first = await _earliest()
+    else:
+        first = min(state["built_through"] + timedelta(days=1), through - timedelta(days=REOPEN_DAYS - 1))
+    months = 0
+    if first is not None:
+        for start, end in _months(first, through):
+            await _build(start, end)
+            months += 1
+    await _record(through, clock.now())
+    return RollupRun(first if first is not None and first <= through else None, through, months)

@@ -1,0 +1,16 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from migrations.helpers import unique_indexes
+
+ID = "2026-12-05T03:20:04:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "one rollup row per grain, day, space and theme"
+
+
+async def forwards() -> MigrationManager:
+    return unique_indexes(
+        app_name="stats",
+        migration_id=ID,
+        description=DESCRIPTION,
+        indexes=[("stats_rollup_key", "stats_rollup", "grain, day, space, theme")],
+    )
