@@ -63,6 +63,31 @@ class Rollup(Table, tablename="stats_rollup"):
     reading_log = Integer(default=0)
 
 
+class Reach(Table, tablename="stats_reach"):
+    """Whom the programme reached, for distinct counts (families present, borrowers) that do not
+    add up across days: one row per kind, family, space (0: any) and year, with a mask per
+    month whose bit d-1 says the family was seen on day d. One row per (kind, subject, space,
+    year): a unique index (hand-written migration)."""
+
+    id: Serial
+    kind = Varchar(length=8)  # visit (checked in), loan (borrowed)
+    subject = Integer()  # the family
+    space = Integer()
+    year = Integer()
+    m1 = Integer(default=0)
+    m2 = Integer(default=0)
+    m3 = Integer(default=0)
+    m4 = Integer(default=0)
+    m5 = Integer(default=0)
+    m6 = Integer(default=0)
+    m7 = Integer(default=0)
+    m8 = Integer(default=0)
+    m9 = Integer(default=0)
+    m10 = Integer(default=0)
+    m11 = Integer(default=0)
+    m12 = Integer(default=0)
+
+
 class RollupState(Table, tablename="stats_rollup_state"):
     """One row: the last local day the rollups hold (days after it are read live)."""
 

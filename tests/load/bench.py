@@ -1,13 +1,15 @@
 """`make bench` (`make bench SCALE=city`): the benchmark harness.
 
     .venv/bin/python -m tests.load.bench [--scale district|city] [--workers 2] [--concurrency 32]
-                                         [--no-sqlite] [--profile] [--port 8765]
+                                         [--no-sqlite] [--profile] [--port 8765] [--only stats,…]
 
 On PostgreSQL (a fresh database `storycorner_bench`) with Redis (db 5): migrate, seed the
 synthetic data, prepare fixtures (tests/load/prepare.py), start `python -m app serve` with
 several web processes and an arq worker, then run each scenario with the load generator
 (tests/load/loadgen.py) in its own process: the floors (`/healthz`, `/readyz`), the check-in
-wave, the hot slot release with browsing, the space week read burst; then the resident memory
+wave, the hot slot release with browsing, the space week read burst, book search, circulation,
+and the statistics (the rollups built, then a year's summary and weekly series at 8 readers);
+then the resident memory
 of every process. Then the embedded variant: SQLite, one web process, jobs in-process, with
 the floors, the check-in wave and the hot slot.
 
@@ -66,6 +68,7 @@ SIZES: dict[str, dict[str, int]] = {
         "cycles": 3_000,
         "sqlite_floor": 8_000,
         "sqlite_wave": 2_000,
+        "stats": 400,
     },
     "city": {
         "floor": 30_000,
@@ -79,8 +82,11 @@ SIZES: dict[str, dict[str, int]] = {
         "cycles": 5_000,
         "sqlite_floor": 8_000,
         "sqlite_wave": 2_000,
+        "stats": 200,
     },
 }
+SCENARIOS = ("wave", "hot", "reads", "search", "circulation", "stats")
+STATS_CONNECTIONS = 8  # the goal: p95 <= 300 ms for a year of the city at 8 concurrent readers
 SEARCH_CONNECTIONS = 50  # the goal: p95 <= 30 ms at 50 concurrent searches
 STARTED = time.monotonic()
 
@@ -1024,6 +1030,45 @@ def markdown(report: dict[str, Any]) -> str:
 NOT_RUN: list[dict[str, str]] = []  # scenarios the service cannot run yet (none since the lending issue)
 
 
+def scenario_stats(
+    target: Target,
+    n: int,
+    floors: dict[str, float],
+    rows: list[dict[str, Any]],
+    failures: list[str],
+    data: dict[str, Any],
+) -> None:
+    """The district admins' statistics over the last year: the rollups brought up to date
+    first (timed), then the summary and the weekly series at 8 concurrent readers."""
+    started = time.monotonic()
+    out = run([PY, "-m", "app", "stats-rollup"], target.env)
+    data["rollup_seconds"] = round(time.monotonic() - started, 1)
+    log(f"{target.label}: {out.strip()} in {data['rollup_seconds']} s")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    year = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+    token = target.fixtures["admin_token"]
+    for label, name, path in (
+        ("statistics: a year's summary", "stats-summary", f"/api/v1/stats/summary?{year}"),
+        ("statistics: visits per week", "stats-series", f"/api/v1/stats/series?metric=visits&by=week&{year}"),
+    ):
+        log(f"{target.label}: {label} x{n} at {STATS_CONNECTIONS} connections")
+        request = raw_request("GET", path, target.port, token=token)
+        stream = {
+            "name": name,
+            "connections": STATS_CONNECTIONS,
+            "requests": [request],
+            "repeat": True,
+            "max_requests": n,
+        }
+        result = loadgen(target, name, [stream], max_seconds=300)
+        row = stream_row(target, label, name, result, floors, "p95 <= 300 ms at 8 concurrent")
+        bounded(row, result["streams"][name]["issued"], n)
+        no_lost(row, result["streams"][name]["issued"], failures)
+        expect(row, row["statuses"].get("200", 0) == row["requests"], "every answer 200", failures)
+        row["met"] = row["p95_ms"] <= 300
+        rows.append(row)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="StoryCorner benchmarks")
     parser.add_argument("--scale", choices=["district", "city"], default=os.environ.get("SCALE", "district"))
@@ -1037,6 +1082,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true", help="only the embedded SQLite variant")
     parser.add_argument("--profile", action="store_true", help="sample one web process with py-spy per scenario")
     parser.add_argument("--quick", action="store_true", help="a fifth of the requests (a smoke run of the harness)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios on PostgreSQL (wave, hot, reads, search, circulation, stats)",
+    )
     args = parser.parse_args(argv)
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -1080,11 +1130,21 @@ def main(argv: list[str] | None = None) -> int:
             report["logins"][target.label] = logins(target, failures)
             warm_up(target, run_id)
             floors = scenario_floors(target, sizes["floor"], args.concurrency, rows, failures)
-            scenario_checkin_wave(target, run_id, args.concurrency, floors, rows, failures)
-            scenario_hot_slot(target, args.hot_connections, args.browse_connections, floors, rows, failures, html_pages)
-            scenario_reads(target, sizes["read"], sizes["page"], args.concurrency, floors, rows, failures, html_pages)
-            scenario_search(target, sizes["searches"], floors, rows, failures)
-            scenario_circulation(target, args.concurrency, floors, rows, failures)
+            wanted = set(filter(None, args.only.split(","))) or set(SCENARIOS)
+            if "wave" in wanted:
+                scenario_checkin_wave(target, run_id, args.concurrency, floors, rows, failures)
+            if "hot" in wanted:
+                hot = (args.hot_connections, args.browse_connections)
+                scenario_hot_slot(target, *hot, floors, rows, failures, html_pages)
+            if "reads" in wanted:
+                reads = (sizes["read"], sizes["page"], args.concurrency)
+                scenario_reads(target, *reads, floors, rows, failures, html_pages)
+            if "search" in wanted:
+                scenario_search(target, sizes["searches"], floors, rows, failures)
+            if "circulation" in wanted:
+                scenario_circulation(target, args.concurrency, floors, rows, failures)
+            if "stats" in wanted:
+                scenario_stats(target, sizes["stats"], floors, rows, failures, data)
             report["memory"][target.label] = memory(target)
             stop_all()
         if not args.no_sqlite:

@@ -1,7 +1,7 @@
 """The figures of a scope as the services read them: what the rollups hold (up to
-`scope.rolled_through`) plus what happened since, counted live. Distinct counts (families,
-borrowers, lead readers, volunteers) do not add up across days, so they are counted live over
-the whole period."""
+`scope.rolled_through`) plus what happened since, counted live. Distinct counts do not add up
+across days: families present and borrowers come from day masks (reach.py) joined with the
+days since; the rest (lead readers, volunteers: a few rows) are counted live."""
 
 # S608: the SQL is built from this package's constants and checked integers; values are parameters.
 # ruff: noqa: S608
@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from app.stats.services import sources, sql
+from app.stats.services import reach, sources, sql
 from app.stats.services.scope import Scope
 from app.stats.services.sources import Source
 
+# The rollups' columns of the children's age bands (rollup.py counts them as age_band() does).
+BAND_COLUMNS = {"0-3": "band_0_3", "3-6": "band_3_6", "6-9": "band_6_9", "9-12": "band_9_12"}
+ROLLED_UNKNOWN = "band_unknown"
 DISTINCT = frozenset({"families", "new_families", "lead_readers", "volunteers", "borrowers"})
 # How a key of the sources reads in the rollups (days as `YYYY-MM-DD` text, as the sources give them).
 ROLLED_KEYS = {
@@ -51,14 +54,86 @@ async def run(
     wanted = list(source.measures) if measures is None else measures
     additive = [m for m in wanted if m not in DISTINCT]
     distinct = [m for m in wanted if m in DISTINCT]
-    parts = [await sources.live(source, scope, keys, distinct)] if distinct else []
+    held, later = split(scope)
+    parts = await _distinct(source, scope, keys, distinct) if distinct else []
     if additive:
-        held, later = split(scope)
         if held is not None:
             parts.append(await rolled(source, held, keys, additive))
         if later is not None:
             parts.append(await sources.live(source, later, keys, additive))
     return merge(parts, len(keys), wanted)
+
+
+async def totals(scope: Scope) -> dict[str, int]:
+    """Every source's measures over the whole scope, in one flat mapping."""
+    found = await grouped(scope, ())
+    out = {name: int(value or 0) for name, value in (found[0] if found else {}).items()}
+    return {**out, **await distinct_totals(scope)}
+
+
+async def distinct_totals(scope: Scope) -> dict[str, int]:
+    """Every distinct count over the whole scope (families, borrowers, lead readers, volunteers)."""
+    out: dict[str, int] = {}
+    for source in sources.sources():
+        if sources.applies(source, scope, ()):
+            for rows in await _distinct(source, scope, (), [m for m in source.measures if m in DISTINCT]):
+                for name, value in (rows[0] if rows else {}).items():
+                    out[name] = out.get(name, 0) + int(value or 0)
+    return out
+
+
+def additive_measures() -> list[str]:
+    return [m for s in sources.sources() for m in s.measures if m not in DISTINCT]
+
+
+async def grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Every additive measure of every source (and the held days' age bands), one row per group
+    of `keys`: the held days in one pass over the rollups, the later days from each source."""
+    held, later = split(scope)
+    parts = [await _held_grouped(held, keys)] if held is not None else []
+    live_days = scope if held is None else later
+    if live_days is not None:
+        for source in sources.sources():
+            additive = [m for m in source.measures if m not in DISTINCT]
+            if additive and (source.space is not None or scope.district):  # as the held rows: space 0
+                parts.append(await sources.live(source, live_days, keys, additive))
+    return merge(parts, len(keys), [*additive_measures(), *BAND_COLUMNS.values(), ROLLED_UNKNOWN])
+
+
+async def _held_grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The additive measures over held days, one query (a theme filters the themed sources only)."""
+    themed = {m for s in sources.sources() if s.theme is not None for m in s.measures}
+    columns = [f"{ROLLED_KEYS[key]} AS k{i}" for i, key in enumerate(keys)]
+    params: list[Any] = []
+    for name in [*additive_measures(), *BAND_COLUMNS.values(), ROLLED_UNKNOWN]:
+        if scope.theme and (name in themed or name.startswith("band_")):
+            columns.append(f"SUM(CASE WHEN theme = {{}} THEN {name} ELSE 0 END) AS {name}")
+            params.append(scope.theme)
+        else:
+            columns.append(f"SUM({name}) AS {name}")
+    period, period_params = _period(scope, by_day="day" in keys)
+    where = period if scope.space_ids is None else f"{period} AND {sql.ids_in('space', scope.space_ids)}"
+    statement = f"SELECT {', '.join(columns)} FROM stats_rollup WHERE {where}"
+    if keys:
+        statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
+    return await sql.rows(statement, [*params, *period_params])
+
+
+async def _distinct(
+    source: Source, scope: Scope, keys: Sequence[str], measures: Sequence[str]
+) -> list[list[dict[str, Any]]]:
+    """Distinct counts: from the day masks where they hold them, else from the history."""
+    if not measures:
+        return []
+    held, later = split(scope)
+    masked = [m for m in measures if held is not None and reach.held(m, scope, keys)]
+    rest = [m for m in measures if m not in masked]
+    parts = [await sources.live(source, scope, keys, rest)] if rest else []
+    if held is not None:
+        for kind in {reach.MEASURES[m][0] for m in masked}:
+            wanted = [m for m in masked if reach.MEASURES[m][0] == kind]
+            parts.append(await reach.count(wanted, scope, held, later, keys))
+    return parts
 
 
 def _period(scope: Scope, by_day: bool) -> tuple[str, list[Any]]:

@@ -20,10 +20,9 @@ from typing import Any
 
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_sqlite, serialize_on, write_transaction
-from app.stats.services import sources, sql
-from app.stats.services.counted import DISTINCT
+from app.stats.services import reach, sources, sql
+from app.stats.services.counted import BAND_COLUMNS, DISTINCT, ROLLED_UNKNOWN
 from app.stats.services.scope import Scope
-from app.stats.services.summary import BAND_COLUMNS, ROLLED_UNKNOWN
 from app.stats.tables import Rollup, RollupState
 
 REOPEN_DAYS = 31
@@ -119,6 +118,7 @@ async def _build(first: date, last: date) -> None:
             keys = ("space", "day", "theme") if source.space is not None else ("day",)
             await _upsert(sources.select(source, scope, keys, additive), additive, by_space=source.space is not None)
         await _upsert(_bands(scope), [*BAND_COLUMNS.values(), ROLLED_UNKNOWN], by_space=True)
+        await reach.rebuild(first, last, _write)
         await _write("DELETE FROM stats_rollup WHERE grain = 'month' AND day = {}", [month])
         columns = ", ".join(MEASURES)
         await _write(
@@ -168,4 +168,8 @@ async def catch_up(*, clock: Clock, full: bool = False) -> RollupRun:
             await _build(start, end)
             months += 1
     await _record(through, clock.now())
+    if months and not is_sqlite():
+        # Fresh planner statistics: with the tables' sizes unknown, a year's count joined the
+        # families row by row (0.45 s instead of a hash join).
+        await _write("ANALYZE stats_rollup, stats_reach", [])
     return RollupRun(first if first is not None and first <= through else None, through, months)

@@ -15,9 +15,6 @@ from app.stats.services.scope import THEMES, Scope
 from spaces.tables import Space
 
 UNKNOWN_BAND = "unknown"  # children counted at the door, or no longer on record
-# The rollups' columns of the bands (services/rollup.py counts them as age_band() does).
-BAND_COLUMNS = {"0-3": "band_0_3", "3-6": "band_3_6", "6-9": "band_6_9", "9-12": "band_9_12"}
-ROLLED_UNKNOWN = "band_unknown"
 
 
 def ratio(part: int, whole: int) -> float:
@@ -29,33 +26,25 @@ def _int(row: dict[str, Any], name: str) -> int:
 
 
 async def totals(scope: Scope) -> dict[str, int]:
-    """Every source's measures over the whole scope, in one flat mapping."""
-    out: dict[str, int] = {}
-    for source in sources.sources():
-        found = await counted.run(source, scope)
-        row = found[0] if found else {}
-        for name in source.measures:
-            out[name] = _int(row, name)
-    return out
+    """Every source's measures over the whole scope, in one flat mapping (zeros included)."""
+    found = await counted.totals(scope)
+    return {name: found.get(name, 0) for source in sources.sources() for name in source.measures}
 
 
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-async def age_bands(scope: Scope) -> dict[str, int]:
-    """Children present by age band at the month of their visit (the door's as unknown)."""
+async def age_bands(scope: Scope, cells: list[dict[str, Any]]) -> dict[str, int]:
+    """Children present by age band at the month of their visit (the door's as unknown): the
+    held days' from the rollups' `cells`, the later days' from the history."""
     bands: Counter[str] = Counter({band: 0 for band in AGE_BANDS})
-    held, later = counted.split(scope)
-    if held is not None:
-        columns = {**BAND_COLUMNS, UNKNOWN_BAND: ROLLED_UNKNOWN}
-        row = (await counted.rolled(sources.checkins(), held, (), list(columns.values())))[0]
-        for band, column in columns.items():
-            bands[band] += _int(row, column)
-    if later is not None:
-        for born, month, n in await _live_bands(later):
-            band = UNKNOWN_BAND if born is None else age_band(_day(born), date.fromisoformat(f"{month}-01"))
-            bands[band] += n
+    for band, column in {**counted.BAND_COLUMNS, UNKNOWN_BAND: counted.ROLLED_UNKNOWN}.items():
+        bands[band] += sum(_int(cell, column) for cell in cells)
+    _held, later = counted.split(scope)
+    for born, month, n in await _live_bands(later) if later is not None else []:
+        band = UNKNOWN_BAND if born is None else age_band(_day(born), date.fromisoformat(f"{month}-01"))
+        bands[band] += n
     return dict(bands)
 
 
@@ -77,30 +66,30 @@ async def _live_bands(scope: Scope) -> list[tuple[Any, str, int]]:
     return [(row["born"], str(row["month"]), int(row["n"])) for row in await sql.rows(statement, params)]
 
 
-async def themes(scope: Scope) -> list[ThemeFigures]:
-    """Activities held, people present at them and reading sessions, per 绘本＋ theme."""
-    held = {r["k0"]: _int(r, "activities") for r in await counted.run(sources.ACTIVITIES, scope, ("theme",))}
-    present: Counter[str] = Counter()
-    for r in await counted.run(sources.checkins(), scope, ("theme",), ("adults", "children")):
-        present[r["k0"]] += _int(r, "adults") + _int(r, "children")
-    for r in await counted.run(sources.DOOR, scope, ("theme",)):
-        present[r["k0"]] += _int(r, "door_adults") + _int(r, "door_children")
-    sessions = {r["k0"]: r for r in await counted.run(sources.SESSIONS, scope, ("theme",))}
+def themes(scope: Scope, cells: list[dict[str, Any]]) -> list[ThemeFigures]:
+    """Activities held, people present at them and reading sessions, per 绘本＋ theme (from
+    cells grouped by space and theme)."""
+    per: dict[str, Counter[str]] = {}
+    for cell in cells:
+        into = per.setdefault(cell["k1"] or "", Counter())
+        for name in ("activities", "adults", "children", "door_adults", "door_children", "sessions", "session_minutes"):
+            into[name] += _int(cell, name)
     wanted = [scope.theme] if scope.theme else list(THEMES)
     return [
         ThemeFigures(
             theme=theme,
-            activities=held.get(theme, 0),
-            people=present.get(theme, 0),
-            sessions=_int(sessions.get(theme, {}), "sessions"),
-            session_minutes=_int(sessions.get(theme, {}), "session_minutes"),
+            activities=t["activities"],
+            people=t["adults"] + t["children"] + t["door_adults"] + t["door_children"],
+            sessions=t["sessions"],
+            session_minutes=t["session_minutes"],
         )
         for theme in wanted
+        for t in [per.get(theme, Counter())]
     ]
 
 
-async def streets(scope: Scope) -> list[StreetFigures]:
-    """Visits and people present per street (from the per-space figures)."""
+async def streets(scope: Scope, cells: list[dict[str, Any]]) -> list[StreetFigures]:
+    """Visits and people present per street (from cells grouped by space and theme)."""
     where = await Space.select(Space.id, Space.street)
     if scope.space_ids is not None:
         allowed = set(scope.space_ids)
@@ -109,14 +98,11 @@ async def streets(scope: Scope) -> list[StreetFigures]:
     spaces: Counter[str] = Counter(street_of.values())
     visits: Counter[str] = Counter()
     people: Counter[str] = Counter()
-    for r in await counted.run(sources.checkins(), scope, ("space",), ("checkins", "adults", "children")):
-        street = street_of.get(r["k0"], "")
-        visits[street] += _int(r, "checkins")
-        people[street] += _int(r, "adults") + _int(r, "children")
-    for r in await counted.run(sources.DOOR, scope, ("space",)):
-        street = street_of.get(r["k0"], "")
-        visits[street] += _int(r, "door")
-        people[street] += _int(r, "door_adults") + _int(r, "door_children")
+    for cell in cells:
+        street = street_of.get(cell["k0"])
+        if street is not None:
+            visits[street] += _int(cell, "checkins") + _int(cell, "door")
+            people[street] += sum(_int(cell, n) for n in ("adults", "children", "door_adults", "door_children"))
     return [
         StreetFigures(street=s, spaces=spaces[s], visits=visits[s], people=people[s])
         for s in sorted(spaces, key=lambda s: (-visits[s], s))
@@ -167,13 +153,17 @@ def from_totals(scope: Scope, t: dict[str, int]) -> Summary:
 
 
 async def summary(scope: Scope, *, detail: bool = True) -> Summary:
-    """The figures of the scope; `detail` adds age bands, themes and streets."""
-    found = await totals(scope)
-    out = from_totals(scope, found)
-    if detail:
-        bands = await age_bands(scope)
-        bands[UNKNOWN_BAND] = bands.get(UNKNOWN_BAND, 0) + found["door_children"]
-        out.children_by_age_band = bands
-        out.by_theme = await themes(scope)
-        out.by_street = await streets(scope)
+    """The figures of the scope; `detail` adds age bands, themes and streets (all from one
+    pass over the rollups, grouped by space and theme)."""
+    if not detail:
+        return from_totals(scope, await totals(scope))
+    cells = await counted.grouped(scope, ("space", "theme"))
+    found: dict[str, int] = {name: sum(_int(c, name) for c in cells) for name in counted.additive_measures()}
+    found.update(await counted.distinct_totals(scope))
+    out = from_totals(scope, {name: found.get(name, 0) for s in sources.sources() for name in s.measures})
+    bands = await age_bands(scope, cells)
+    bands[UNKNOWN_BAND] = bands.get(UNKNOWN_BAND, 0) + found["door_children"]
+    out.children_by_age_band = bands
+    out.by_theme = themes(scope, cells)
+    out.by_street = await streets(scope, cells)
     return out

@@ -1,0 +1,154 @@
+"""Distinct counts from day masks: families present and borrowers, per space or anywhere.
+
+A family counted once however often it came cannot be summed from daily figures. stats_reach
+keeps, per kind (visit, loan), family, space (0: anywhere) and year, a mask per month whose
+bit d-1 says "seen on day d"; a period's distinct families are the rows with a bit set inside
+it, whatever its length. The days after the last rollup run (today) are read from the history
+and joined in, so the count stays exact. A theme filter is not held (visits are kept per
+space, not per theme): those counts are read live (counted.py).
+"""
+
+# S608: the SQL is built from this package's constants and checked integers; values are parameters.
+# ruff: noqa: S608
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from app.stats.services import sql
+from app.stats.services.scope import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    table: str  # the history: its table, time, space and family columns
+    time: str
+    space: str
+    subject: str
+
+
+VISIT = Kind("visit", "spaces_check_in", "checked_in_at", "space", "family")
+LOAN = Kind("loan", "reading_loan", "borrowed_at", "space", "family")
+# measure → (kind, counts only families new in the period)
+MEASURES = {"families": (VISIT, False), "new_families": (VISIT, True), "borrowers": (LOAN, False)}
+HELD_KEYS = ("space", "month")
+
+
+def held(measure: str, scope: Scope, keys: Sequence[str]) -> bool:
+    """Whether the masks can answer this count (else it is counted live)."""
+    return measure in MEASURES and not scope.theme and all(key in HELD_KEYS for key in keys)
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+async def rebuild(first: date, last: date, write: Any) -> None:
+    """Set the masks' bits for the days [first, last] of one month again from the history
+    (inside the rollups' transaction; `write(statement, params)` runs a statement)."""
+    column = f"m{first.month}"
+    bits = sum(1 << (day - 1) for day in range(first.day, last.day + 1))
+    # Only the rows with one of these days set (none when the days are new): an UPDATE of
+    # the whole year for every month rebuilt left millions of dead rows behind.
+    await write(
+        f"UPDATE stats_reach SET {column} = {column} & ~{bits} WHERE year = {first.year} AND ({column} & {bits}) <> 0",
+        [],
+    )
+    scope = Scope(first, last, None)
+    merged = f"{column} = stats_reach.{column} | excluded.{column}"
+    for kind in (VISIT, LOAN):
+        local = sql.local(f"h.{kind.time}", "day", scope.start, scope.end)
+        bit = f"SUM(DISTINCT 1 << (CAST(substr({local}, 9, 2) AS INTEGER) - 1))"  # the days' bits, OR-ed
+        for space, group in ((f"h.{kind.space}", f"h.{kind.subject}, h.{kind.space}"), ("0", f"h.{kind.subject}")):
+            await write(
+                f"INSERT INTO stats_reach (kind, subject, space, year, {column}) "
+                f"SELECT '{kind.name}', q.subject, q.space, {first.year}, q.bits FROM ("
+                f"SELECT h.{kind.subject} AS subject, {space} AS space, {bit} AS bits FROM {kind.table} h "
+                f"WHERE h.{kind.time} >= {{}} AND h.{kind.time} < {{}} AND h.{kind.subject} IS NOT NULL "
+                f"GROUP BY {group}) q WHERE true "
+                f"ON CONFLICT (kind, subject, space, year) DO UPDATE SET {merged}",
+                [scope.start, scope.end],
+            )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _months(first: date, last: date) -> list[tuple[int, int, int]]:
+    """(year, month, day bits) of each month of [first, last]."""
+    out = []
+    while first <= last:
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = min(last, following - timedelta(days=1))
+        out.append((first.year, first.month, sum(1 << (d - 1) for d in range(first.day, end.day + 1))))
+        first = following
+    return out
+
+
+def _seen(months: Sequence[tuple[int, int, int]]) -> str:
+    by_year: dict[int, list[str]] = {}
+    for year, month, bits in months:
+        by_year.setdefault(year, []).append(f"(m{month} & {bits}) <> 0")
+    return "(" + " OR ".join(f"(year = {y} AND ({' OR '.join(tests)}))" for y, tests in by_year.items()) + ")"
+
+
+def _held_rows(kind: Kind, scope: Scope, keys: Sequence[str]) -> list[str]:
+    """The held part: SELECTs of (keys…, subject), one per month when grouping by month."""
+    where = f"kind = '{kind.name}'"
+    if "space" in keys:
+        where += " AND space <> 0"
+        if scope.space_ids is not None:
+            where += f" AND {sql.ids_in('space', scope.space_ids)}"
+    elif scope.space_ids is None:
+        where += " AND space = 0"
+    else:
+        where += f" AND {sql.ids_in('space', scope.space_ids)}"
+    months = _months(scope.first, scope.last)
+    groups = [[m] for m in months] if "month" in keys else [months]
+    selects = []
+    for group in groups:
+        year, month, _bits = group[0]
+        label = {"space": "space", "month": f"'{year:04d}-{month:02d}'"}
+        columns = ", ".join([*(f"{label[k]} AS k{i}" for i, k in enumerate(keys)), "subject"])
+        selects.append(f"SELECT {columns} FROM stats_reach WHERE {where} AND {_seen(group)}")
+    return selects
+
+
+def _live_rows(kind: Kind, scope: Scope, keys: Sequence[str]) -> tuple[str, list[Any]]:
+    label = {"space": f"h.{kind.space}", "month": sql.local(f"h.{kind.time}", "month", scope.start, scope.end)}
+    columns = ", ".join([*(f"{label[k]} AS k{i}" for i, k in enumerate(keys)), f"h.{kind.subject} AS subject"])
+    where = f"h.{kind.time} >= {{}} AND h.{kind.time} < {{}} AND h.{kind.subject} IS NOT NULL"
+    if scope.space_ids is not None:
+        where += f" AND {sql.ids_in(f'h.{kind.space}', scope.space_ids)}"
+    return f"SELECT {columns} FROM {kind.table} h WHERE {where}", [scope.start, scope.end]
+
+
+async def count(
+    measures: Sequence[str], whole: Scope, held_part: Scope, later: Scope | None, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The distinct counts over `whole`: the masks over `held_part`, the history over `later`."""
+    kind = MEASURES[measures[0]][0]
+    parts = _held_rows(kind, held_part, keys)
+    params: list[Any] = []
+    if later is not None:
+        live, params = _live_rows(kind, later, keys)
+        parts.append(live)
+    names = [f"k{i}" for i in range(len(keys))]
+    selected = [f"x.{n}" for n in names]
+    join = ""
+    for measure in measures:
+        if MEASURES[measure][1]:
+            selected.append(f"SUM(CASE WHEN f.created_at >= {{}} THEN 1 ELSE 0 END) AS {measure}")
+            join = " LEFT JOIN accounts_family f ON f.id = x.subject"
+        else:
+            selected.append(f"COUNT(*) AS {measure}")
+    starts = [whole.start] * sum(1 for m in measures if MEASURES[m][1])
+    # Each family once per group (GROUP BY hashes; COUNT(DISTINCT) would sort them all).
+    inner = ", ".join([*names, "subject"])
+    once = f"SELECT {inner} FROM ({' UNION ALL '.join(parts)}) u GROUP BY {inner}"
+    statement = f"SELECT {', '.join(selected)} FROM ({once}) x{join}"
+    if names:
+        statement += " GROUP BY " + ", ".join(f"x.{n}" for n in names)
+    return await sql.rows(statement, [*starts, *params])
