@@ -59,13 +59,23 @@ async def _spaces(scope: Scope) -> list[dict[str, Any]]:
 
 
 async def _cells(scope: Scope, keys: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, int]]:
-    """Every source's measures per group of `keys` (the space first)."""
+    """Every source's measures per group of `keys` (the space first): the sums in one pass,
+    then each source's distinct counts."""
     cells: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(row: dict[str, Any], names: list[str]) -> None:
+        bucket = cells[(int(row["k0"]), *(str(row[f"k{i}"]) for i in range(1, len(keys))))]
+        for name in names:
+            bucket[name] += int(row.get(name) or 0)
+
+    additive = counted.additive_measures()
+    for row in await counted.grouped(scope, keys):
+        if int(row["k0"]):  # space 0: the reading log, of no space
+            add(row, additive)
     for source in sources.sources():
-        for row in await counted.run(source, scope, keys):
-            bucket = cells[(int(row["k0"]), *(str(row[f"k{i}"]) for i in range(1, len(keys))))]
-            for name in source.measures:
-                bucket[name] += int(row[name] or 0)
+        distinct = [m for m in source.measures if m in counted.DISTINCT]
+        for row in await counted.run(source, scope, keys, distinct) if distinct else []:
+            add(row, distinct)
     return cells
 
 
