@@ -25,8 +25,10 @@ class QuietEpisode(Table, tablename="stats_quiet_episode"):
 
 
 class Rollup(Table, tablename="stats_rollup"):
-    """The figures of one space (0: of no space, the reading log) on one local day or month,
-    for one theme ('' for what has none). The measures are named as the sources name them."""
+    """The figures of one space on one local day or month, for one theme ('' for what has
+    none); space 0 holds what belongs to no space (the reading log), space -1 the sum of every
+    space (the whole district, read when a scope is not split by space). The measures are
+    named as the sources name them."""
 
     id: Serial
     grain = Varchar(length=5)  # day, month

@@ -112,7 +112,7 @@ async def _held_grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any
         else:
             columns.append(f"SUM({name}) AS {name}")
     period, period_params = _period(scope, by_day="day" in keys)
-    where = period if scope.space_ids is None else f"{period} AND {sql.ids_in('space', scope.space_ids)}"
+    where = f"{period} AND {_spaces(scope, keys, of_no_space=True)}"
     statement = f"SELECT {', '.join(columns)} FROM stats_rollup WHERE {where}"
     if keys:
         statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
@@ -158,9 +158,7 @@ async def rolled(source: Source, scope: Scope, keys: Sequence[str], measures: Se
     period, params = _period(scope, by_day="day" in keys)
     selected = [f"{ROLLED_KEYS[key]} AS k{i}" for i, key in enumerate(keys)]
     selected += [f"SUM({name}) AS {name}" for name in measures]
-    conditions = [period, "space = 0" if source.space is None else "space <> 0"]
-    if scope.space_ids is not None and source.space is not None:
-        conditions.append(sql.ids_in("space", scope.space_ids))
+    conditions = [period, "space = 0" if source.space is None else _spaces(scope, keys, of_no_space=False)]
     if scope.theme and source.theme is not None:
         conditions.append("theme = {}")
         params.append(scope.theme)
@@ -168,6 +166,16 @@ async def rolled(source: Source, scope: Scope, keys: Sequence[str], measures: Se
     if keys:
         statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
     return await sql.rows(statement, params)
+
+
+def _spaces(scope: Scope, keys: Sequence[str], *, of_no_space: bool) -> str:
+    """Which rollup rows: the district's (space -1) for the whole district not split by space,
+    else the spaces' own; `of_no_space` adds the reading log's (space 0) where it counts."""
+    if scope.space_ids is not None:
+        return sql.ids_in("space", scope.space_ids)
+    if "space" in keys:
+        return "space >= 0" if of_no_space else "space > 0"
+    return "space IN (-1, 0)" if of_no_space else "space = -1"
 
 
 def merge(parts: Sequence[list[dict[str, Any]]], width: int, measures: Sequence[str]) -> list[dict[str, Any]]:

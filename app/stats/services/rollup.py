@@ -26,8 +26,9 @@ from app.stats.services.scope import Scope
 from app.stats.tables import Rollup, RollupState
 
 REOPEN_DAYS = 31
+DISTRICT = -1  # the rows of the whole district (0: the reading log, of no space)
 WORK_MEM = "64MB"
-KEY = "(grain, day, space, theme)"
+KEY = "(grain, space, day, theme)"
 MEASURES = tuple(
     column._meta.db_column_name
     for column in Rollup._meta.columns
@@ -119,14 +120,23 @@ async def _build(first: date, last: date) -> None:
             await _upsert(sources.select(source, scope, keys, additive), additive, by_space=source.space is not None)
         await _upsert(_bands(scope), [*BAND_COLUMNS.values(), ROLLED_UNKNOWN], by_space=True)
         await reach.rebuild(first, last, _write)
+        # The whole district's days (space -1): a year of them is a few hundred rows, not a million.
+        where = "grain = 'day' AND day >= {} AND day <= {} AND space > 0"
+        await _summed("day", "day", str(DISTRICT), where, "day, theme", [first, last])
         await _write("DELETE FROM stats_rollup WHERE grain = 'month' AND day = {}", [month])
-        columns = ", ".join(MEASURES)
-        await _write(
-            f"INSERT INTO stats_rollup (grain, day, space, theme, {columns}) "
-            f"SELECT 'month', {{}}, space, theme, {', '.join(f'SUM({m})' for m in MEASURES)} FROM stats_rollup "
-            "WHERE grain = 'day' AND day >= {} AND day < {} GROUP BY space, theme",
-            [month, month, following],
-        )
+        where = "grain = 'day' AND day >= {} AND day < {}"
+        await _summed("month", "{}", "space", where, "space, theme", [month, month, following])
+
+
+async def _summed(grain: str, day: str, space: str, where: str, group: str, params: list[Any]) -> None:
+    """Rows of `grain` summed from the day rows (`where`, grouped by `group`)."""
+    columns = ", ".join(MEASURES)
+    await _write(
+        f"INSERT INTO stats_rollup (grain, day, space, theme, {columns}) "
+        f"SELECT '{grain}', {day}, {space}, theme, {', '.join(f'SUM({m})' for m in MEASURES)} FROM stats_rollup "
+        f"WHERE {where} GROUP BY {group}",
+        params,
+    )
 
 
 async def _earliest() -> date | None:
