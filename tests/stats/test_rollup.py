@@ -111,3 +111,18 @@ async def test_any_period_reads_as_live(
     street = await get(client, admin, "summary", street="东四", **period)
     await RollupState.delete(force=True)
     assert await get(client, admin, "summary", street="东四", **period) == street
+
+
+async def test_a_run_before_any_history_holds_nothing(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    """A fresh install's first run records nothing, so history that arrives later (an import,
+    the demo data) is built from its first day, not from the day of that first run."""
+    clock = FrozenClock(datetime(2026, 11, 28, 2, tzinfo=UTC))
+    run = await catch_up(clock=clock)
+    assert run.first is None and run.months == 0
+    assert await RollupState.count() == 0
+    await seed_november()
+    run = await catch_up(clock=clock)
+    assert run.first is not None and run.first.isoformat() < "2026-11-01" and run.months == 2  # October's too
+    await CheckIn.delete(force=True)
+    await WalkIn.delete(force=True)
+    assert (await get(client, admin, "summary"))["visits"] == 5

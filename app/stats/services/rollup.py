@@ -172,14 +172,17 @@ async def catch_up(*, clock: Clock, full: bool = False) -> RollupRun:
         first = await _earliest()
     else:
         first = min(state["built_through"] + timedelta(days=1), through - timedelta(days=REOPEN_DAYS - 1))
+    if first is None or first > through:
+        # No history before today: record nothing, so that history arriving later (an
+        # import, demo or synthetic data) is built from its first day by the next run.
+        return RollupRun(None, through, 0)
     months = 0
-    if first is not None:
-        for start, end in _months(first, through):
-            await _build(start, end)
-            months += 1
+    for start, end in _months(first, through):
+        await _build(start, end)
+        months += 1
     await _record(through, clock.now())
     if months and not is_sqlite():
         # Fresh planner statistics: with the tables' sizes unknown, a year's count joined the
         # families row by row (0.45 s instead of a hash join).
         await _write("ANALYZE stats_rollup, stats_reach", [])
-    return RollupRun(first if first is not None and first <= through else None, through, months)
+    return RollupRun(first, through, months)
