@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from app.accounts.roles import ADMINS, STAFF
@@ -20,23 +21,33 @@ From = Annotated[str | None, QueryParameter(name="from", description="first loca
 To = Annotated[str | None, QueryParameter(name="to", description="last local day, YYYY-MM-DD")]
 
 
+async def query_filters(
+    first: From = None,
+    last: To = None,
+    street: FromQuery[str | None] = None,
+    space_id: FromQuery[int | None] = None,
+    theme: FromQuery[str | None] = None,
+) -> Filters:
+    """The filters every answer of the statistics takes: the period, a street, a space, a theme."""
+    return Filters(first, last, street, space_id, theme)
+
+
+FiltersDep = NamedDependency[Filters]
+
+
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ("statistics",)
+    dependencies = {"filters": Provide(query_filters)}  # noqa: RUF012 (Litestar reads it as the class's)
 
     @get("/summary", opt=STAFF)
     async def summary(
         self,
         actor: ActorDep,
         clock: ClockDep,
-        first: From = None,
-        last: To = None,
-        street: FromQuery[str | None] = None,
-        space_id: FromQuery[int | None] = None,
-        theme: FromQuery[str | None] = None,
+        filters: FiltersDep,
     ) -> Summary:
         """Every figure of the period, from the people actually present (local days)."""
-        filters = Filters(first, last, street, space_id, theme)
         return await figures.summary(filters, actor=actor, clock=clock)
 
     @get("/series", opt=STAFF)
@@ -44,16 +55,11 @@ class StatsController(Controller):
         self,
         actor: ActorDep,
         clock: ClockDep,
+        filters: FiltersDep,
         metric: FromQuery[str] = "visits",
         by: FromQuery[str] = "day",
-        first: From = None,
-        last: To = None,
-        street: FromQuery[str | None] = None,
-        space_id: FromQuery[int | None] = None,
-        theme: FromQuery[str | None] = None,
     ) -> Series:
         """One figure by local day, week (from Monday) or month; every period listed."""
-        filters = Filters(first, last, street, space_id, theme)
         return await figures.series(filters, metric=metric, by=by, actor=actor, clock=clock)
 
     @get("/export.xlsx", opt=STAFF, media_type=XLSX)
@@ -61,14 +67,9 @@ class StatsController(Controller):
         self,
         actor: ActorDep,
         clock: ClockDep,
-        first: From = None,
-        last: To = None,
-        street: FromQuery[str | None] = None,
-        space_id: FromQuery[int | None] = None,
-        theme: FromQuery[str | None] = None,
+        filters: FiltersDep,
     ) -> Response[bytes]:
         """One row per space and month, then the totals (numbers as numbers)."""
-        filters = Filters(first, last, street, space_id, theme)
         content, name = await figures.export(filters, kind="xlsx", actor=actor, clock=clock)
         return download(content, name, XLSX)
 
@@ -77,14 +78,9 @@ class StatsController(Controller):
         self,
         actor: ActorDep,
         clock: ClockDep,
-        first: From = None,
-        last: To = None,
-        street: FromQuery[str | None] = None,
-        space_id: FromQuery[int | None] = None,
-        theme: FromQuery[str | None] = None,
+        filters: FiltersDep,
     ) -> Response[bytes]:
         """The same rows as CSV (UTF-8 with BOM, Chinese headers)."""
-        filters = Filters(first, last, street, space_id, theme)
         content, name = await figures.export(filters, kind="csv", actor=actor, clock=clock)
         return download(content, name, CSV)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
@@ -20,27 +21,34 @@ To = Annotated[str | None, QueryParameter(name="to")]
 TEMPLATE = "stats/dashboard.html"
 
 
-def _filters(first: str | None, last: str | None, street: str | None, space: str | None, theme: str | None) -> Filters:
-    return Filters(first, last, street, to_int(space), theme)
+async def form_filters(
+    first: From = None,
+    last: To = None,
+    street: FromQuery[str | None] = None,
+    space_id: FromQuery[str | None] = None,
+    theme: FromQuery[str | None] = None,
+) -> Filters:
+    """The dashboard form's filters (its space may come empty: every space)."""
+    return Filters(first, last, street, to_int(space_id), theme)
+
+
+FiltersDep = NamedDependency[Filters]
 
 
 class StatsPages(Controller):
     include_in_schema = False
+    dependencies = {"filters": Provide(form_filters)}  # noqa: RUF012 (Litestar reads it as the class's)
 
     @get("/staff/stats", opt=STAFF)
     async def dashboard(
         self,
         actor: ActorDep,
         clock: ClockDep,
-        first: From = None,
-        last: To = None,
-        street: FromQuery[str | None] = None,
-        space_id: FromQuery[str | None] = None,
-        theme: FromQuery[str | None] = None,
+        filters: FiltersDep,
     ) -> Template:
         """Headline figures against the previous period, charts, every space, quiet sites."""
         try:
-            page = await dashboard(_filters(first, last, street, space_id, theme), actor=actor, clock=clock)
+            page = await dashboard(filters, actor=actor, clock=clock)
         except BadFilter as exc:
             page = await dashboard(Filters(), actor=actor, clock=clock)
             return refusal_page(exc, TEMPLATE, page.context(actor=actor))
@@ -57,13 +65,8 @@ class StatsPages(Controller):
         self,
         actor: ActorDep,
         clock: ClockDep,
-        first: From = None,
-        last: To = None,
-        street: FromQuery[str | None] = None,
-        space_id: FromQuery[str | None] = None,
-        theme: FromQuery[str | None] = None,
+        filters: FiltersDep,
     ) -> Response[bytes]:
         """The figures per space and month as Excel (the dashboard's download)."""
-        filters = _filters(first, last, street, space_id, theme)
         content, name = await figures.export(filters, kind="xlsx", actor=actor, clock=clock)
         return download(content, name, XLSX)
