@@ -12,12 +12,19 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.stats.services import reach, sources, sql
-from app.stats.services.scope import Scope
+from app.stats.services.scope import Scope, next_month
 from app.stats.services.sources import Source
+from app.stats.tables import Rollup
 
 # The rollups' columns of the children's age bands (rollup.py counts them as age_band() does).
 BAND_COLUMNS = {"0-3": "band_0_3", "3-6": "band_3_6", "6-9": "band_6_9", "9-12": "band_9_12"}
 ROLLED_UNKNOWN = "band_unknown"
+# Every measure the rollups hold (the columns of stats_rollup but its key).
+ROLLED = tuple(
+    column._meta.db_column_name
+    for column in Rollup._meta.columns
+    if column._meta.db_column_name not in ("id", "grain", "day", "space", "theme")
+)
 DISTINCT = frozenset({"families", "new_families", "lead_readers", "volunteers", "borrowers"})
 # How a key of the sources reads in the rollups (days as `YYYY-MM-DD` text, as the sources give them).
 ROLLED_KEYS = {
@@ -90,33 +97,44 @@ async def grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
     """Every additive measure of every source (and the held days' age bands), one row per group
     of `keys`: the held days in one pass over the rollups, the later days from each source."""
     held, later = split(scope)
-    parts = [await _held_grouped(held, keys)] if held is not None else []
+    parts = [await _held(held, keys, ROLLED, _spaces(held, keys, of_no_space=True))] if held is not None else []
     live_days = scope if held is None else later
     if live_days is not None:
         for source in sources.sources():
             additive = [m for m in source.measures if m not in DISTINCT]
             if additive and (source.space is not None or scope.district):  # as the held rows: space 0
                 parts.append(await sources.live(source, live_days, keys, additive))
-    return merge(parts, len(keys), [*additive_measures(), *BAND_COLUMNS.values(), ROLLED_UNKNOWN])
+    return merge(parts, len(keys), ROLLED)
 
 
-async def _held_grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """The additive measures over held days, one query (a theme filters the themed sources only)."""
-    themed = {m for s in sources.sources() if s.theme is not None for m in s.measures}
+async def _held(scope: Scope, keys: Sequence[str], measures: Sequence[str], spaces: str) -> list[dict[str, Any]]:
+    """`measures` summed over held days from the rows `spaces` picks. A theme filters what has
+    one: all of them by a condition, a mix measure by measure (loans have no theme)."""
+    themed = _themed()
+    period, params = _period(scope, by_day="day" in keys)
+    conditions = [period, spaces]
+    per_measure = bool(scope.theme) and not themed.issuperset(measures)
+    if scope.theme and not per_measure:
+        conditions.append("theme = {}")
+        params.append(scope.theme)
     columns = [f"{ROLLED_KEYS[key]} AS k{i}" for i, key in enumerate(keys)]
-    params: list[Any] = []
-    for name in [*additive_measures(), *BAND_COLUMNS.values(), ROLLED_UNKNOWN]:
-        if scope.theme and (name in themed or name.startswith("band_")):
+    sums: list[Any] = []
+    for name in measures:
+        if per_measure and name in themed:
             columns.append(f"SUM(CASE WHEN theme = {{}} THEN {name} ELSE 0 END) AS {name}")
-            params.append(scope.theme)
+            sums.append(scope.theme)
         else:
             columns.append(f"SUM({name}) AS {name}")
-    period, period_params = _period(scope, by_day="day" in keys)
-    where = f"{period} AND {_spaces(scope, keys, of_no_space=True)}"
-    statement = f"SELECT {', '.join(columns)} FROM stats_rollup WHERE {where}"
+    statement = f"SELECT {', '.join(columns)} FROM stats_rollup WHERE {' AND '.join(conditions)}"
     if keys:
         statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
-    return await sql.rows(statement, [*params, *period_params])
+    return await sql.rows(statement, [*sums, *params])
+
+
+def _themed() -> set[str]:
+    """The measures of sources with a theme, the children's age bands among them."""
+    bands = {*BAND_COLUMNS.values(), ROLLED_UNKNOWN}
+    return bands | {m for s in sources.sources() if s.theme is not None for m in s.measures}
 
 
 async def _distinct(
@@ -140,10 +158,12 @@ def _period(scope: Scope, by_day: bool) -> tuple[str, list[Any]]:
     """Whole months from the month rows, the days around them from the day rows."""
     if by_day:
         return "grain = 'day' AND day >= {} AND day <= {}", [scope.first, scope.last]
-    months_from = (
-        scope.first if scope.first.day == 1 else (scope.first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    )
-    months_until = (scope.last + timedelta(days=1)).replace(day=1)  # exclusive
+    months_from = scope.first if scope.first.day == 1 else next_month(scope.first)
+    months_until = (
+        next_month(scope.last)
+        if scope.last == next_month(scope.last) - timedelta(days=1)
+        else scope.last.replace(day=1)
+    )  # exclusive
     if months_from >= months_until:
         return "grain = 'day' AND day >= {} AND day <= {}", [scope.first, scope.last]
     condition = (
@@ -154,18 +174,9 @@ def _period(scope: Scope, by_day: bool) -> tuple[str, list[Any]]:
 
 
 async def rolled(source: Source, scope: Scope, keys: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
-    """The measures as the rollups hold them over `scope` (every day of which they hold)."""
-    period, params = _period(scope, by_day="day" in keys)
-    selected = [f"{ROLLED_KEYS[key]} AS k{i}" for i, key in enumerate(keys)]
-    selected += [f"SUM({name}) AS {name}" for name in measures]
-    conditions = [period, "space = 0" if source.space is None else _spaces(scope, keys, of_no_space=False)]
-    if scope.theme and source.theme is not None:
-        conditions.append("theme = {}")
-        params.append(scope.theme)
-    statement = f"SELECT {', '.join(selected)} FROM stats_rollup WHERE {' AND '.join(conditions)}"
-    if keys:
-        statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
-    return await sql.rows(statement, params)
+    """The source's measures as the rollups hold them over `scope` (every day of which they hold)."""
+    spaces = "space = 0" if source.space is None else _spaces(scope, keys, of_no_space=False)
+    return await _held(scope, keys, measures, spaces)
 
 
 def _spaces(scope: Scope, keys: Sequence[str], *, of_no_space: bool) -> str:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from app.stats.services import sql
-from app.stats.services.scope import Scope
+from app.stats.services.scope import Scope, day_bits, month_spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ async def rebuild(first: date, last: date, write: Any) -> None:
     """Set the masks' bits for the days [first, last] of one month again from the history
     (inside the rollups' transaction; `write(statement, params)` runs a statement)."""
     column = f"m{first.month}"
-    bits = sum(1 << (day - 1) for day in range(first.day, last.day + 1))
+    bits = day_bits(first, last)
     # Only the rows with one of these days set (none when the days are new): an UPDATE of
     # the whole year for every month rebuilt left millions of dead rows behind.
     await write(
@@ -78,13 +78,7 @@ async def rebuild(first: date, last: date, write: Any) -> None:
 
 def _months(first: date, last: date) -> list[tuple[int, int, int]]:
     """(year, month, day bits) of each month of [first, last]."""
-    out = []
-    while first <= last:
-        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        end = min(last, following - timedelta(days=1))
-        out.append((first.year, first.month, sum(1 << (d - 1) for d in range(first.day, end.day + 1))))
-        first = following
-    return out
+    return [(start.year, start.month, day_bits(start, end)) for start, end in month_spans(first, last)]
 
 
 def _seen(months: Sequence[tuple[int, int, int]]) -> str:

@@ -19,7 +19,7 @@ from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import export, quiet, summary
 from app.stats.services.dashboard import THEME_LABELS
-from app.stats.services.scope import Scope, rolled_through
+from app.stats.services.scope import Scope, next_month, rolled_through
 
 FONT = Path(qr.fonts.__file__).parent / "NotoSansSC-Regular-GB2312.otf"
 NAME = re.compile(r"^(\d{4})-(\d{2})\.(pdf|xlsx)$")
@@ -57,8 +57,7 @@ def parse(name: str) -> tuple[date, str]:
 
 
 async def month_scope(first: date) -> Scope:
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Scope(first, following - timedelta(days=1), None, rolled_through=await rolled_through())
+    return Scope(first, next_month(first) - timedelta(days=1), None, rolled_through=await rolled_through())
 
 
 async def monthly(first: date, *, clock: Clock) -> MonthlyReport:

@@ -13,7 +13,7 @@ never waits for the job, and today's are always live.
 # ruff: noqa: S608
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,19 +21,14 @@ from typing import Any
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_sqlite, serialize_on, write_transaction
 from app.stats.services import reach, sources, sql
-from app.stats.services.counted import BAND_COLUMNS, DISTINCT, ROLLED_UNKNOWN
-from app.stats.services.scope import Scope
+from app.stats.services.counted import BAND_COLUMNS, DISTINCT, ROLLED, ROLLED_UNKNOWN
+from app.stats.services.scope import Scope, month_spans, next_month
 from app.stats.tables import Rollup, RollupState
 
 REOPEN_DAYS = 31
 DISTRICT = -1  # the rows of the whole district (0: the reading log, of no space)
 WORK_MEM = "64MB"
 KEY = "(grain, space, day, theme)"
-MEASURES = tuple(
-    column._meta.db_column_name
-    for column in Rollup._meta.columns
-    if column._meta.db_column_name not in ("id", "grain", "day", "space", "theme")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +36,6 @@ class RollupRun:
     first: date | None  # the first day rebuilt (None: nothing to build)
     through: date
     months: int
-
-
-def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
-    """[first, last] cut at month ends."""
-    while first <= last:
-        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        yield first, min(last, following - timedelta(days=1))
-        first = following
 
 
 def _as_date(expression: str) -> str:
@@ -104,7 +91,7 @@ async def _build(first: date, last: date) -> None:
     """Count the days [first, last] of one month again, and sum its month row."""
     scope = Scope(first, last, None)
     month = first.replace(day=1)
-    following = (month + timedelta(days=32)).replace(day=1)
+    following = next_month(month)
     async with write_transaction():
         await serialize_on("stats-rollup")
         if not is_sqlite():
@@ -130,10 +117,10 @@ async def _build(first: date, last: date) -> None:
 
 async def _summed(grain: str, day: str, space: str, where: str, group: str, params: list[Any]) -> None:
     """Rows of `grain` summed from the day rows (`where`, grouped by `group`)."""
-    columns = ", ".join(MEASURES)
+    columns = ", ".join(ROLLED)
     await _write(
         f"INSERT INTO stats_rollup (grain, day, space, theme, {columns}) "
-        f"SELECT '{grain}', {day}, {space}, theme, {', '.join(f'SUM({m})' for m in MEASURES)} FROM stats_rollup "
+        f"SELECT '{grain}', {day}, {space}, theme, {', '.join(f'SUM({m})' for m in ROLLED)} FROM stats_rollup "
         f"WHERE {where} GROUP BY {group}",
         params,
     )
@@ -177,7 +164,7 @@ async def catch_up(*, clock: Clock, full: bool = False) -> RollupRun:
         # import, demo or synthetic data) is built from its first day by the next run.
         return RollupRun(None, through, 0)
     months = 0
-    for start, end in _months(first, through):
+    for start, end in month_spans(first, through):
         await _build(start, end)
         months += 1
     await _record(through, clock.now())

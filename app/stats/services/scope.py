@@ -63,6 +63,25 @@ class Scope:
         return self.shifted(self.first - timedelta(days=days), self.first - timedelta(days=1))
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_spans(first: date, last: date) -> list[tuple[date, date]]:
+    """[first, last] cut at month ends: (first day, last day) of each month's part."""
+    spans = []
+    while first <= last:
+        spans.append((first, min(last, next_month(first) - timedelta(days=1))))
+        first = next_month(first)
+    return spans
+
+
+def day_bits(first: date, last: date) -> int:
+    """The bits of the days [first, last] of one month in a day mask (bit d-1: day d)."""
+    return sum(1 << (day - 1) for day in range(first.day, last.day + 1))
+
+
 async def rolled_through() -> date | None:
     """The last local day the rollups hold, if they were built."""
     row = await RollupState.select(RollupState.built_through).first()
