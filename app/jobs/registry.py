@@ -22,6 +22,7 @@ JOBS: dict[str, JobFunction] = {
     "watchdog": watchdog.watchdog_job,
     "quiet_site_alerts": stats_jobs.quiet_site_alerts,
     "stats_rollup": stats_jobs.stats_rollup,
+    "stats_monthly_report": stats_jobs.stats_monthly_report,
 }
 
 CRON: list[CronJob] = [
@@ -39,6 +40,8 @@ CRON: list[CronJob] = [
     CronJob("quiet_site_alerts", every_seconds=3600),
     # The statistics' rollups: yesterday's figures, and the month before counted again.
     CronJob("stats_rollup", every_seconds=3600),
+    # The monthly report upward: last month's, made and kept once the month is over.
+    CronJob("stats_monthly_report", every_seconds=3600),
 ]
 
 

@@ -11,12 +11,13 @@ from typing import Any
 
 from app.kernel.clock import system_clock
 from app.kernel.jobs import JobQueue, Resumable
+from app.stats.services import report_runs
 from reading.lending.services import imports
 from spaces.services import poster_exports
 
 log = logging.getLogger("storycorner.jobs")
 
-RESUMABLE: tuple[Resumable, ...] = (imports.reruns, poster_exports.reruns)
+RESUMABLE: tuple[Resumable, ...] = (imports.reruns, poster_exports.reruns, report_runs.reruns)
 
 
 async def watchdog_job(ctx: dict[str, Any]) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
 from msgspec import Struct
@@ -88,3 +89,31 @@ class QuietSite(Struct):
 class QuietSites(Struct):
     days: int
     items: list[QuietSite]
+
+
+class StoredReport(Struct):
+    """A month's report kept (`GET /api/v1/stats/reports`): both files, made at `made_at`;
+    `complete` is false for one made before its month was over (the job makes it again)."""
+
+    month: str  # YYYY-MM
+    made_at: datetime
+    complete: bool
+    pdf_size: int
+    xlsx_size: int
+    pdf_url: str
+    xlsx_url: str
+
+
+class StoredReports(Struct):
+    items: list[StoredReport]  # newest month first
+
+
+class ReportIn(Struct, forbid_unknown_fields=True):
+    # Checked by the service (archive.parse_month), so a missing, bad or future month is one
+    # refusal naming `month`, in the reader's language.
+    month: Annotated[str, msgspec.Meta(max_length=20, description="YYYY-MM", examples=["2026-11"])] = ""
+
+
+class ReportQueued(Struct):
+    job_id: str  # progress: GET /api/v1/jobs/{job_id}
+    month: str

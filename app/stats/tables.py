@@ -8,10 +8,14 @@ The rollups: every additive figure per space, local day and theme (`grain` 'day'
 same summed per month (`grain` 'month', `day` the month's first day), so that reading a year
 of a city sums a few thousand rows instead of scanning the history (services/rollup.py).
 One row per (grain, day, space, theme): a unique index (hand-written migration).
+
+The monthly reports made: one row per month with both files (services/report_runs.py).
 """
 
-from piccolo.columns import Date, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import UUID, Bytea, Date, Float, ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
+
+from app.accounts.tables import User
 
 
 class QuietEpisode(Table, tablename="stats_quiet_episode"):
@@ -91,8 +95,34 @@ class Reach(Table, tablename="stats_reach"):
 
 
 class RollupState(Table, tablename="stats_rollup_state"):
-    """One row: the last local day the rollups hold (days after it are read live)."""
+    """One row: the last local day the rollups hold (days after it are read live), and a token
+    new with every run: what was read from the rollups is remembered until it changes."""
 
     id: Serial
     built_through = Date()
     built_at = Timestamptz()
+    run = UUID(null=True, default=None)
+
+
+class StatsReport(Table, tablename="stats_report"):
+    """A month's report upward, both files kept in the row (the app is stateless: no files),
+    made by the job `stats_monthly_report` (services/report_runs.py): on the 1st for the month
+    before, or asked for on demand with progress. One row per month (`month` unique); making it
+    again replaces its files once the new ones are made. `status` queued, running, done,
+    failed, retrying (its worker died); `attempt` counts the job's runs (an older run still
+    going stops at its next step)."""
+
+    id: Serial
+    month = Date(unique=True)  # the month's first day
+    status = Varchar(length=10, default="queued")
+    progress = Float(default=0.0)
+    attempt = Integer(default=0)
+    error = Varchar(length=500, default="")
+    pdf = Bytea()
+    xlsx = Bytea()
+    pdf_size = Integer(default=0)
+    xlsx_size = Integer(default=0)
+    made_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)  # who asked last; None: the job
+    asked_at = Timestamptz()
+    made_at = Timestamptz(null=True, default=None)  # when the kept files were made; None: none yet
+    heartbeat_at = Timestamptz(null=True, default=None)  # the current run's last sign of life

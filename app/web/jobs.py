@@ -1,6 +1,7 @@
-"""A job a user started (a catalogue import, a poster export): its status and progress, for the
-JSON API (`GET /api/v1/jobs/{job_id}`) and, through the session, for the pages' progress bars
-(`GET /staff/jobs/{job_id}.json`, app/static/import.js). Job ids are `<kind>-<number>`."""
+"""A job a user started (a catalogue import, a poster export, a monthly report): its status
+and progress, for the JSON API (`GET /api/v1/jobs/{job_id}`) and, through the session, for
+the pages' progress bars (`GET /staff/jobs/{job_id}.json`, app/static/import.js). Job ids
+are `<kind>-<number>`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
 from app.kernel.numbers import is_whole_number
+from app.stats.services import archive
 from reading.lending.services import imports
 from spaces.services import poster_exports
 
@@ -24,28 +26,54 @@ NOT_FOUND = N_("没有找到这个任务")
 ActorDep = NamedDependency[Actor]
 
 
-async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[str, Any]:
-    """The job's status, progress (0–1) and result, if `actor` started it (404 otherwise).
-    `page`: for the session's pages: links go to pages, and an import's per-row report is left
-    out (its page shows it)."""
-    kind, _sep, number = job_id.partition("-")
-    if kind not in ("import", "posters") or not is_whole_number(number):
-        raise NotFound(NOT_FOUND)
+async def _poster_job(number: int, actor: Actor, page: bool) -> tuple[dict[str, Any] | None, Any]:
+    export = await poster_exports.export_status(number, actor.user_id)
+    row = asdict(export) if export is not None else None
     result: Any = None
-    if kind == "posters":
-        export = await poster_exports.export_status(int(number), actor.user_id)
-        row = asdict(export) if export is not None else None
-        if row is not None and row["status"] == "done":
-            pdf = f"/staff/poster-exports/{number}/posters.pdf" if page else f"/api/v1/poster-exports/{number}.pdf"
-            result = {"pages": row["pages"], "pdf_url": pdf}
-        elif row is not None and row["status"] == "failed":
-            result = {"error": row["error"]}
-    else:
-        row = await imports.import_status(int(number), actor.user_id)
-        if row is not None and row["status"] in ("done", "failed"):  # a running job's notes are its own
-            result = loads(row["report"]) or None
-            if page and isinstance(result, dict):
-                result = {k: v for k, v in result.items() if k != "report"}
+    if row is not None and row["status"] == "done":
+        pdf = f"/staff/poster-exports/{number}/posters.pdf" if page else f"/api/v1/poster-exports/{number}.pdf"
+        result = {"pages": row["pages"], "pdf_url": pdf}
+    elif row is not None and row["status"] == "failed":
+        result = {"error": row["error"]}
+    return row, result
+
+
+async def _import_job(number: int, actor: Actor, page: bool) -> tuple[dict[str, Any] | None, Any]:
+    row = await imports.import_status(number, actor.user_id)
+    result: Any = None
+    if row is not None and row["status"] in ("done", "failed"):  # a running job's notes are its own
+        result = loads(row["report"]) or None
+        if page and isinstance(result, dict):
+            result = {k: v for k, v in result.items() if k != "report"}
+    return row, result
+
+
+async def _report_job(number: int, actor: Actor, page: bool) -> tuple[dict[str, Any] | None, Any]:
+    """A monthly report's making: the district's, so every district admin sees it."""
+    made = await archive.report_status(number) if actor.is_admin else None
+    if made is None:
+        return None, None
+    row = {**asdict(made), "created_at": made.asked_at, "finished_at": made.made_at if made.status == "done" else None}
+    result: Any = None
+    if made.status == "done":
+        base = "/staff/stats/reports" if page else "/api/v1/stats/reports"
+        result = {"month": made.label, "pdf_url": f"{base}/{made.label}.pdf", "xlsx_url": f"{base}/{made.label}.xlsx"}
+    elif made.status == "failed":
+        result = {"error": made.error}
+    return row, result
+
+
+KINDS = {"posters": _poster_job, "import": _import_job, "report": _report_job}
+
+
+async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[str, Any]:
+    """The job's status, progress (0–1) and result, if `actor` started it (a monthly report:
+    if `actor` is a district admin; 404 otherwise). `page`: for the session's pages: links go
+    to pages, and an import's per-row report is left out (its page shows it)."""
+    kind, _sep, number = job_id.partition("-")
+    if kind not in KINDS or not is_whole_number(number):
+        raise NotFound(NOT_FOUND)
+    row, result = await KINDS[kind](int(number), actor, page)
     if row is None:
         raise NotFound(NOT_FOUND)
     return {

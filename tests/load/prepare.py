@@ -183,6 +183,7 @@ async def prepare(args: argparse.Namespace) -> dict[str, Any]:
         return {
             "created_at": now.isoformat(),
             "admin_token": minted[admin["id"]],
+            "admin_login": "syn.admin.1",
             "wave_spaces": wave_spaces,
             "corner_tokens": corner_tokens,
             "warm": [{"family": u["family"], "token": minted[u["id"]]} for u in warm],

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import httpx
+
 from app.accounts.tables import Child, Family, User
 from app.stats.services.rollup import catch_up
 from reading.lending.tables import Book, Copy, Loan
@@ -22,6 +24,7 @@ CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 # How the figures are read: all live; from rollups built through 27 November (the test
 # clock's yesterday: day rows, 28-30 November live); through 9 December (November's month row).
 ROLLUPS = ("live", "days", "months")
+NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 
 
 async def roll(mode: str) -> None:
@@ -29,6 +32,13 @@ async def roll(mode: str) -> None:
     if mode != "live":
         now = datetime(2026, 11, 28, 2, tzinfo=UTC) if mode == "days" else datetime(2026, 12, 10, 2, tzinfo=UTC)
         await catch_up(clock=FrozenClock(now))
+
+
+async def summary(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+    """The summary of November (or of the period `params` say)."""
+    r = await client.get("/api/v1/stats/summary", params={**NOVEMBER, **params}, headers=headers)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 def utc(*args: int) -> datetime:
@@ -43,22 +53,22 @@ class History:
     slots: dict[str, int] = field(default_factory=dict)
 
 
-async def _insert(row: Any) -> int:
+async def insert_row(row: Any) -> int:
     result = await type(row).insert(row).returning(type(row).id)
     return int(result[0]["id"])
 
 
 async def add_space(name: str, street: str, weekdays: range | tuple[int, ...] = range(1, 8)) -> int:
-    space_id = await _insert(
+    space_id = await insert_row(
         Space(name=name, kind="ten_square", street=street, address=f"{street}{name}", capacity=20, created_at=CREATED)
     )
     for weekday in weekdays:
-        await _insert(OpeningHours(space=space_id, weekday=weekday, opens=time(9), closes=time(17)))
+        await insert_row(OpeningHours(space=space_id, weekday=weekday, opens=time(9), closes=time(17)))
     return space_id
 
 
 async def add_slot(space: int, starts: datetime, *, kind: str = "activity", theme: str = "") -> int:
-    return await _insert(
+    return await insert_row(
         Slot(
             space=space,
             kind=kind,
@@ -83,7 +93,7 @@ async def add_check_in(
     people: int,
     booking: int | None = None,
 ) -> int:
-    return await _insert(
+    return await insert_row(
         CheckIn(
             kind="booking" if booking else "visit",
             space=space,
@@ -98,7 +108,7 @@ async def add_check_in(
 
 
 async def add_booking(slot: int, family: int, status: str, adults: int, children: list[int]) -> int:
-    return await _insert(
+    return await insert_row(
         Booking(
             slot=slot,
             family=family,
@@ -112,9 +122,9 @@ async def add_booking(slot: int, family: int, status: str, adults: int, children
 
 
 async def _family(created: datetime, births: list[date]) -> tuple[int, list[int]]:
-    family = await _insert(Family(created_at=created))
+    family = await insert_row(Family(created_at=created))
     kids = [
-        await _insert(Child(family=family, nickname=f"孩子{i}", birth_month=born, created_at=created))
+        await insert_row(Child(family=family, nickname=f"孩子{i}", birth_month=born, created_at=created))
         for i, born in enumerate(births)
     ]
     return family, kids
@@ -149,7 +159,7 @@ async def seed_november() -> History:
     await add_check_in(a, s1, utc(2026, 10, 31, 16, 10), family=f1, children=[k1, k2], people=3)
     # 00:30 on 1 December in Beijing: not in November, though UTC says the 30th.
     await add_check_in(a, s1, utc(2026, 11, 30, 16, 30), family=f3, children=[k4], people=2)
-    await _insert(WalkIn(slot=s1, adults=1, children=2, created_at=utc(2026, 11, 10, 3)))
+    await insert_row(WalkIn(slot=s1, adults=1, children=2, created_at=utc(2026, 11, 10, 3)))
     await _lending(h)
     await _programme(h)
     return h
@@ -157,9 +167,9 @@ async def seed_november() -> History:
 
 async def _lending(h: History) -> None:
     a, b, c = h.spaces["A"], h.spaces["B"], h.spaces["C"]
-    book = await _insert(Book(isbn="9787544270878", title="猜猜我有多爱你", created_at=CREATED, updated_at=CREATED))
+    book = await insert_row(Book(isbn="9787544270878", title="猜猜我有多爱你", created_at=CREATED, updated_at=CREATED))
     copies = [
-        await _insert(Copy(book=book, barcode=f"SC{i:06d}", home_space=a, status="on_shelf", created_at=CREATED))
+        await insert_row(Copy(book=book, barcode=f"SC{i:06d}", home_space=a, status="on_shelf", created_at=CREATED))
         for i in range(3)
     ]
     f1, f2 = h.families["F1"], h.families["F2"]
@@ -168,7 +178,7 @@ async def _lending(h: History) -> None:
         (copies[1], f2, c, utc(2026, 11, 20, 2), None, None),
         (copies[2], f1, a, utc(2026, 10, 20, 2), utc(2026, 11, 2, 2), a),
     ):
-        await _insert(
+        await insert_row(
             Loan(
                 copy=copy,
                 family=family,
@@ -180,24 +190,24 @@ async def _lending(h: History) -> None:
             )
         )
     for day in (date(2026, 11, 3), date(2026, 11, 30), date(2026, 10, 31)):
-        await _insert(ReadingLogEntry(family=f1, book=book, read_on=day, created_at=CREATED))
+        await insert_row(ReadingLogEntry(family=f1, book=book, read_on=day, created_at=CREATED))
 
 
-async def _user(login: str) -> int:
+async def add_user(login: str) -> int:
     user = User(login=login, display_name=login, password_hash="-", roles="volunteer", created_at=CREATED)
-    return await _insert(user)
+    return await insert_row(user)
 
 
 async def _programme(h: History) -> None:
-    volunteer = await _user("stats_volunteer")
-    lead_user = await _user("stats_lead")
-    lead = await _insert(LeadReader(user=lead_user, display_name="领读妈妈", created_at=CREATED, updated_at=CREATED))
+    volunteer = await add_user("stats_volunteer")
+    lead_user = await add_user("stats_lead")
+    lead = await insert_row(LeadReader(user=lead_user, display_name="领读妈妈", created_at=CREATED, updated_at=CREATED))
     for space, at, minutes, theme, leads in (
         (h.spaces["A"], utc(2026, 11, 15, 3), 60, "culture", [lead]),
         (h.spaces["C"], utc(2026, 11, 21, 3), 30, "reading", []),
         (h.spaces["C"], utc(2026, 10, 17, 3), 45, "reading", [lead]),
     ):
-        session = await _insert(
+        session = await insert_row(
             ReadingSession(
                 space=space,
                 started_at=at,
@@ -211,8 +221,8 @@ async def _programme(h: History) -> None:
             )
         )
         for one in leads:
-            await _insert(SessionLeadReader(session=session, lead_reader=one))
+            await insert_row(SessionLeadReader(session=session, lead_reader=one))
 
 
 async def add_closure(space: int, first: date, last: date) -> None:
-    await _insert(Closure(space=space, first_day=first, last_day=last, reason="装修"))
+    await insert_row(Closure(space=space, first_day=first, last_day=last, reason="装修"))

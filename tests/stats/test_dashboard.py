@@ -10,9 +10,11 @@ import re
 
 import httpx
 import openpyxl
+import pytest
 
+from app.stats.services import dashboard, space_table
 from tests.helpers import create_staff
-from tests.stats.history import seed_november
+from tests.stats.history import ROLLUPS, roll, seed_november
 from tests.web.forms import log_in, log_out
 
 
@@ -88,3 +90,80 @@ async def test_dashboard(client: httpx.AsyncClient) -> None:
     assert 'id="quiet-sites"' not in r.text and "/staff/stats/reports/" not in r.text
     r = await client.get("/staff/stats", params={"space_id": h.spaces["A"]}, headers=lib)
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize("rollup", ROLLUPS)
+async def test_each_space_has_its_trend_line(client: httpx.AsyncClient, rollup: str) -> None:
+    """Visits per week (from Monday, Beijing days) over the twelve weeks up to 30 November."""
+    h = await seed_november()
+    await roll(rollup)
+    await create_staff("stats_trend")
+    assert (await log_in(client, "stats_trend", "staff-pass-1")).status_code in (302, 303)
+    page = (await client.get("/staff/stats", params={"from": "2026-11-01", "to": "2026-11-30"})).text
+    trends = dict(re.findall(r'<tr data-space="(\d+)">.*?<td class="trend">(.*?)</td></tr>', page, flags=re.DOTALL))
+    # A: 1 November (a Sunday, 00:10 in Beijing) in the week of 26 October; 10 November's
+    # check-in and door registration and 15 November's check-in in the week of the 9th.
+    assert "每周签到：0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 0, 0<" in trends[str(h.spaces["A"])]
+    assert '<polyline points="0.0,15.0 5.5,15.0' in trends[str(h.spaces["A"])]
+    assert "每周签到：0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0<" in trends[str(h.spaces["B"])]
+    assert "<svg" not in trends[str(h.spaces["C"])]  # no visit in twelve weeks: no line
+
+
+async def test_the_table_sorts_by_any_column_a_page_at_a_time(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = await seed_november()
+    monkeypatch.setattr(space_table, "PAGE_SIZE", 2)
+    await create_staff("stats_pages")
+    assert (await log_in(client, "stats_pages", "staff-pass-1")).status_code in (302, 303)
+    november = {"from": "2026-11-01", "to": "2026-11-30"}
+    a, b, c = (str(h.spaces[k]) for k in "ABC")
+
+    async def shown(**view: str) -> tuple[list[str], str]:
+        r = await client.get("/staff/stats", params={**november, **view})
+        assert r.status_code == 200, r.text
+        return re.findall(r'<tr data-space="(\d+)">', r.text), r.text
+
+    # By street and name: 东四's B (乙) and A (甲) first; the second page holds C.
+    rows, page = await shown()
+    assert rows == [b, a] and "共 3 个阅读空间" in page and "第 1 / 2 页" in page
+    assert 'rel="next" href="?from=2026-11-01&amp;to=2026-11-30&amp;sort=street&amp;order=asc&amp;page=2' in page
+    assert (await shown(page="2"))[0] == [c]
+    assert (await shown(page="9"))[0] == [c]  # past the end: the last page
+    assert (await shown(page="x²"))[0] == [b, a]  # not a page: the first
+    # By visits, busiest first (A 4, B 1, C 0); the header says so, and its link turns it round.
+    rows, page = await shown(sort="visits")
+    assert rows == [a, b]
+    assert re.search(r'aria-sort="descending"><a class="sort" href="[^"]*order=asc[^"]*" data-column="visits"', page)
+    assert (await shown(sort="visits", order="asc"))[0] == [c, b]
+    assert (await shown(sort="no_show_rate", order="desc", page="2"))[0] == [c]
+    assert (await shown(sort="nonsense"))[0] == [b, a]  # an unknown column: the default
+    # The filters stay with the view: one street, one page.
+    rows, page = await shown(street="景山", sort="visits")
+    assert rows == [c] and "第 1 / 1 页" not in page and 'rel="next"' not in page
+
+
+async def test_a_city_chooses_the_street_before_the_space(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a few hundred spaces the form lists a street's spaces once the street is chosen,
+    and the streets chart shows the busiest only."""
+    h = await seed_november()
+    monkeypatch.setattr(dashboard, "MAX_SPACE_CHOICES", 2)
+    monkeypatch.setattr(dashboard, "TOP_STREETS", 1)
+    await create_staff("stats_city")
+    assert (await log_in(client, "stats_city", "staff-pass-1")).status_code in (302, 303)
+    november = {"from": "2026-11-01", "to": "2026-11-30"}
+
+    async def offered(**more: str) -> tuple[list[str], str]:
+        page = (await client.get("/staff/stats", params={**november, **more})).text
+        form = page.split('id="space_id"')[1].split("</select>")[0]
+        return re.findall(r'<option value="(\d+)"', form), page
+
+    spaces, page = await offered()
+    assert spaces == [] and "先选街道再选空间" in page
+    assert "签到最多的街道" in page and '<th scope="row">东四</th>' in page and '<th scope="row">景山</th>' not in page
+    spaces, _page = await offered(street="东四")
+    assert sorted(spaces) == sorted([str(h.spaces["A"]), str(h.spaces["B"])])
+    spaces, _page = await offered(space_id=str(h.spaces["C"]))
+    assert spaces == [str(h.spaces["C"])]  # the chosen one stays chosen

@@ -12,7 +12,8 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.helpers import staff_headers
+from app.stats.services.rollup import catch_up
+from tests.helpers import FrozenClock, staff_headers
 from tests.stats.history import (
     ROLLUPS,
     History,
@@ -38,11 +39,6 @@ ADDITIVE = (
     "借出",
     "归还",
 )
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient) -> dict[str, str]:
-    return await staff_headers(client, "stats_admin")
 
 
 def sheet_rows(content: bytes) -> list[dict[str, Any]]:
@@ -135,8 +131,15 @@ async def quiet(client: httpx.AsyncClient, admin: dict[str, str], days: int) -> 
     return {item["space_id"]: item for item in r.json()["items"]}
 
 
-async def test_quiet_sites(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+@pytest.mark.parametrize("rollup", [*ROLLUPS, "through the 20th"])
+async def test_quiet_sites(client: httpx.AsyncClient, admin: dict[str, str], rollup: str) -> None:
+    """The same sites whether their check-ins are read live, from the rollups, or both (the
+    rollups through 20 November, the days after from the history)."""
     q = await seed_quiet()
+    if rollup == "through the 20th":
+        await catch_up(clock=FrozenClock(utc(2026, 11, 21, 2)))
+    else:
+        await roll(rollup)
     found = await quiet(client, admin, 14)
     assert set(found) == {q["Q2"], q["Q4"]}
     assert found[q["Q2"]] == {

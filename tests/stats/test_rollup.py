@@ -14,15 +14,8 @@ from app.stats.services.rollup import catch_up
 from app.stats.tables import Rollup, RollupState
 from reading.lending.tables import Loan
 from spaces.tables import CheckIn, WalkIn
-from tests.helpers import FrozenClock, staff_headers
-from tests.stats.history import add_check_in, add_slot, roll, seed_november, utc
-
-NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient) -> dict[str, str]:
-    return await staff_headers(client, "stats_rollup")
+from tests.helpers import FrozenClock
+from tests.stats.history import NOVEMBER, add_check_in, add_slot, roll, seed_november, utc
 
 
 async def get(client: httpx.AsyncClient, headers: dict[str, str], path: str, **params: Any) -> Any:

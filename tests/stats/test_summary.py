@@ -10,9 +10,7 @@ import httpx
 import pytest
 
 from tests.helpers import staff_headers
-from tests.stats.history import ROLLUPS, History, roll, seed_november
-
-NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+from tests.stats.history import NOVEMBER, ROLLUPS, History, roll, seed_november, summary
 
 
 @pytest.fixture(params=ROLLUPS)
@@ -21,17 +19,6 @@ async def history(request: pytest.FixtureRequest) -> History:
     h = await seed_november()
     await roll(request.param)
     return h
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient) -> dict[str, str]:
-    return await staff_headers(client, "stats_admin")
-
-
-async def summary(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
-    r = await client.get("/api/v1/stats/summary", params={**NOVEMBER, **params}, headers=headers)
-    assert r.status_code == 200, r.text
-    return dict(r.json())
 
 
 async def test_district_summary(client: httpx.AsyncClient, history: History, admin: dict[str, str]) -> None:

@@ -1,18 +1,19 @@
 """JSON API of the statistics: the summary, one figure over time, the export per space and
-month (Excel, CSV) and the quiet sites."""
+month (Excel, CSV), the quiet sites and the monthly reports (kept ones listed, one made on
+demand by a job: its progress is GET /api/v1/jobs/report-<n>)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from app.accounts.roles import ADMINS, STAFF
-from app.kernel.web import XLSX, ActorDep, ClockDep, download
-from app.stats.schemas import QuietSites, Series, Summary
-from app.stats.services import figures
+from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download
+from app.stats.schemas import QuietSites, ReportIn, ReportQueued, Series, StoredReports, Summary
+from app.stats.services import archive, figures
 from app.stats.services.quiet import DEFAULT_DAYS
 from app.stats.services.scope import Filters
 
@@ -84,9 +85,26 @@ class StatsController(Controller):
         content, name = await figures.export(filters, kind="csv", actor=actor, clock=clock)
         return download(content, name, CSV)
 
+    @get("/reports", opt=ADMINS)
+    async def reports(self) -> StoredReports:
+        """The monthly reports kept (made on the 1st for the month before, or on demand), newest
+        month first, with the URLs of their PDF and Excel files."""
+        return await archive.stored()
+
+    @post("/reports", opt=ADMINS, status_code=202)
+    async def make_report(
+        self, actor: ActorDep, clock: ClockDep, queue: QueueDep, data: JSONBody[ReportIn]
+    ) -> ReportQueued:
+        """Make a month's report (`{"month": "2026-11"}`) and keep it: 202 with the job id
+        (progress: GET /api/v1/jobs/{job_id}); a month made before is made again, one under way
+        is joined. 400 `invalid_input` (field `month`) for a bad month or one not begun."""
+        job_id, month = await archive.start(data.month, user_id=actor.user_id, clock=clock, queue=queue)
+        return ReportQueued(job_id=job_id, month=month)
+
     @get("/reports/{name:str}", opt=ADMINS, media_type="application/octet-stream")
     async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:
-        """A month's report for the District Women's Federation: `2026-11.pdf` or `2026-11.xlsx`."""
+        """A month's report for the District Women's Federation: `2026-11.pdf` or `2026-11.xlsx`;
+        the kept file when the month's was made, else made now."""
         content, filename, media_type = await figures.report(name, clock=clock)
         return download(content, filename, media_type)
 

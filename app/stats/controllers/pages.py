@@ -1,20 +1,25 @@
-"""The statistics dashboard (`/staff/stats`) and its Excel download, for the browser session."""
+"""The statistics dashboard (`/staff/stats`), its Excel download and, for district admins, the
+monthly reports (kept ones, and the form making one with a progress bar), for the browser
+session."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
+from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, STAFF
-from app.kernel.web import XLSX, ActorDep, ClockDep, download, refusal_page, to_int
+from app.kernel.clock import Clock
+from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download, form_dict, refusal_page, see_other, to_int
 from app.stats.errors import BadFilter
-from app.stats.services import figures
-from app.stats.services.dashboard import dashboard
+from app.stats.services import archive, figures
+from app.stats.services.dashboard import Dashboard, dashboard
 from app.stats.services.scope import Filters
+from app.stats.services.space_table import TableView
 
 From = Annotated[str | None, QueryParameter(name="from")]
 To = Annotated[str | None, QueryParameter(name="to")]
@@ -35,6 +40,12 @@ async def form_filters(
 FiltersDep = NamedDependency[Filters]
 
 
+async def _context(page: Dashboard, actor: Actor, clock: Clock, **more: Any) -> dict[str, Any]:
+    """The dashboard's context; district admins also get the monthly reports (`reports`)."""
+    reports = await archive.shelf(clock=clock) if actor.is_admin else None
+    return page.context(actor=actor, reports=reports, **more)
+
+
 class StatsPages(Controller):
     include_in_schema = False
     dependencies = {"filters": Provide(form_filters)}  # noqa: RUF012 (Litestar reads it as the class's)
@@ -45,14 +56,33 @@ class StatsPages(Controller):
         actor: ActorDep,
         clock: ClockDep,
         filters: FiltersDep,
+        sort: FromQuery[str | None] = None,
+        order: FromQuery[str | None] = None,
+        page_number: Annotated[str | None, QueryParameter(name="page")] = None,
     ) -> Template:
-        """Headline figures against the previous period, charts, every space, quiet sites."""
+        """Headline figures against the previous period, charts, every space (a table sorted
+        by any column, a page at a time), quiet sites."""
+        view = TableView.of(sort, order, page_number)
         try:
-            page = await dashboard(filters, actor=actor, clock=clock)
+            page = await dashboard(filters, actor=actor, clock=clock, view=view)
         except BadFilter as exc:
             page = await dashboard(Filters(), actor=actor, clock=clock)
-            return refusal_page(exc, TEMPLATE, page.context(actor=actor))
-        return Template(TEMPLATE, context=page.context(actor=actor))
+            return refusal_page(exc, TEMPLATE, await _context(page, actor, clock))
+        return Template(TEMPLATE, context=await _context(page, actor, clock))
+
+    @post("/staff/stats/reports", opt=ADMINS)
+    async def make_report(
+        self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep, queue: QueueDep
+    ) -> Template | Redirect:
+        """The form making a month's report: back to the dashboard's progress bar, or the
+        dashboard again saying what is wrong with the month."""
+        form = await form_dict(request)
+        try:
+            await archive.start(form.get("month", ""), user_id=actor.user_id, clock=clock, queue=queue)
+        except BadFilter as exc:
+            page = await dashboard(Filters(), actor=actor, clock=clock)
+            return refusal_page(exc, TEMPLATE, await _context(page, actor, clock, asked_month=form.get("month", "")))
+        return see_other("/staff/stats#reports")
 
     @get("/staff/stats/reports/{name:str}", opt=ADMINS, media_type="application/octet-stream")
     async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:

@@ -8,6 +8,7 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pygal
 from pygal.style import Style
@@ -50,7 +51,18 @@ def _config(kind: type, **more: object) -> pygal.graph.graph.Graph:
     return kind(js=[], style=STYLE, width=640, height=320, **options)
 
 
+# Drawing a chart costs 20-100 ms of CPU (pygal, a city's streets); the same figures draw the
+# same chart, so each is drawn once while it is asked for (the readers of a dashboard between
+# two changes of its figures share it). Keyed by everything drawn: labels, figures, titles.
+DRAWN = 64
+
+
 def line(key: str, title: str, labels: Sequence[str], values: Sequence[float], header: tuple[str, str]) -> Chart:
+    return _line(key, title, tuple(labels), tuple(values), header)
+
+
+@lru_cache(maxsize=DRAWN)
+def _line(key: str, title: str, labels: tuple[str, ...], values: tuple[float, ...], header: tuple[str, str]) -> Chart:
     chart = _config(pygal.Line, x_label_rotation=40, show_minor_x_labels=False, fill=True)
     chart.x_labels = list(labels)
     chart.x_labels_major = list(labels)[:: max(1, len(labels) // 8)]
@@ -67,6 +79,19 @@ def bars(
     header: str,
     *,
     horizontal: bool = False,
+) -> Chart:
+    drawn = tuple((name, tuple(values)) for name, values in series)
+    return _bars(key, title, tuple(labels), drawn, header, horizontal)
+
+
+@lru_cache(maxsize=DRAWN)
+def _bars(
+    key: str,
+    title: str,
+    labels: tuple[str, ...],
+    series: tuple[tuple[str, tuple[float, ...]], ...],
+    header: str,
+    horizontal: bool,
 ) -> Chart:
     chart = _config(pygal.HorizontalBar if horizontal else pygal.Bar, show_legend=len(series) > 1)
     chart.x_labels = list(labels)

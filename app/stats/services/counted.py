@@ -7,11 +7,13 @@ days since; the rest (lead readers, volunteers: a few rows) are counted live."""
 # ruff: noqa: S608
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from app.stats.services import reach, sources, sql
+from app.stats.services import kept, reach, sources, sql
 from app.stats.services.scope import Scope, next_month
 from app.stats.services.sources import Source
 from app.stats.tables import Rollup
@@ -33,6 +35,10 @@ ROLLED_KEYS = {
     "day": "CAST(day AS TEXT)",
     "month": "substr(CAST(day AS TEXT), 1, 7)",
 }
+
+
+def rolled_key(key: str) -> str:
+    return sql.week_of("day") if key == "week" else ROLLED_KEYS[key]
 
 
 def rolled_until(scope: Scope) -> date | None:
@@ -68,7 +74,7 @@ async def run(
             parts.append(await rolled(source, held, keys, additive))
         if later is not None:
             parts.append(await sources.live(source, later, keys, additive))
-    return merge(parts, len(keys), wanted)
+    return sql.merge(parts, len(keys), wanted)
 
 
 async def totals(scope: Scope) -> dict[str, int]:
@@ -104,20 +110,20 @@ async def grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
             additive = [m for m in source.measures if m not in DISTINCT]
             if additive and (source.space is not None or scope.district):  # as the held rows: space 0
                 parts.append(await sources.live(source, live_days, keys, additive))
-    return merge(parts, len(keys), ROLLED)
+    return sql.merge(parts, len(keys), ROLLED)
 
 
 async def _held(scope: Scope, keys: Sequence[str], measures: Sequence[str], spaces: str) -> list[dict[str, Any]]:
     """`measures` summed over held days from the rows `spaces` picks. A theme filters what has
     one: all of them by a condition, a mix measure by measure (loans have no theme)."""
     themed = _themed()
-    period, params = _period(scope, by_day="day" in keys)
+    period, params = _period(scope, by_day="day" in keys or "week" in keys)
     conditions = [period, spaces]
     per_measure = bool(scope.theme) and not themed.issuperset(measures)
     if scope.theme and not per_measure:
         conditions.append("theme = {}")
         params.append(scope.theme)
-    columns = [f"{ROLLED_KEYS[key]} AS k{i}" for i, key in enumerate(keys)]
+    columns = [f"{rolled_key(key)} AS k{i}" for i, key in enumerate(keys)]
     sums: list[Any] = []
     for name in measures:
         if per_measure and name in themed:
@@ -128,7 +134,7 @@ async def _held(scope: Scope, keys: Sequence[str], measures: Sequence[str], spac
     statement = f"SELECT {', '.join(columns)} FROM stats_rollup WHERE {' AND '.join(conditions)}"
     if keys:
         statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
-    return await sql.rows(statement, [*sums, *params])
+    return await kept.rows(scope.rollup_run, statement, [*sums, *params])
 
 
 def _themed() -> set[str]:
@@ -145,13 +151,42 @@ async def _distinct(
         return []
     held, later = split(scope)
     masked = [m for m in measures if held is not None and reach.held(m, scope, keys)]
-    rest = [m for m in measures if m not in masked]
+    people = [m for m in measures if held is not None and m in source.subjects]
+    rest = [m for m in measures if m not in masked and m not in people]
     parts = [await sources.live(source, scope, keys, rest)] if rest else []
+    for measure in people:
+        parts.append(await _people(source, measure, held, later, keys))
     if held is not None:
         for kind in {reach.MEASURES[m][0] for m in masked}:
             wanted = [m for m in masked if reach.MEASURES[m][0] == kind]
             parts.append(await reach.count(wanted, scope, held, later, keys))
     return parts
+
+
+async def _people(
+    source: Source, measure: str, held: Scope | None, later: Scope | None, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """A distinct count of few people: whom the held days counted, read once per rollup run
+    (the rollups take the days they hold as settled until their next run), and whom the later
+    days count, as one set per group of `keys`."""
+    seen: set[tuple[Any, ...]] = set()
+    if held is not None:
+        seen.update(
+            await kept.value(
+                held.rollup_run, ("people", measure, held, *keys), lambda: _whom(source, measure, held, keys)
+            )
+        )
+    if later is not None:
+        seen.update(await _whom(source, measure, later, keys))
+    counts = Counter(found[:-1] for found in seen)
+    return [{**{f"k{i}": key for i, key in enumerate(group)}, measure: n} for group, n in counts.items()]
+
+
+async def _whom(source: Source, measure: str, scope: Scope, keys: Sequence[str]) -> frozenset[tuple[Any, ...]]:
+    """(keys…, person) of everyone the measure counts in the scope."""
+    whom = replace(source, measures={"subject": source.subjects[measure]})
+    rows = await sql.rows(*sources.select(whom, scope, keys, ["subject"], distinct=True))
+    return frozenset((*(row[f"k{i}"] for i in range(len(keys))), row["subject"]) for row in rows)
 
 
 def _period(scope: Scope, by_day: bool) -> tuple[str, list[Any]]:
@@ -187,17 +222,3 @@ def _spaces(scope: Scope, keys: Sequence[str], *, of_no_space: bool) -> str:
     if "space" in keys:
         return "space >= 0" if of_no_space else "space > 0"
     return "space IN (-1, 0)" if of_no_space else "space = -1"
-
-
-def merge(parts: Sequence[list[dict[str, Any]]], width: int, measures: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows of the same keys added up (a measure missing from a part counts 0)."""
-    names = [f"k{i}" for i in range(width)]
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for rows in parts:
-        for row in rows:
-            key = tuple(row[name] for name in names)
-            into = out.setdefault(key, {**dict(zip(names, key, strict=True)), **dict.fromkeys(measures, 0)})
-            for name, value in row.items():
-                if name not in names:
-                    into[name] = int(into.get(name) or 0) + int(value or 0)
-    return list(out.values())

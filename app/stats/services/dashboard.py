@@ -12,10 +12,13 @@ from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.i18n import N_, gettext
 from app.stats.schemas import QuietSite, Summary
-from app.stats.services import charts, export, quiet, series, summary
+from app.stats.services import charts, kept, quiet, series, summary
 from app.stats.services.scope import THEMES, Filters, Scope, resolve
+from app.stats.services.space_table import SpaceTable, TableView, space_table
 from spaces.tables import Space
 
+TOP_STREETS = 20  # the streets chart's bars (the summary and the Excel have every street)
+MAX_SPACE_CHOICES = 300  # more spaces than this: the form lists a street's once it is chosen
 THEME_LABELS = {
     "culture": N_("文化"),
     "reading": N_("阅读"),
@@ -49,14 +52,6 @@ class Headline:
 
 
 @dataclass(frozen=True, slots=True)
-class SpaceRow:
-    id: int
-    name: str
-    street: str
-    figures: Summary
-
-
-@dataclass(frozen=True, slots=True)
 class Dashboard:
     scope: Scope
     filters: dict[str, str]
@@ -65,7 +60,7 @@ class Dashboard:
     themes: list[tuple[str, str]]
     headlines: list[Headline]
     charts: list[charts.Chart]
-    rows: list[SpaceRow]
+    table: SpaceTable
     quiet: list[QuietSite]
     query: str  # the filters as a query string (the Excel link)
 
@@ -108,11 +103,12 @@ async def _charts(scope: Scope, figures: Summary) -> list[charts.Chart]:
             "weeks", gettext(N_("每周签到")), labels, [p.value for p in weeks.items], (gettext(N_("周")), visits)
         )
     ]
-    streets = figures.by_street
+    streets = figures.by_street[:TOP_STREETS]  # busiest first; a city's 270 bars read as none
+    title = gettext(N_("各街道签到")) if len(figures.by_street) <= TOP_STREETS else gettext(N_("签到最多的街道"))
     out.append(
         charts.bars(
             "streets",
-            gettext(N_("各街道签到")),
+            title,
             [s.street for s in streets],
             [(visits, [s.visits for s in streets]), (gettext(N_("到场人数")), [s.people for s in streets])],
             gettext(N_("街道")),
@@ -150,7 +146,22 @@ async def _choices(actor: Actor) -> list[dict[str, Any]]:
     return [r for r in rows if actor.serves(r["id"])]
 
 
-async def dashboard(filters: Filters, *, actor: Actor, clock: Clock) -> Dashboard:
+def _space_choices(spaces: list[dict[str, Any]], street: str, chosen: int | None) -> list[dict[str, Any]]:
+    """The spaces the form offers: the street's, or every one while they are few (a city's
+    3,000 in one list help nobody: choose the street first); the chosen one always."""
+    if street:
+        return [s for s in spaces if s["street"] == street]
+    if len(spaces) <= MAX_SPACE_CHOICES:
+        return spaces
+    return [s for s in spaces if s["id"] == chosen]
+
+
+async def dashboard(filters: Filters, *, actor: Actor, clock: Clock, view: TableView | None = None) -> Dashboard:
+    with kept.one_reading():  # the summary, the table and the trends read today's rows once
+        return await _dashboard(filters, actor, clock, view or TableView())
+
+
+async def _dashboard(filters: Filters, actor: Actor, clock: Clock, view: TableView) -> Dashboard:
     scope = await resolve(filters, actor=actor, clock=clock)
     figures = await summary.summary(scope)
     before = await summary.summary(scope.previous(), detail=False)
@@ -162,19 +173,20 @@ async def dashboard(filters: Filters, *, actor: Actor, clock: Clock) -> Dashboar
         "space_id": str(scope.space_id or ""),
         "theme": scope.theme,
     }
+    query = urlencode({k: v for k, v in echo.items() if v})
     return Dashboard(
         scope=scope,
         filters=echo,
         streets=sorted({s["street"] for s in spaces}),
-        spaces=spaces,
+        spaces=_space_choices(spaces, scope.street, scope.space_id),
         themes=[(t, THEME_LABELS[t]) for t in THEMES],
         headlines=[
             headline(key, label, float(getattr(figures, key)), float(getattr(before, key))) for key, label in HEADLINES
         ],
         charts=await _charts(scope, figures),
-        rows=[SpaceRow(s["id"], s["name"], s["street"], f) for s, f in await export.by_space(scope)],
+        table=await space_table(scope, view, query),
         quiet=(await quiet.quiet_sites(clock=clock)).items if actor.is_admin else [],
-        query=urlencode({k: v for k, v in echo.items() if v}),
+        query=query,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.kernel.spreadsheets import csv_bytes, xlsx_bytes
 from app.stats.schemas import Summary
-from app.stats.services import counted, sources, summary
+from app.stats.services import counted, kept, sources, summary
 from app.stats.services.scope import Scope
 from app.stats.services.series import periods
 from spaces.tables import Space
@@ -49,7 +49,7 @@ class Table:
     rows: list[list[Any]]  # the header first, then one row per space and month, then the totals
 
 
-async def _spaces(scope: Scope) -> list[dict[str, Any]]:
+async def spaces_of(scope: Scope) -> list[dict[str, Any]]:
     query = Space.select(Space.id, Space.name, Space.street).order_by(Space.street).order_by(Space.name)
     found = await query
     if scope.space_ids is not None:
@@ -58,47 +58,72 @@ async def _spaces(scope: Scope) -> list[dict[str, Any]]:
     return list(found)
 
 
-async def _cells(scope: Scope, keys: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, int]]:
-    """Every source's measures per group of `keys` (the space first): the sums in one pass,
-    then each source's distinct counts."""
-    cells: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+Cells = dict[tuple[Any, ...], dict[str, int]]
 
-    def add(row: dict[str, Any], names: list[str]) -> None:
-        bucket = cells[(int(row["k0"]), *(str(row[f"k{i}"]) for i in range(1, len(keys))))]
-        for name in names:
-            bucket[name] += int(row.get(name) or 0)
 
+def _key(row: dict[str, Any], width: int) -> tuple[Any, ...]:
+    return (int(row["k0"]), *(str(row[f"k{i}"]) for i in range(1, width)))
+
+
+async def _added(scope: Scope, keys: tuple[str, ...]) -> Cells:
+    """The additive measures per group of `keys` (the space first), in one pass. Per space,
+    the cells of space and theme (the summary's, read once per page) are added up."""
     additive = counted.additive_measures()
-    for row in await counted.grouped(scope, keys):
+    out: Cells = {}
+    for row in await counted.grouped(scope, ("space", "theme") if keys == ("space",) else keys):
         if int(row["k0"]):  # space 0: the reading log, of no space
-            add(row, additive)
+            into = out.setdefault(_key(row, len(keys)), dict.fromkeys(additive, 0))
+            for name in additive:
+                into[name] += int(row.get(name) or 0)
+    return out
+
+
+async def layers(scope: Scope, keys: tuple[str, ...], *, distinct: bool = True) -> list[Cells]:
+    """Every source's measures per group of `keys`, as layers to add up: the held days'
+    sums (made once per rollup run, kept.py), the later days', then the distinct counts
+    (unless not wanted: they cost the most)."""
+    held, later = counted.split(scope)
+    layers = []
+    if held is not None:
+        layers.append(await kept.value(scope.rollup_run, ("export-cells", held, keys), lambda: _added(held, keys)))
+    if later is not None:
+        layers.append(await _added(later, keys))
+    if not distinct:
+        return layers
+    counts: Cells = defaultdict(dict)
     for source in sources.sources():
-        distinct = [m for m in source.measures if m in counted.DISTINCT]
-        for row in await counted.run(source, scope, keys, distinct) if distinct else []:
-            add(row, distinct)
-    return cells
+        names = [m for m in source.measures if m in counted.DISTINCT]
+        for row in await counted.run(source, scope, keys, names) if names else []:
+            counts[_key(row, len(keys))].update({name: int(row.get(name) or 0) for name in names})
+    return [*layers, counts]
 
 
-def _zero() -> dict[str, int]:
+def summed(found: list[Cells], key: tuple[Any, ...], nothing: dict[str, int]) -> dict[str, int]:
+    """Every measure of one group, its layers added up (`nothing`: every measure at 0)."""
+    figures = dict(nothing)
+    for layer in found:
+        for name, value in layer.get(key, {}).items():
+            figures[name] += value
+    return figures
+
+
+def zero() -> dict[str, int]:
     return {name: 0 for source in sources.sources() for name in source.measures}
 
 
-async def by_space(scope: Scope) -> list[tuple[dict[str, Any], Summary]]:
-    """Each space of the scope (street, name) with its figures (the dashboard's table)."""
-    cells = await _cells(scope, ("space",))
-    zero = _zero()
-    return [
-        (space, summary.from_totals(scope, {**zero, **cells.get((space["id"],), {})})) for space in await _spaces(scope)
-    ]
+async def by_space(scope: Scope, *, distinct: bool = True) -> list[tuple[dict[str, Any], Summary]]:
+    """Each space of the scope (street, name) with its figures (the dashboard's table, which
+    shows no distinct count: `distinct=False` leaves them 0)."""
+    found, nothing = await layers(scope, ("space",), distinct=distinct), zero()
+    return [(s, summary.from_totals(scope, summed(found, (s["id"],), nothing))) for s in await spaces_of(scope)]
 
 
 async def table(scope: Scope) -> Table:
-    cells = await _cells(scope, ("space", "month"))
-    zero = _zero()
+    found, nothing = await layers(scope, ("space", "month")), zero()
     rows: list[list[Any]] = [list(HEADER)]
-    for space in await _spaces(scope):
+    for space in await spaces_of(scope):
         for month in periods(scope, "month"):
-            figures = summary.from_totals(scope, {**zero, **cells.get((space["id"], month), {})})
+            figures = summary.from_totals(scope, summed(found, (space["id"], month), nothing))
             rows.append([space["street"], space["name"], space["id"], month, *_figures(figures)])
     total = await summary.summary(scope, detail=False)
     rows.append([TOTAL, "", None, f"{scope.first.isoformat()}~{scope.last.isoformat()}", *_figures(total)])

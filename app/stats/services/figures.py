@@ -5,10 +5,10 @@ from __future__ import annotations
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.stats.schemas import QuietSites, Series, Summary
+from app.stats.services import archive, report_pdf
 from app.stats.services import export as exports
 from app.stats.services import quiet as quiet_sites
 from app.stats.services import report as monthly
-from app.stats.services import report_pdf
 from app.stats.services import series as series_of
 from app.stats.services import summary as summary_of
 from app.stats.services.scope import Filters, resolve
@@ -37,10 +37,13 @@ async def quiet(*, days: int, clock: Clock) -> QuietSites:
 
 
 async def report(name: str, *, clock: Clock) -> tuple[bytes, str, str]:
-    """The monthly report named `YYYY-MM.pdf` or `YYYY-MM.xlsx`: its bytes, file name and type."""
+    """The monthly report named `YYYY-MM.pdf` or `YYYY-MM.xlsx`: its bytes, file name and type;
+    the kept one when the month's was made (archive.py), else made now."""
     first, kind = monthly.parse(name)
+    filename = f"{monthly.month_title(first)}.{kind}"
+    media_type = "application/pdf" if kind == "pdf" else XLSX_TYPE
+    kept = await archive.stored_file(first, kind)
+    if kept is not None:
+        return kept, filename, media_type
     found = await monthly.monthly(first, clock=clock)
-    filename = f"{monthly.title(found)}.{kind}"
-    if kind == "pdf":
-        return report_pdf.pdf(found), filename, "application/pdf"
-    return monthly.xlsx(found), filename, XLSX_TYPE
+    return (report_pdf.pdf(found) if kind == "pdf" else monthly.xlsx(found)), filename, media_type

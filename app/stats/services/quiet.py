@@ -14,9 +14,9 @@ from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.i18n import N_
 from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, QuietSites
-from app.stats.services import sql
-from app.stats.services.scope import local_start
-from spaces.tables import Closure, OpeningHours, Space
+from app.stats.services import kept, sql
+from app.stats.services.scope import local_start, rollup_state
+from spaces.tables import Closure, Space
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 365
@@ -30,7 +30,7 @@ class Calendar:
     """When a space is open: its weekdays with opening hours, less its closures."""
 
     weekdays: frozenset[int]
-    closed: tuple[tuple[date, date], ...]
+    closed: tuple[tuple[date, date], ...]  # merged: no two overlap
     since: date  # created
 
     def open_on(self, day: date) -> bool:
@@ -39,12 +39,31 @@ class Calendar:
         return not any(first <= day <= last for first, last in self.closed)
 
     def open_days(self, first: date, last: date) -> int:
-        days = 0
-        day = max(first, self.since)
-        while day <= last:
-            days += self.open_on(day)
-            day += timedelta(days=1)
+        """Open days of [first, last], counted by weeks (a city's spaces × months of days)."""
+        first = max(first, self.since)
+        days = self._weekdays(first, last)
+        for closed_from, closed_to in self.closed:
+            days -= self._weekdays(max(first, closed_from), min(last, closed_to))
         return days
+
+    def _weekdays(self, first: date, last: date) -> int:
+        """Days of [first, last] on one of the open weekdays, closures aside."""
+        if first > last:
+            return 0
+        weeks, rest = divmod((last - first).days + 1, 7)
+        start = first.isoweekday()
+        return weeks * len(self.weekdays) + sum(1 for i in range(rest) if (start + i - 1) % 7 + 1 in self.weekdays)
+
+
+def merged(spans: list[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
+    """Closures joined where they overlap or touch, so that no day is taken away twice."""
+    out: list[tuple[date, date]] = []
+    for first, last in sorted(spans):
+        if out and first <= out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return tuple(out)
 
 
 def _moment(value: Any) -> datetime:
@@ -52,9 +71,13 @@ def _moment(value: Any) -> datetime:
 
 
 async def _calendars(window_start: date) -> dict[int, Calendar]:
-    weekdays: dict[int, set[int]] = defaultdict(set)
-    for row in await OpeningHours.select(OpeningHours.space, OpeningHours.weekday):
-        weekdays[row["space"]].add(row["weekday"])
+    # The weekdays as a bit set per space: one row a space, not one an opening period.
+    weekdays = {
+        int(row["space"]): frozenset(day for day in range(1, 8) if int(row["days"]) >> day & 1)
+        for row in await sql.rows(
+            "SELECT space, SUM(DISTINCT 1 << weekday) AS days FROM spaces_opening_hours GROUP BY space", []
+        )
+    }
     closed: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for row in await Closure.select(Closure.space, Closure.first_day, Closure.last_day).where(
         Closure.last_day >= window_start
@@ -63,11 +86,35 @@ async def _calendars(window_start: date) -> dict[int, Calendar]:
     out = {}
     for space in await Space.select(Space.id, Space.created_at):
         since = space["created_at"].astimezone(local_zone()).date()
-        out[space["id"]] = Calendar(frozenset(weekdays[space["id"]]), tuple(closed[space["id"]]), since)
+        out[space["id"]] = Calendar(weekdays.get(space["id"], frozenset()), merged(closed[space["id"]]), since)
     return out
 
 
-async def _check_ins(window_start: date, before_start: date, recent_start: date, today: date) -> dict[int, Any]:
+@dataclass(frozen=True, slots=True)
+class Seen:
+    last: date | None  # the last local day with a check-in in the window
+    recent: int  # check-ins of the last four weeks
+    earlier: int  # of the twelve weeks before them
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value)[:10])
+
+
+async def _held(run: str, first: date, last: date, recent_start: date, before_start: date) -> dict[int, Seen]:
+    """The check-ins of the rollups' days [first, last], per space (kept per run)."""
+    statement = (
+        "SELECT space, MAX(CASE WHEN checkins > 0 THEN day END) AS last_day, "
+        "SUM(CASE WHEN day >= {} THEN checkins ELSE 0 END) AS recent, "
+        "SUM(CASE WHEN day >= {} AND day < {} THEN checkins ELSE 0 END) AS earlier "
+        "FROM stats_rollup WHERE grain = 'day' AND space > 0 AND day >= {} AND day <= {} GROUP BY space"
+    )
+    rows = await kept.rows(run, statement, [recent_start, before_start, recent_start, first, last])
+    return {int(r["space"]): Seen(_day(r["last_day"]), int(r["recent"] or 0), int(r["earlier"] or 0)) for r in rows}
+
+
+async def _live(first: date, today: date, recent_start: date, before_start: date) -> dict[int, Seen]:
+    """The check-ins of the days [first, today) from the history, per space."""
     statement = (
         "SELECT c.space AS space, MAX(c.checked_in_at) AS last_at, "
         "SUM(CASE WHEN c.checked_in_at >= {} THEN 1 ELSE 0 END) AS recent, "
@@ -75,8 +122,33 @@ async def _check_ins(window_start: date, before_start: date, recent_start: date,
         "FROM spaces_check_in c WHERE c.checked_in_at >= {} AND c.checked_in_at < {} GROUP BY c.space"
     )
     recent = local_start(recent_start)
-    params = [recent, local_start(before_start), recent, local_start(window_start), local_start(today)]
-    return {int(r["space"]): r for r in await sql.rows(statement, params)}
+    params = [recent, local_start(before_start), recent, local_start(first), local_start(today)]
+    return {
+        int(r["space"]): Seen(
+            _moment(r["last_at"]).astimezone(local_zone()).date() if r["last_at"] else None,
+            int(r["recent"] or 0),
+            int(r["earlier"] or 0),
+        )
+        for r in await sql.rows(statement, params)
+    }
+
+
+async def _check_ins(window_start: date, before_start: date, recent_start: date, today: date) -> dict[int, Seen]:
+    """Per space, the check-ins of the window up to yesterday: the days the rollups hold from
+    them, the rest from the history."""
+    through, run = await rollup_state()
+    if through is None or run is None or through < window_start:
+        return await _live(window_start, today, recent_start, before_start)
+    held_until = min(through, today - timedelta(days=1))
+    seen = dict(await _held(run, window_start, held_until, recent_start, before_start))
+    for space, later in (await _live(held_until + timedelta(days=1), today, recent_start, before_start)).items():
+        earlier = seen.get(space)
+        if earlier is None:
+            seen[space] = later
+        else:
+            last = max((d for d in (earlier.last, later.last) if d is not None), default=None)
+            seen[space] = Seen(last, earlier.recent + later.recent, earlier.earlier + later.earlier)
+    return seen
 
 
 async def quiet_sites(*, days: int = DEFAULT_DAYS, clock: Clock) -> QuietSites:
@@ -95,13 +167,13 @@ async def quiet_sites(*, days: int = DEFAULT_DAYS, clock: Clock) -> QuietSites:
         calendar = calendars[space["id"]]
         if not calendar.weekdays:
             continue  # never open
-        row = seen.get(space["id"], {})
-        last = _moment(row["last_at"]).astimezone(local_zone()).date() if row.get("last_at") else None
+        found = seen.get(space["id"], Seen(None, 0, 0))
+        last = found.last
         without = calendar.open_days((last + timedelta(days=1)) if last else window_start, yesterday)
-        recent_visits = int(row.get("recent") or 0)
+        recent_visits = found.recent
         before_open = calendar.open_days(before_start, recent_start - timedelta(days=1))
         recent_open = calendar.open_days(recent_start, yesterday)
-        expected = int(row.get("earlier") or 0) / before_open * recent_open if before_open >= 7 else 0.0
+        expected = found.earlier / before_open * recent_open if before_open >= 7 else 0.0
         reason = ""
         if without >= days:
             reason = "no_check_in"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.stats.services import sql
+from app.stats.services import kept, sql
 from app.stats.services.scope import Scope, day_bits, month_spans
 
 
@@ -81,11 +81,13 @@ def _months(first: date, last: date) -> list[tuple[int, int, int]]:
     return [(start.year, start.month, day_bits(start, end)) for start, end in month_spans(first, last)]
 
 
-def _seen(months: Sequence[tuple[int, int, int]]) -> str:
+def _seen(months: Sequence[tuple[int, int, int]], row: str = "") -> str:
+    """Seen on one of the days of `months` (the masks of the stats_reach row aliased `row`)."""
     by_year: dict[int, list[str]] = {}
     for year, month, bits in months:
-        by_year.setdefault(year, []).append(f"(m{month} & {bits}) <> 0")
-    return "(" + " OR ".join(f"(year = {y} AND ({' OR '.join(tests)}))" for y, tests in by_year.items()) + ")"
+        by_year.setdefault(year, []).append(f"({row}m{month} & {bits}) <> 0")
+    tests = [f"({row}year = {y} AND ({' OR '.join(tests)}))" for y, tests in by_year.items()]
+    return "(" + (" OR ".join(tests) or "false") + ")"
 
 
 def _held_rows(kind: Kind, scope: Scope, keys: Sequence[str]) -> list[str]:
@@ -119,17 +121,10 @@ def _live_rows(kind: Kind, scope: Scope, keys: Sequence[str]) -> tuple[str, list
     return f"SELECT {columns} FROM {kind.table} h WHERE {where}", [scope.start, scope.end]
 
 
-async def count(
-    measures: Sequence[str], whole: Scope, held_part: Scope, later: Scope | None, keys: Sequence[str]
-) -> list[dict[str, Any]]:
-    """The distinct counts over `whole`: the masks over `held_part`, the history over `later`."""
-    kind = MEASURES[measures[0]][0]
-    parts = _held_rows(kind, held_part, keys)
-    params: list[Any] = []
-    if later is not None:
-        live, params = _live_rows(kind, later, keys)
-        parts.append(live)
-    names = [f"k{i}" for i in range(len(keys))]
+def _counted(kind: Kind, measures: Sequence[str], rows: str, width: int) -> tuple[str, int]:
+    """Count each (keys…, subject) of `rows` once per group; the statement and how many
+    parameters (the period's start, for new families) it takes first."""
+    names = [f"k{i}" for i in range(width)]
     selected = [f"x.{n}" for n in names]
     join = ""
     for measure in measures:
@@ -138,11 +133,52 @@ async def count(
             join = " LEFT JOIN accounts_family f ON f.id = x.subject"
         else:
             selected.append(f"COUNT(*) AS {measure}")
-    starts = [whole.start] * sum(1 for m in measures if MEASURES[m][1])
-    # Each family once per group (GROUP BY hashes; COUNT(DISTINCT) would sort them all).
-    inner = ", ".join([*names, "subject"])
-    once = f"SELECT {inner} FROM ({' UNION ALL '.join(parts)}) u GROUP BY {inner}"
-    statement = f"SELECT {', '.join(selected)} FROM ({once}) x{join}"
+    statement = f"SELECT {', '.join(selected)} FROM ({rows}) x{join}"
     if names:
         statement += " GROUP BY " + ", ".join(f"x.{n}" for n in names)
-    return await sql.rows(statement, [*starts, *params])
+    return statement, sum(1 for m in measures if MEASURES[m][1])
+
+
+def _once(parts: Sequence[str], width: int) -> str:
+    """Each family once per group (GROUP BY hashes; COUNT(DISTINCT) would sort them all)."""
+    inner = ", ".join([*(f"k{i}" for i in range(width)), "subject"])
+    return f"SELECT {inner} FROM ({' UNION ALL '.join(parts)}) u GROUP BY {inner}"
+
+
+def _unseen(kind: Kind, held_part: Scope, keys: Sequence[str]) -> str:
+    """A condition on a live row `x`: its family has no bit in the masks over `held_part` for
+    the row's group (its space, or any of the scope's; its month), so it was not counted."""
+    where = [f"r.kind = '{kind.name}'", "r.subject = x.subject"]
+    if "space" in keys:
+        where.append(f"r.space = x.k{keys.index('space')}")
+    elif held_part.space_ids is None:
+        where.append("r.space = 0")
+    else:
+        where.append(sql.ids_in("r.space", held_part.space_ids))
+    months = _months(held_part.first, held_part.last)
+    if "month" in keys:
+        label = f"x.k{keys.index('month')}"
+        seen = " OR ".join(f"({label} = '{y:04d}-{m:02d}' AND {_seen([(y, m, bits)], 'r.')})" for y, m, bits in months)
+        where.append(f"({seen})")
+    else:
+        where.append(_seen(months, "r."))
+    return f"NOT EXISTS (SELECT 1 FROM stats_reach r WHERE {' AND '.join(where)})"
+
+
+async def count(
+    measures: Sequence[str], whole: Scope, held_part: Scope, later: Scope | None, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The distinct counts over `whole`: the masks over `held_part` (read once per rollup run,
+    kept.py), then the families of the history over `later` that the masks did not count."""
+    kind = MEASURES[measures[0]][0]
+    width = len(keys)
+    statement, starts = _counted(kind, measures, _once(_held_rows(kind, held_part, keys), width), width)
+    parts = [await kept.rows(held_part.rollup_run, statement, [whole.start] * starts)]
+    if later is not None:
+        live, params = _live_rows(kind, later, keys)
+        statement, starts = _counted(kind, measures, _once([live], width), width)
+        newcomers = f" WHERE {_unseen(kind, held_part, keys)}"
+        cut = statement.rindex(" GROUP BY ") if width else len(statement)
+        statement = statement[:cut] + newcomers + statement[cut:]
+        parts.append(await sql.rows(statement, [*[whole.start] * starts, *params]))
+    return sql.merge(parts, width, measures)

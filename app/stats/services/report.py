@@ -1,7 +1,8 @@
 """The monthly report upward (to the District Women's Federation): a month's figures for the
 district and per street, the most active and the quiet sites, activities by theme, lead
 readers and volunteer hours; as a PDF (fpdf2, the repository's Noto Sans SC subset) and as
-an Excel workbook. Made on demand for any finished or current month."""
+an Excel workbook. Made for any finished or current month; the job keeps each month's
+(report_runs.py), and a kept one is served as it was made (archive.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import export, quiet, summary
 from app.stats.services.dashboard import THEME_LABELS
-from app.stats.services.scope import Scope, next_month, rolled_through
+from app.stats.services.scope import Scope, next_month, rollup_state
 
 FONT = Path(qr.fonts.__file__).parent / "NotoSansSC-Regular-GB2312.otf"
 NAME = re.compile(r"^(\d{4})-(\d{2})\.(pdf|xlsx)$")
@@ -57,7 +58,8 @@ def parse(name: str) -> tuple[date, str]:
 
 
 async def month_scope(first: date) -> Scope:
-    return Scope(first, next_month(first) - timedelta(days=1), None, rolled_through=await rolled_through())
+    through, run = await rollup_state()
+    return Scope(first, next_month(first) - timedelta(days=1), None, rolled_through=through, rollup_run=run)
 
 
 async def monthly(first: date, *, clock: Clock) -> MonthlyReport:
@@ -107,8 +109,12 @@ def theme_rows(r: MonthlyReport) -> list[tuple[str, int, int, int]]:
     return [(THEME_LABELS[t.theme], t.activities, t.people, t.sessions) for t in r.district.by_theme]
 
 
+def month_title(first: date) -> str:
+    return f"家庭亲子阅读项目月报 {first.year}年{first.month}月"
+
+
 def title(r: MonthlyReport) -> str:
-    return f"家庭亲子阅读项目月报 {r.month[:4]}年{int(r.month[5:])}月"
+    return month_title(date.fromisoformat(f"{r.month}-01"))
 
 
 def xlsx(r: MonthlyReport) -> bytes:

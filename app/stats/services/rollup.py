@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_sqlite, serialize_on, write_transaction
@@ -144,10 +145,14 @@ async def _earliest() -> date | None:
 async def _record(through: date, now: datetime) -> None:
     async with write_transaction():
         await serialize_on("stats-rollup")
+        # A new run token: readers remember what they read from the rollups per token (kept.py).
+        run = uuid4()
         if await RollupState.exists():
-            await RollupState.update({RollupState.built_through: through, RollupState.built_at: now}, force=True)
+            await RollupState.update(
+                {RollupState.built_through: through, RollupState.built_at: now, RollupState.run: run}, force=True
+            )
         else:
-            await RollupState.insert(RollupState(built_through=through, built_at=now))
+            await RollupState.insert(RollupState(built_through=through, built_at=now, run=run))
 
 
 async def catch_up(*, clock: Clock, full: bool = False) -> RollupRun:

@@ -4,7 +4,7 @@ the field; a librarian asking for a space they do not serve is refused (403)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.accounts.actor import Actor
@@ -40,6 +40,7 @@ class Scope:
     space_id: int | None = None
     theme: str = ""
     rolled_through: date | None = None  # the last day the rollups hold (None: count it all live)
+    rollup_run: str | None = None  # the rollups' run token: what was read of them holds until it changes
 
     @property
     def start(self) -> datetime:
@@ -55,7 +56,7 @@ class Scope:
         return self.space_ids is None
 
     def shifted(self, first: date, last: date) -> Scope:
-        return Scope(first, last, self.space_ids, self.street, self.space_id, self.theme, self.rolled_through)
+        return replace(self, first=first, last=last)
 
     def previous(self) -> Scope:
         """The period of the same length just before (the dashboard's comparison)."""
@@ -82,10 +83,12 @@ def day_bits(first: date, last: date) -> int:
     return sum(1 << (day - 1) for day in range(first.day, last.day + 1))
 
 
-async def rolled_through() -> date | None:
-    """The last local day the rollups hold, if they were built."""
-    row = await RollupState.select(RollupState.built_through).first()
-    return None if row is None else row["built_through"]
+async def rollup_state() -> tuple[date | None, str | None]:
+    """The last local day the rollups hold, if they were built, and their run token."""
+    row = await RollupState.select(RollupState.built_through, RollupState.run).first()
+    if row is None:
+        return None, None
+    return row["built_through"], None if row["run"] is None else str(row["run"])
 
 
 def local_start(day: date) -> datetime:
@@ -137,4 +140,5 @@ async def resolve(filters: Filters, *, actor: Actor, clock: Clock) -> Scope:
     if not actor.is_admin:
         mine = set(actor.space_ids)
         ids = tuple(sorted(mine if ids is None else mine.intersection(ids)))
-    return Scope(first, last, ids, street, filters.space_id, theme, await rolled_through())
+    through, run = await rollup_state()
+    return Scope(first, last, ids, street, filters.space_id, theme, through, run)

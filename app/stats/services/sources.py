@@ -7,14 +7,13 @@ activities, reading sessions); loans, returns and the reading log have none.
 """
 
 # S608: the SQL is built from this package's constants and checked integers; values are parameters.
-# ruff: noqa: S608
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.stats.services import sql
+from app.stats.services import kept, sql
 from app.stats.services.scope import Scope
 
 
@@ -29,6 +28,9 @@ class Source:
     dated: bool = False
     # measures reading the period's start instant as `{}` (in order)
     start_params: dict[str, int] = field(default_factory=dict)
+    # distinct measures of few people (staff, lead readers): whom each counts. Their held
+    # days' people are kept per rollup run as a set (counted.py), the later days' added.
+    subjects: dict[str, str] = field(default_factory=dict)
 
 
 def _checkins() -> Source:
@@ -103,6 +105,7 @@ LEADS = Source(
     space="r.space",
     theme="r.theme",
     measures={"lead_readers": "COUNT(DISTINCT l.lead_reader)"},
+    subjects={"lead_readers": "l.lead_reader"},
 )
 # Each person once per session: who logged it and who led it (a parent who does both, once).
 VOLUNTEERS = Source(
@@ -117,6 +120,7 @@ VOLUNTEERS = Source(
     space="v.space",
     theme="v.theme",
     measures={"volunteer_minutes": "SUM(v.minutes)", "volunteers": "COUNT(DISTINCT v.person)"},
+    subjects={"volunteers": "v.person"},
 )
 LOANS = Source(
     body="reading_loan l",
@@ -157,7 +161,8 @@ def _key(source: Source, key: str, scope: Scope) -> str:
     if key == "theme":
         return source.theme or "''"
     if source.dated:
-        return f"substr(CAST({source.time} AS TEXT), 1, {10 if key == 'day' else 7})"
+        day = f"substr(CAST({source.time} AS TEXT), 1, 10)"
+        return {"day": day, "week": sql.week_of(day)}.get(key, f"substr(CAST({source.time} AS TEXT), 1, 7)")
     return sql.local(source.time, key, scope.start, scope.end)
 
 
@@ -167,10 +172,16 @@ def applies(source: Source, scope: Scope, keys: Sequence[str]) -> bool:
 
 
 def select(
-    source: Source, scope: Scope, keys: Sequence[str] = (), measures: Sequence[str] | None = None
+    source: Source,
+    scope: Scope,
+    keys: Sequence[str] = (),
+    measures: Sequence[str] | None = None,
+    *,
+    distinct: bool = False,
 ) -> tuple[str, list[Any]]:
     """The aggregate query of `measures` (all the source's by default) over the history, one
-    row per group of `keys` (named `k0`, `k1`…), and its parameters (`{}` placeholders)."""
+    row per group of `keys` (named `k0`, `k1`…), and its parameters (`{}` placeholders).
+    `distinct`: no aggregates, each row of keys and measures once."""
     params: list[Any] = []
     selected = [f"{_key(source, key, scope)} AS k{i}" for i, key in enumerate(keys)]
     for name in source.measures if measures is None else measures:
@@ -189,8 +200,9 @@ def select(
     if scope.theme and source.theme is not None:
         conditions.append(f"{source.theme} = {{}}")
         params.append(scope.theme)
-    statement = f"SELECT {', '.join(selected)} FROM {source.body} WHERE {' AND '.join(conditions)}"
-    if keys:
+    verb = "SELECT DISTINCT" if distinct else "SELECT"
+    statement = f"{verb} {', '.join(selected)} FROM {source.body} WHERE {' AND '.join(conditions)}"
+    if keys and not distinct:
         statement += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
     return statement, params
 
@@ -198,5 +210,5 @@ def select(
 async def live(
     source: Source, scope: Scope, keys: Sequence[str] = (), measures: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
-    """The measures counted from the history itself."""
-    return await sql.rows(*select(source, scope, keys, measures))
+    """The measures counted from the history itself (once per reading: kept.one_reading)."""
+    return await kept.live_rows(*select(source, scope, keys, measures))

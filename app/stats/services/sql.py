@@ -49,8 +49,18 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def week_of(day: str) -> str:
+    """SQL for the Monday (`YYYY-MM-DD`) of the week of a day (a DATE or `YYYY-MM-DD` text)."""
+    if is_sqlite():
+        return f"date({day}, 'weekday 0', '-6 days')"  # the next Sunday (or that day), less six
+    return f"to_char(date_trunc('week', CAST({day} AS DATE)), 'YYYY-MM-DD')"
+
+
 def local(column: str, unit: str, start: datetime, end: datetime) -> str:
-    """SQL for the local day (`YYYY-MM-DD`) or month (`YYYY-MM`) of a timestamp column."""
+    """SQL for the local day (`YYYY-MM-DD`), week (its Monday) or month (`YYYY-MM`) of a
+    timestamp column."""
+    if unit == "week":
+        return week_of(local(column, "day", start, end))
     sqlite_format, pg_format = FORMATS[unit]
     if not is_sqlite():
         zone = str(local_zone().key)
@@ -87,3 +97,17 @@ def ids_in(column: str, ids: Sequence[int]) -> str:
 async def rows(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     """Run an aggregate query (`{}` placeholders) and hand back its rows."""
     return list(await Space.raw(sql, *params))
+
+
+def merge(parts: Sequence[list[dict[str, Any]]], width: int, measures: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of the same keys added up (a measure missing from a part counts 0)."""
+    names = [f"k{i}" for i in range(width)]
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for rows in parts:
+        for row in rows:
+            key = tuple(row[name] for name in names)
+            into = out.setdefault(key, {**dict(zip(names, key, strict=True)), **dict.fromkeys(measures, 0)})
+            for name, value in row.items():
+                if name not in names:
+                    into[name] = int(into.get(name) or 0) + int(value or 0)
+    return list(out.values())

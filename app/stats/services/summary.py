@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from app.accounts.people import AGE_BANDS, age_band
 from app.stats.schemas import StreetFigures, Summary, ThemeFigures
-from app.stats.services import counted, sources, sql
+from app.stats.services import counted, kept, sources, sql
 from app.stats.services.scope import THEMES, Scope
 from spaces.tables import Space
 
@@ -35,12 +36,64 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-async def age_bands(scope: Scope, cells: list[dict[str, Any]]) -> dict[str, int]:
+THEMED = ("activities", "adults", "children", "door_adults", "door_children", "sessions", "session_minutes")
+PRESENT = ("adults", "children", "door_adults", "door_children")
+
+
+@dataclass(slots=True)
+class Cells:
+    """What the detailed summary adds up from the cells grouped by space and theme: every
+    measure, the themed ones per theme, visits and people per space (for the streets)."""
+
+    totals: Counter[str] = field(default_factory=Counter)
+    themes: dict[str, Counter[str]] = field(default_factory=dict)
+    visits: Counter[int] = field(default_factory=Counter)
+    people: Counter[int] = field(default_factory=Counter)
+
+    def add(self, cells: list[dict[str, Any]]) -> Cells:
+        for cell in cells:
+            for name, value in cell.items():
+                if name not in ("k0", "k1") and value:
+                    self.totals[name] += int(value)
+            into = self.themes.setdefault(cell["k1"] or "", Counter())
+            for name in THEMED:
+                into[name] += _int(cell, name)
+            space = int(cell["k0"])
+            self.visits[space] += _int(cell, "checkins") + _int(cell, "door")
+            self.people[space] += sum(_int(cell, name) for name in PRESENT)
+        return self
+
+    def __iadd__(self, other: Cells) -> Cells:
+        self.totals.update(other.totals)
+        for theme, figures in other.themes.items():
+            self.themes.setdefault(theme, Counter()).update(figures)
+        self.visits.update(other.visits)
+        self.people.update(other.people)
+        return self
+
+
+async def _cells(scope: Scope) -> Cells:
+    return Cells().add(await counted.grouped(scope, ("space", "theme")))
+
+
+async def cells(scope: Scope) -> Cells:
+    """The cells of the scope: the held days' added up once per rollup run (kept.py), then the
+    later days'."""
+    held, later = counted.split(scope)
+    found = Cells()
+    if held is not None:
+        found += await kept.value(scope.rollup_run, ("summary-cells", held), lambda: _cells(held))
+    if later is not None:
+        found += await _cells(later)
+    return found
+
+
+async def age_bands(scope: Scope, cells: Cells) -> dict[str, int]:
     """Children present by age band at the month of their visit (the door's as unknown): the
-    held days' from the rollups' `cells`, the later days' from the history."""
+    held days' from the rollups' band columns, the later days' from the history."""
     bands: Counter[str] = Counter({band: 0 for band in AGE_BANDS})
     for band, column in {**counted.BAND_COLUMNS, UNKNOWN_BAND: counted.ROLLED_UNKNOWN}.items():
-        bands[band] += sum(_int(cell, column) for cell in cells)
+        bands[band] += cells.totals[column]
     _held, later = counted.split(scope)
     for born, month, n in await _live_bands(later) if later is not None else []:
         band = UNKNOWN_BAND if born is None else age_band(_day(born), date.fromisoformat(f"{month}-01"))
@@ -66,43 +119,36 @@ async def _live_bands(scope: Scope) -> list[tuple[Any, str, int]]:
     return [(row["born"], str(row["month"]), int(row["n"])) for row in await sql.rows(statement, params)]
 
 
-def themes(scope: Scope, cells: list[dict[str, Any]]) -> list[ThemeFigures]:
-    """Activities held, people present at them and reading sessions, per 绘本＋ theme (from
-    cells grouped by space and theme)."""
-    per: dict[str, Counter[str]] = {}
-    for cell in cells:
-        into = per.setdefault(cell["k1"] or "", Counter())
-        for name in ("activities", "adults", "children", "door_adults", "door_children", "sessions", "session_minutes"):
-            into[name] += _int(cell, name)
+def themes(scope: Scope, cells: Cells) -> list[ThemeFigures]:
+    """Activities held, people present at them and reading sessions, per 绘本＋ theme."""
     wanted = [scope.theme] if scope.theme else list(THEMES)
     return [
         ThemeFigures(
             theme=theme,
             activities=t["activities"],
-            people=t["adults"] + t["children"] + t["door_adults"] + t["door_children"],
+            people=sum(t[name] for name in PRESENT),
             sessions=t["sessions"],
             session_minutes=t["session_minutes"],
         )
         for theme in wanted
-        for t in [per.get(theme, Counter())]
+        for t in [cells.themes.get(theme, Counter())]
     ]
 
 
-async def streets(scope: Scope, cells: list[dict[str, Any]]) -> list[StreetFigures]:
-    """Visits and people present per street (from cells grouped by space and theme)."""
+async def streets(scope: Scope, cells: Cells) -> list[StreetFigures]:
+    """Visits and people present per street."""
     where = await Space.select(Space.id, Space.street)
     if scope.space_ids is not None:
         allowed = set(scope.space_ids)
         where = [w for w in where if w["id"] in allowed]
-    street_of = {w["id"]: w["street"] for w in where}
-    spaces: Counter[str] = Counter(street_of.values())
+    spaces: Counter[str] = Counter()
     visits: Counter[str] = Counter()
     people: Counter[str] = Counter()
-    for cell in cells:
-        street = street_of.get(cell["k0"])
-        if street is not None:
-            visits[street] += _int(cell, "checkins") + _int(cell, "door")
-            people[street] += sum(_int(cell, n) for n in ("adults", "children", "door_adults", "door_children"))
+    for w in where:
+        street = w["street"]
+        spaces[street] += 1
+        visits[street] += cells.visits[w["id"]]
+        people[street] += cells.people[w["id"]]
     return [
         StreetFigures(street=s, spaces=spaces[s], visits=visits[s], people=people[s])
         for s in sorted(spaces, key=lambda s: (-visits[s], s))
@@ -157,13 +203,13 @@ async def summary(scope: Scope, *, detail: bool = True) -> Summary:
     pass over the rollups, grouped by space and theme)."""
     if not detail:
         return from_totals(scope, await totals(scope))
-    cells = await counted.grouped(scope, ("space", "theme"))
-    found: dict[str, int] = {name: sum(_int(c, name) for c in cells) for name in counted.additive_measures()}
-    found.update(await counted.distinct_totals(scope))
-    out = from_totals(scope, {name: found.get(name, 0) for s in sources.sources() for name in s.measures})
-    bands = await age_bands(scope, cells)
-    bands[UNKNOWN_BAND] = bands.get(UNKNOWN_BAND, 0) + found["door_children"]
+    found = await cells(scope)
+    figures = {name: found.totals[name] for s in sources.sources() for name in s.measures}
+    figures.update(await counted.distinct_totals(scope))
+    out = from_totals(scope, figures)
+    bands = await age_bands(scope, found)
+    bands[UNKNOWN_BAND] = bands.get(UNKNOWN_BAND, 0) + figures["door_children"]
     out.children_by_age_band = bands
-    out.by_theme = themes(scope, cells)
-    out.by_street = await streets(scope, cells)
+    out.by_theme = themes(scope, found)
+    out.by_street = await streets(scope, found)
     return out

@@ -1,0 +1,101 @@
+"""What was read from the rollups, remembered until their next run.
+
+The rollups (stats_rollup, stats_reach) change only when a rollup run writes them, and every
+run leaves a new token in stats_rollup_state (rollup.py). A statement that reads nothing but
+the rollups therefore answers the same for the same token: its rows are kept per process,
+keyed by the token, the statement and its parameters, and a reader that finds them skips
+the statement. Nothing read live (the days after the last run, anything from the history)
+is kept, so today's figures stay exact. Readers that ask for the same rows at once share one
+statement. The figures of a rollup run still being written are read as they stand, as
+without this module; a new token takes effect when the run has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from app.stats.services import sql
+
+# Enough for every statement of a few dashboards with their filters; a year's whole-city
+# answers are a few thousand small rows, so the bound keeps a web process's memory flat.
+MAX_KEPT = 256
+
+T = TypeVar("T")
+Rows = list[dict[str, Any]]
+_kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_running: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+
+
+async def rows(run: str | None, statement: str, params: Sequence[Any]) -> Rows:
+    """The rows of a statement over the rollups only, read once per rollup run (`run`: the
+    scope's token; None, as before the first run, reads every time). Callers never change them."""
+    return await value(run, ("rows", statement, tuple(params)), lambda: sql.rows(statement, params))
+
+
+async def value(run: str | None, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
+    """`compute()`, made once per rollup run and `key`: it must read nothing but the rollups
+    (or derive from what did). Callers never change what it returns."""
+    if run is None:
+        return await compute()
+    key = (run, *key)
+    if key in _kept:
+        _kept.move_to_end(key)
+        found: T = _kept[key]
+        return found
+    loop = asyncio.get_running_loop()
+    pending = _running.get(key)
+    if pending is not None and pending.get_loop() is loop:
+        await asyncio.wait([pending])  # a failed or cancelled leader: compute it here instead
+        if not pending.cancelled() and pending.exception() is None:
+            led: T = pending.result()
+            return led
+    future: asyncio.Future[T] = loop.create_future()
+    _running[key] = future
+    try:
+        found = await compute()
+        future.set_result(found)
+    finally:
+        if _running.get(key) is future:
+            del _running[key]
+        if not future.done():
+            future.cancel()  # the readers waiting on it compute for themselves
+    _kept[key] = found
+    while len(_kept) > MAX_KEPT:
+        _kept.popitem(last=False)
+    return found
+
+
+# Within one reading (a dashboard: the summary, the table, the trends), the same statement
+# over the live days is run once: the parts of a page read today's rows the same way.
+_reading: ContextVar[dict[tuple[Any, ...], Rows] | None] = ContextVar("stats_reading", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Statements over the live days run once within this block (one page's figures)."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+async def live_rows(statement: str, params: Sequence[Any]) -> Rows:
+    """The rows of a statement over the history: once per reading (`one_reading`), else each time."""
+    memo = _reading.get()
+    if memo is None:
+        return await sql.rows(statement, params)
+    key = (statement, tuple(params))
+    if key not in memo:
+        memo[key] = await sql.rows(statement, params)
+    return memo[key]
+
+
+def forget() -> None:
+    """Drop everything kept (for tests that rewrite the rollups under the same token)."""
+    _kept.clear()

@@ -1,0 +1,118 @@
+"""Distinct counts across the rollups and the live days, and what is kept of the rollups
+between runs (app/stats/services/kept.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from app.accounts.tables import User
+from app.stats.tables import Reach, Rollup, RollupState
+from reading.lending.tables import Book, Copy, Loan
+from reading.programme.tables import LeadReader, ReadingSession, SessionLeadReader
+from tests.stats.history import (
+    CREATED,
+    NOVEMBER,
+    ROLLUPS,
+    History,
+    add_check_in,
+    add_slot,
+    add_user,
+    insert_row,
+    roll,
+    seed_november,
+    summary,
+    utc,
+)
+
+
+async def _more_people_on_the_29th(h: History) -> None:
+    """A session led by the known lead reader, logged by the known volunteer; another logged
+    by a new volunteer; loans to f1 (a borrower already) and f3 (new)."""
+    volunteer = await User.select(User.id).where(User.login == "stats_volunteer").first()
+    lead = await LeadReader.select(LeadReader.id).first()
+    assert volunteer and lead
+    newcomer = await add_user("stats_volunteer_2")
+    for logged_by, leads in ((volunteer["id"], [lead["id"]]), (newcomer, [])):
+        at = utc(2026, 11, 29, 3)
+        session = await insert_row(
+            ReadingSession(
+                space=h.spaces["A"],
+                started_at=at,
+                minutes=30,
+                adults=1,
+                children=1,
+                theme="reading",
+                logged_by=logged_by,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        for one in leads:
+            await insert_row(SessionLeadReader(session=session, lead_reader=one))
+    book = await insert_row(Book(isbn="9787533259563", title="好饿的毛毛虫", created_at=CREATED, updated_at=CREATED))
+    for i, family in enumerate(("F1", "F3")):
+        copy = await insert_row(
+            Copy(book=book, barcode=f"SK{i:06d}", home_space=h.spaces["A"], status="on_loan", created_at=CREATED)
+        )
+        at = utc(2026, 11, 29, 4)
+        loan = Loan(copy=copy, family=h.families[family], space=h.spaces["A"], borrowed_at=at, due_on=at.date())
+        await insert_row(loan)
+
+
+async def families(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> int:
+    r = await client.get("/api/v1/stats/summary", params={**NOVEMBER, **params}, headers=headers)
+    assert r.status_code == 200, r.text
+    return int(r.json()["families"])
+
+
+async def families_per_space(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, int]:
+    r = await client.get("/api/v1/stats/export.csv", params=NOVEMBER, headers=headers)
+    assert r.status_code == 200, r.text
+    header, *rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    name, month, count = header.index("阅读空间"), header.index("月份"), header.index("到场家庭")
+    return {row[name]: int(row[count]) for row in rows if row[month] == "2026-11"}
+
+
+@pytest.mark.parametrize("mode", ROLLUPS)
+async def test_families_seen_before_and_after_the_last_run_count_once(
+    client: httpx.AsyncClient, admin: dict[str, str], mode: str
+) -> None:
+    h: History = await seed_november()
+    a, b = h.spaces["A"], h.spaces["B"]
+    # 29 November, after the rollups' last day (27 November) in "days": f1 again at A (seen
+    # there on the 1st and the 15th), f2 at B for the first time (seen at A on the 10th).
+    for space, family in ((a, "F1"), (b, "F2")):
+        slot = await add_slot(space, utc(2026, 11, 29, 2))
+        await add_check_in(space, slot, utc(2026, 11, 29, 2, 5), family=h.families[family], children=[], people=1)
+    await _more_people_on_the_29th(h)
+    await roll(mode)
+    figures = await summary(client, admin)
+    # The lead reader and the volunteer again (the lead reader's user with them), a new volunteer.
+    assert (figures["lead_readers_active"], figures["volunteers"]) == (1, 3)
+    assert figures["active_borrowers"] == 3  # f1 again, f2, and f3 new
+    assert await families(client, admin) == 3  # f1, f2, f3: nobody twice
+    assert await families(client, admin, space_id=a) == 2  # f1, f2
+    assert await families(client, admin, space_id=b) == 2  # f3, and f2 new here
+    assert await families(client, admin, street="东四") == 3
+    assert await families_per_space(client, admin) == {"东四甲空间": 2, "东四乙空间": 2, "景山空间": 0}
+
+
+async def test_the_rollups_are_read_once_per_run(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    await seed_november()
+    await roll("months")
+    assert await families(client, admin) == 3
+    # Rows taken away under the same run token are not seen: what was read is kept...
+    await Reach.delete(force=True)
+    await Rollup.delete(force=True)
+    assert await families(client, admin) == 3
+    # ...until the token changes, as a rollup run changes it.
+    await RollupState.update({RollupState.run: uuid4()}, force=True)
+    assert await families(client, admin) == 0
+    await roll("months")
+    assert await families(client, admin) == 3
