@@ -4,10 +4,13 @@ The rollups (stats_rollup, stats_reach) change only when a rollup run writes the
 run leaves a new token in stats_rollup_state (rollup.py). A statement that reads nothing but
 the rollups therefore answers the same for the same token: its rows are kept per process,
 keyed by the token, the statement and its parameters, and a reader that finds them skips
-the statement. Nothing read live (the days after the last run, anything from the history)
-is kept, so today's figures stay exact. Readers that ask for the same rows at once share one
-statement. The figures of a rollup run still being written are read as they stand, as
-without this module; a new token takes effect when the run has finished.
+the statement; so is what a reader makes of them (`value`: a summary's cells, the table's
+sums per space, the trend lines). The days after the last run are read live every time, so
+today's figures stay exact; the one exception, the people behind a few distinct counts
+(lead readers, volunteers) on the days the rollups hold, are taken as settled as the
+rollups take those days. Readers that ask for the same value at once share one computation.
+The figures of a rollup run still being written are read as they stand, as without this
+module; a new token takes effect when the run has finished.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from typing import Any, TypeVar
 
 from app.stats.services import sql
 
-# Enough for every statement of a few dashboards with their filters; a year's whole-city
-# answers are a few thousand small rows, so the bound keeps a web process's memory flat.
+# Enough for every statement and value of a few dashboards with their filters; with rows kept
+# only for answers of up to MAX_ROWS, a city's kept values stay within a few tens of MB.
 MAX_KEPT = 256
+MAX_ROWS = 4000
 
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
@@ -33,8 +37,17 @@ _running: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
 async def rows(run: str | None, statement: str, params: Sequence[Any]) -> Rows:
     """The rows of a statement over the rollups only, read once per rollup run (`run`: the
-    scope's token; None, as before the first run, reads every time). Callers never change them."""
-    return await value(run, ("rows", statement, tuple(params)), lambda: sql.rows(statement, params))
+    scope's token; None, as before the first run, reads every time). Callers never change them.
+    A larger answer than MAX_ROWS is not kept (a city's cells by space and theme are ~40 MB
+    of dicts): its callers keep what they make of it instead."""
+    key = ("rows", statement, tuple(params))
+    if run is not None and (found := _kept.get((run, *key))) is not None:
+        _kept.move_to_end((run, *key))
+        return found  # type: ignore[no-any-return]
+    found = await sql.rows(statement, params)
+    if run is not None and len(found) <= MAX_ROWS:
+        _remember((run, *key), found)
+    return found
 
 
 async def value(run: str | None, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
@@ -64,10 +77,14 @@ async def value(run: str | None, key: tuple[Any, ...], compute: Callable[[], Awa
             del _running[key]
         if not future.done():
             future.cancel()  # the readers waiting on it compute for themselves
+    _remember(key, found)
+    return found
+
+
+def _remember(key: tuple[Any, ...], found: Any) -> None:
     _kept[key] = found
     while len(_kept) > MAX_KEPT:
         _kept.popitem(last=False)
-    return found
 
 
 # Within one reading (a dashboard: the summary, the table, the trends), the same statement

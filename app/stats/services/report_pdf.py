@@ -4,10 +4,12 @@ drawn with fpdf2."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from app.stats.services.report import FONT, STREET_HEADER, MonthlyReport, district_rows, theme_rows, title
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def _table(pdf: FPDF, heading: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -27,6 +29,10 @@ def _table(pdf: FPDF, heading: str, header: Sequence[str], rows: Sequence[Sequen
 
 
 def pdf(r: MonthlyReport) -> bytes:
+    # Imported when a report is drawn: fpdf2 and its fontTools take ~18 MB that every web
+    # process and worker would otherwise hold for a job that runs once a month.
+    from fpdf import FPDF
+
     doc = FPDF(format="A4")
     doc.set_title(title(r))
     doc.add_font("noto", "", str(FONT))
