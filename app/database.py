@@ -45,13 +45,26 @@ async def _keep_session(connection: Any) -> None:
     return None
 
 
-async def start(settings: Settings) -> bool:
-    """Connect; True when this call created the pool (and so its caller should close it)."""
+# Web requests run small statements many at a time: a parallel plan there only adds worker
+# launches (PostgreSQL forks a process per worker: 5-20 ms each on this machine, and the
+# statistics' summary at city scale went from ~65 to ~20 ms of statements without them).
+# The jobs and the CLI keep parallel plans for their long scans (the rollups' build).
+SERIAL = {"max_parallel_workers_per_gather": "0"}
+
+
+async def start(settings: Settings, *, serial: bool = False) -> bool:
+    """Connect; True when this call created the pool (and so its caller should close it).
+    `serial`: no parallel plans (web processes)."""
     db = engine()
     if isinstance(db, PostgresEngine):
         if db.pool is not None:
             return False
-        await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size, reset=_keep_session)
+        await db.start_connection_pool(
+            min_size=1,
+            max_size=settings.db_pool_size,
+            reset=_keep_session,
+            **({"server_settings": SERIAL} if serial else {}),
+        )
         return True
     if isinstance(db, SQLiteEngine):
         prepare_sqlite(settings)

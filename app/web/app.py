@@ -148,7 +148,7 @@ def _lifecycle(settings: Settings, queue: JobQueue) -> tuple[Any, Any]:
     async def startup(app: Litestar) -> None:
         runtime.configure(settings)
         lifecycle.install_drain(settings.shutdown_drain)
-        app.state.owns_pool = await database.start(settings)
+        app.state.owns_pool = await database.start(settings, serial=True)
         await queue.start()
         if settings.redis_url:
             from redis.asyncio import Redis

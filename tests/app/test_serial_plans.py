@@ -1,0 +1,35 @@
+"""Web processes ask PostgreSQL for serial plans (app/database.py): a parallel plan only adds
+worker launches to a request's small statements; jobs keep them for their long scans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgi_lifespan import LifespanManager
+
+from app import database
+from app.kernel.db import engine
+from spaces.tables import Space
+from tests.helpers import postgres_only
+
+
+async def _setting() -> str:
+    """The setting on a pooled connection (the pool the running code created)."""
+    assert getattr(engine(), "pool", None) is not None
+    rows = await Space.raw("SHOW max_parallel_workers_per_gather")
+    return str(rows[0]["max_parallel_workers_per_gather"])
+
+
+@postgres_only
+async def test_the_web_app_plans_serially_and_the_jobs_in_parallel(settings: Any, clock: Any, queue: Any) -> None:
+    from app.web.app import create_app
+
+    await database.stop()  # the tests' shared pool: the app makes its own, as in production
+    try:
+        async with LifespanManager(create_app(settings, clock=clock, queue=queue)):
+            assert await _setting() == "0"
+        assert await database.start(settings)  # as the worker and the CLI start it
+        assert await _setting() != "0"
+    finally:
+        await database.stop()
+        await database.start(settings)
