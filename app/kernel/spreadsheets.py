@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,6 +23,16 @@ def safe_text(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+# Control characters other than tab, newline and carriage return: XML 1.0 (an .xlsx file)
+# cannot hold them, and openpyxl refuses the whole workbook for one (a name typed with one).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def printable(value: str) -> str:
+    """A text an Excel cell can hold: control characters become U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", value)
 
 
 def read_cell(value: str) -> str:
@@ -52,7 +63,7 @@ def xlsx_bytes(sheets: dict[str, Iterable[Sequence[Any]]]) -> bytes:
             cells = []
             for value in row:
                 if isinstance(value, str):
-                    cell = WriteOnlyCell(sheet, value=value)
+                    cell = WriteOnlyCell(sheet, value=printable(value))
                     cell.data_type = "s"  # openpyxl would take "=..." for a formula
                     cells.append(cell)
                 else:
