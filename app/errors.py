@@ -210,6 +210,10 @@ def is_database_down(exc: BaseException) -> bool:
         pg.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
         pg.TooManyConnectionsError,
         asyncpg.InterfaceError,  # the connection was closed under the query
+        # The server's FATAL (admin shutdown) reached an idle pooled connection just before a
+        # query: asyncpg refuses to bind ("cannot switch to state 12; another operation (2) is
+        # in progress") before sending anything, so the request did nothing either.
+        pg.InternalClientError,
         ConnectionError,
         TimeoutError,
     )

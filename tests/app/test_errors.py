@@ -291,3 +291,24 @@ async def test_routing_errors_in_english_with_accept_language(client: httpx.Asyn
     assert body["title"] == english("没有找到")
     body = expect_problem(await client.delete("/api/v1/consent-policy", headers=en), 405, "method_not_allowed")
     assert body["title"] == english("不支持这种请求方式")
+
+
+# --- a database going away ------------------------------------------------------------------
+
+
+def test_what_counts_as_the_database_going_away() -> None:
+    """asyncpg's errors when PostgreSQL shuts down under a pooled connection are 503s; the
+    InternalClientError is the race the restart test hit (tests/live/test_database_down.py):
+    the server's FATAL reached an idle connection just before a query was bound."""
+    from asyncpg import exceptions as pg
+
+    from app.errors import is_database_down
+
+    race = pg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+    assert is_database_down(race)
+    assert is_database_down(pg.AdminShutdownError("terminating connection due to administrator command"))
+    assert is_database_down(RuntimeError("wrapped")) is False
+    wrapped = RuntimeError("wrapped")
+    wrapped.__cause__ = pg.CannotConnectNowError("the database system is shutting down")
+    assert is_database_down(wrapped)
+    assert is_database_down(pg.UniqueViolationError("duplicate key")) is False
