@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from piccolo.columns import Column
+from piccolo.table import Table
+
 
 @runtime_checkable
 class JobQueue(Protocol):
@@ -38,3 +41,26 @@ class Resumable(Protocol):
     """A kind of job whose runs are kept in a table: which of them must run again now."""
 
     async def __call__(self, now: datetime) -> list[Rerun]: ...
+
+
+async def reclaim_stalled(table: type[Table], now: datetime, *columns: Column) -> list[dict[str, Any]]:
+    """The runs kept in `table` (its columns id, attempt, status, heartbeat_at) whose worker
+    has given no sign of life for LEASE, each marked `retrying` on the attempt it was read
+    at, so that of two watchdogs at once only one claims it. Returns the rows this call
+    claimed: id, attempt and `columns`."""
+    id_, attempt, status, heartbeat = (
+        table._meta.get_column_by_name(name) for name in ("id", "attempt", "status", "heartbeat_at")
+    )
+    stale = await table.select(id_, attempt, *columns).where(
+        status.is_in(["running", "retrying"]) & (heartbeat < now - LEASE)
+    )
+    claimed = []
+    for row in stale:
+        marked = await (
+            table.update({status: "retrying", heartbeat: now})
+            .where((id_ == row["id"]) & (attempt == row["attempt"]))
+            .returning(id_)
+        )
+        if marked:
+            claimed.append(row)
+    return claimed

@@ -27,7 +27,7 @@ from typing import Any
 import anyio
 
 from app.kernel.clock import Clock
-from app.kernel.jobs import LEASE, QUEUED_GRACE, Rerun
+from app.kernel.jobs import QUEUED_GRACE, Rerun, reclaim_stalled
 from app.kernel.jsonvalue import loads
 from qr import pdf as pdf_pages
 from qr import posters
@@ -207,17 +207,10 @@ async def reruns(now: datetime) -> list[Rerun]:
             (PosterExport.status == "queued") & (PosterExport.created_at < now - QUEUED_GRACE)
         )
     ]
-    stale = await PosterExport.select(PosterExport.id, PosterExport.attempt).where(
-        PosterExport.status.is_in(["running", "retrying"]) & (PosterExport.heartbeat_at < now - LEASE)
-    )
-    for row in stale:
-        marked = await (
-            PosterExport.update({PosterExport.status: "retrying", PosterExport.heartbeat_at: now})
-            .where((PosterExport.id == row["id"]) & (PosterExport.attempt == row["attempt"]))
-            .returning(PosterExport.id)
-        )
-        if marked:
-            again.append(Rerun(JOB, f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"export_id": row["id"]}))
+    again += [
+        Rerun(JOB, f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"export_id": row["id"]})
+        for row in await reclaim_stalled(PosterExport, now)
+    ]
     return again
 
 

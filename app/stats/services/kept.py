@@ -40,19 +40,24 @@ async def rows(run: str | None, statement: str, params: Sequence[Any]) -> Rows:
     scope's token; None, as before the first run, reads every time). Callers never change them.
     A larger answer than MAX_ROWS is not kept (a city's cells by space and theme are ~40 MB
     of dicts): its callers keep what they make of it instead."""
-    key = ("rows", statement, tuple(params))
-    if run is not None and (found := _kept.get((run, *key))) is not None:
-        _kept.move_to_end((run, *key))
-        return found  # type: ignore[no-any-return]
-    found = await sql.rows(statement, params)
-    if run is not None and len(found) <= MAX_ROWS:
-        _remember((run, *key), found)
-    return found
+    return await value(
+        run,
+        ("rows", statement, tuple(params)),
+        lambda: sql.rows(statement, params),
+        keep=lambda found: len(found) <= MAX_ROWS,
+    )
 
 
-async def value(run: str | None, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
+async def value(
+    run: str | None,
+    key: tuple[Any, ...],
+    compute: Callable[[], Awaitable[T]],
+    *,
+    keep: Callable[[T], bool] = lambda _: True,
+) -> T:
     """`compute()`, made once per rollup run and `key`: it must read nothing but the rollups
-    (or derive from what did). Callers never change what it returns."""
+    (or derive from what did). Callers never change what it returns. Readers asking at once
+    share one computation; what `keep` refuses is shared with them but not remembered."""
     if run is None:
         return await compute()
     key = (run, *key)
@@ -77,7 +82,8 @@ async def value(run: str | None, key: tuple[Any, ...], compute: Callable[[], Awa
             del _running[key]
         if not future.done():
             future.cancel()  # the readers waiting on it compute for themselves
-    _remember(key, found)
+    if keep(found):
+        _remember(key, found)
     return found
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 
 from app.kernel.clock import Clock
-from app.kernel.jobs import LEASE, QUEUED_GRACE, Rerun
+from app.kernel.jobs import QUEUED_GRACE, Rerun, reclaim_stalled
 from app.stats.services import archive, report, report_pdf
 from app.stats.tables import StatsReport
 
@@ -179,15 +179,5 @@ async def reruns(now: datetime) -> list[Rerun]:
             (StatsReport.status == "queued") & (StatsReport.asked_at < now - QUEUED_GRACE)
         )
     ]
-    stale = await StatsReport.select(*columns).where(
-        StatsReport.status.is_in(["running", "retrying"]) & (StatsReport.heartbeat_at < now - LEASE)
-    )
-    for row in stale:
-        marked = await (
-            StatsReport.update({StatsReport.status: "retrying", StatsReport.heartbeat_at: now})
-            .where((StatsReport.id == row["id"]) & (StatsReport.attempt == row["attempt"]))
-            .returning(StatsReport.id)
-        )
-        if marked:
-            again.append(_rerun(row))
+    again += [_rerun(row) for row in await reclaim_stalled(StatsReport, now, StatsReport.month)]
     return again

@@ -17,7 +17,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import engine, write_transaction
 from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
-from app.kernel.jobs import LEASE, QUEUED_GRACE, JobQueue, Rerun
+from app.kernel.jobs import QUEUED_GRACE, JobQueue, Rerun, reclaim_stalled
 from app.kernel.jsonvalue import loads
 from reading.lending import books
 from reading.lending.errors import InvalidCsv
@@ -139,17 +139,10 @@ async def reruns(now: datetime) -> list[Rerun]:
             (BookImport.status == "queued") & (BookImport.created_at < now - QUEUED_GRACE)
         )
     ]
-    stale = await BookImport.select(BookImport.id, BookImport.attempt, BookImport.status).where(
-        BookImport.status.is_in(["running", "retrying"]) & (BookImport.heartbeat_at < now - LEASE)
-    )
-    for row in stale:
-        marked = await (
-            BookImport.update({BookImport.status: "retrying", BookImport.heartbeat_at: now})
-            .where((BookImport.id == row["id"]) & (BookImport.attempt == row["attempt"]))
-            .returning(BookImport.id)
-        )
-        if marked:
-            again.append(Rerun("import_books", f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"import_id": row["id"]}))
+    again += [
+        Rerun("import_books", f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"import_id": row["id"]})
+        for row in await reclaim_stalled(BookImport, now)
+    ]
     return again
 
 
