@@ -8,7 +8,7 @@ days since; the rest (lead readers, volunteers: a few rows) are counted live."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -169,17 +169,21 @@ async def _people(
     """A distinct count of few people: whom the held days counted, read once per rollup run
     (the rollups take the days they hold as settled until their next run), and whom the later
     days count, as one set per group of `keys`."""
-    seen: set[tuple[Any, ...]] = set()
+    counts: Counter[tuple[Any, ...]] = Counter()
+    seen: frozenset[tuple[Any, ...]] = frozenset()
     if held is not None:
-        seen.update(
-            await kept.value(
-                held.rollup_run, ("people", measure, held, *keys), lambda: _whom(source, measure, held, keys)
-            )
-        )
+        run, key = held.rollup_run, ("people", measure, held, *keys)
+        seen = await kept.value(run, key, lambda: _whom(source, measure, held, keys))
+        counts = await kept.value(run, (*key, "counted"), lambda: _counted(seen))
     if later is not None:
-        seen.update(await _whom(source, measure, later, keys))
-    counts = Counter(found[:-1] for found in seen)
+        later_people = await _whom(source, measure, later, keys)
+        counts = counts + await _counted(found for found in later_people if found not in seen)
     return [{**{f"k{i}": key for i, key in enumerate(group)}, measure: n} for group, n in counts.items()]
+
+
+async def _counted(people: Iterable[tuple[Any, ...]]) -> Counter[tuple[Any, ...]]:
+    """How many people per group of keys (the last item of each tuple is the person)."""
+    return Counter(found[:-1] for found in people)
 
 
 async def _whom(source: Source, measure: str, scope: Scope, keys: Sequence[str]) -> frozenset[tuple[Any, ...]]:

@@ -13,9 +13,8 @@ from app.kernel.clock import Clock
 from app.kernel.i18n import N_, gettext
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import charts, kept, quiet, series, summary
-from app.stats.services.scope import THEMES, Filters, Scope, resolve
+from app.stats.services.scope import THEMES, Filters, Scope, places, resolve
 from app.stats.services.space_table import SpaceTable, TableView, space_table
-from spaces.tables import Space
 
 TOP_STREETS = 20  # the streets chart's bars (the summary and the Excel have every street)
 MAX_SPACE_CHOICES = 300  # more spaces than this: the form lists a street's once it is chosen
@@ -142,8 +141,7 @@ async def _charts(scope: Scope, figures: Summary) -> list[charts.Chart]:
 
 
 async def _choices(actor: Actor) -> list[dict[str, Any]]:
-    rows = await Space.select(Space.id, Space.name, Space.street).order_by(Space.street).order_by(Space.name)
-    return [r for r in rows if actor.serves(r["id"])]
+    return [r for r in await places() if actor.serves(r["id"])]
 
 
 def _space_choices(spaces: list[dict[str, Any]], street: str, chosen: int | None) -> list[dict[str, Any]]:

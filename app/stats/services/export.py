@@ -10,9 +10,8 @@ from typing import Any
 from app.kernel.spreadsheets import csv_bytes, xlsx_bytes
 from app.stats.schemas import Summary
 from app.stats.services import counted, kept, sources, summary
-from app.stats.services.scope import Scope
+from app.stats.services.scope import Scope, covered, places
 from app.stats.services.series import periods
-from spaces.tables import Space
 
 # (header, figure): the figure is a Summary field, computed per row the same way.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -50,12 +49,8 @@ class Table:
 
 
 async def spaces_of(scope: Scope) -> list[dict[str, Any]]:
-    query = Space.select(Space.id, Space.name, Space.street).order_by(Space.street).order_by(Space.name)
-    found = await query
-    if scope.space_ids is not None:
-        allowed = set(scope.space_ids)
-        found = [s for s in found if s["id"] in allowed]
-    return list(found)
+    """The spaces the scope covers, by street and name (a new list: callers may sort it)."""
+    return covered(scope, await places())
 
 
 Cells = dict[tuple[Any, ...], dict[str, int]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.stats.schemas import QuietSites, Series, Summary
-from app.stats.services import archive, report_pdf
+from app.stats.services import archive, kept, report_pdf
 from app.stats.services import export as exports
 from app.stats.services import quiet as quiet_sites
 from app.stats.services import report as monthly
@@ -17,7 +17,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def summary(filters: Filters, *, actor: Actor, clock: Clock) -> Summary:
-    return await summary_of.summary(await resolve(filters, actor=actor, clock=clock))
+    with kept.one_reading():
+        return await summary_of.summary(await resolve(filters, actor=actor, clock=clock))
 
 
 async def series(filters: Filters, *, metric: str, by: str, actor: Actor, clock: Clock) -> Series:
@@ -26,8 +27,9 @@ async def series(filters: Filters, *, metric: str, by: str, actor: Actor, clock:
 
 async def export(filters: Filters, *, kind: str, actor: Actor, clock: Clock) -> tuple[bytes, str]:
     """The export file and its name (`统计-<from>-<to>.xlsx`)."""
-    scope = await resolve(filters, actor=actor, clock=clock)
-    found = await exports.table(scope)
+    with kept.one_reading():
+        scope = await resolve(filters, actor=actor, clock=clock)
+        found = await exports.table(scope)
     name = f"统计-{scope.first.isoformat()}-{scope.last.isoformat()}.{kind}"
     return (exports.xlsx(found) if kind == "xlsx" else exports.csv(found)), name
 

@@ -94,13 +94,14 @@ def _remember(key: tuple[Any, ...], found: Any) -> None:
 
 
 # Within one reading (a dashboard: the summary, the table, the trends), the same statement
-# over the live days is run once: the parts of a page read today's rows the same way.
-_reading: ContextVar[dict[tuple[Any, ...], Rows] | None] = ContextVar("stats_reading", default=None)
+# over the live days is run once, and the spaces are read once: the parts of a page read them
+# the same way.
+_reading: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("stats_reading", default=None)
 
 
 @contextmanager
 def one_reading() -> Iterator[None]:
-    """Statements over the live days run once within this block (one page's figures)."""
+    """What `once` reads is read once within this block (one page's figures)."""
     token = _reading.set({})
     try:
         yield
@@ -108,15 +109,20 @@ def one_reading() -> Iterator[None]:
         _reading.reset(token)
 
 
-async def live_rows(statement: str, params: Sequence[Any]) -> Rows:
-    """The rows of a statement over the history: once per reading (`one_reading`), else each time."""
+async def once(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
+    """`compute()` once per reading (`one_reading`), else each time. Callers never change it."""
     memo = _reading.get()
     if memo is None:
-        return await sql.rows(statement, params)
-    key = (statement, tuple(params))
+        return await compute()
     if key not in memo:
-        memo[key] = await sql.rows(statement, params)
-    return memo[key]
+        memo[key] = await compute()
+    found: T = memo[key]
+    return found
+
+
+async def live_rows(statement: str, params: Sequence[Any]) -> Rows:
+    """The rows of a statement over the history: once per reading, else each time."""
+    return await once(("rows", statement, tuple(params)), lambda: sql.rows(statement, params))
 
 
 def forget() -> None:

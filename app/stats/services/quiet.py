@@ -15,8 +15,8 @@ from app.kernel.i18n import N_
 from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, QuietSites
 from app.stats.services import kept, sql
-from app.stats.services.scope import local_start, rollup_state
-from spaces.tables import Closure, Space
+from app.stats.services.scope import local_start, places, rollup_state
+from spaces.tables import Closure
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 365
@@ -70,7 +70,7 @@ def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-async def _calendars(window_start: date) -> dict[int, Calendar]:
+async def _calendars(window_start: date, spaces: list[dict[str, Any]]) -> dict[int, Calendar]:
     # The weekdays as a bit set per space: one row a space, not one an opening period.
     weekdays = {
         int(row["space"]): frozenset(day for day in range(1, 8) if int(row["days"]) >> day & 1)
@@ -84,7 +84,7 @@ async def _calendars(window_start: date) -> dict[int, Calendar]:
     ):
         closed[row["space"]].append((row["first_day"], row["last_day"]))
     out = {}
-    for space in await Space.select(Space.id, Space.created_at):
+    for space in spaces:
         since = space["created_at"].astimezone(local_zone()).date()
         out[space["id"]] = Calendar(weekdays.get(space["id"], frozenset()), merged(closed[space["id"]]), since)
     return out
@@ -159,9 +159,9 @@ async def quiet_sites(*, days: int = DEFAULT_DAYS, clock: Clock) -> QuietSites:
     window_start = today - timedelta(days=max(RECENT + BEFORE, 7 * days))
     recent_start = today - timedelta(days=RECENT)
     before_start = recent_start - timedelta(days=BEFORE)
-    calendars = await _calendars(window_start)
+    spaces = await places()
+    calendars = await _calendars(window_start, spaces)
     seen = await _check_ins(window_start, before_start, recent_start, today)
-    spaces = await Space.select(Space.id, Space.name, Space.street).order_by(Space.street).order_by(Space.name)
     items = []
     for space in spaces:
         calendar = calendars[space["id"]]

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.i18n import N_
 from app.stats.errors import BadFilter
+from app.stats.services import kept
 from app.stats.tables import RollupState
 from spaces.errors import NotStaffOfSpace
 from spaces.tables import Space
@@ -83,6 +85,25 @@ def day_bits(first: date, last: date) -> int:
     return sum(1 << (day - 1) for day in range(first.day, last.day + 1))
 
 
+async def places() -> list[dict[str, Any]]:
+    """Every space (id, name, street, created_at) by street and name, read once per reading
+    (kept.one_reading: a dashboard's parts each need them). Callers never change the list."""
+    return await kept.once(("places",), _places)
+
+
+async def _places() -> list[dict[str, Any]]:
+    columns = (Space.id, Space.name, Space.street, Space.created_at)
+    return list(await Space.select(*columns).order_by(Space.street).order_by(Space.name))
+
+
+def covered(scope: Scope, spaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The spaces of `spaces` the scope covers (a new list)."""
+    if scope.space_ids is None:
+        return list(spaces)
+    allowed = set(scope.space_ids)
+    return [s for s in spaces if s["id"] in allowed]
+
+
 async def rollup_state() -> tuple[date | None, str | None]:
     """The last local day the rollups hold, if they were built, and their run token."""
     row = await RollupState.select(RollupState.built_through, RollupState.run).first()
@@ -125,14 +146,13 @@ async def resolve(filters: Filters, *, actor: Actor, clock: Clock) -> Scope:
         raise BadFilter(N_("没有这个活动主题"), field="theme", message=f"one of {', '.join(THEMES)}")
     street = (filters.street or "").strip()
     ids: tuple[int, ...] | None = None
+    spaces = await places() if street or filters.space_id is not None else []
     if street:
-        rows = await Space.select(Space.id).where(Space.street == street)
-        if not rows:
+        ids = tuple(sorted(s["id"] for s in spaces if s["street"] == street))
+        if not ids:
             raise BadFilter(N_("没有这个街道"), field="street", message="unknown street")
-        ids = tuple(sorted(r["id"] for r in rows))
     if filters.space_id is not None:
-        row = await Space.select(Space.id, Space.street).where(Space.id == filters.space_id).first()
-        if row is None:
+        if not any(s["id"] == filters.space_id for s in spaces):
             raise BadFilter(N_("没有这个阅读空间"), field="space_id", message="unknown space")
         if not actor.serves(filters.space_id):
             raise NotStaffOfSpace()

@@ -12,8 +12,7 @@ from typing import Any
 from app.accounts.people import AGE_BANDS, age_band
 from app.stats.schemas import StreetFigures, Summary, ThemeFigures
 from app.stats.services import counted, kept, sources, sql
-from app.stats.services.scope import THEMES, Scope
-from spaces.tables import Space
+from app.stats.services.scope import THEMES, Scope, covered, places
 
 UNKNOWN_BAND = "unknown"  # children counted at the door, or no longer on record
 
@@ -137,10 +136,7 @@ def themes(scope: Scope, cells: Cells) -> list[ThemeFigures]:
 
 async def streets(scope: Scope, cells: Cells) -> list[StreetFigures]:
     """Visits and people present per street."""
-    where = await Space.select(Space.id, Space.street)
-    if scope.space_ids is not None:
-        allowed = set(scope.space_ids)
-        where = [w for w in where if w["id"] in allowed]
+    where = covered(scope, await places())
     spaces: Counter[str] = Counter()
     visits: Counter[str] = Counter()
     people: Counter[str] = Counter()
