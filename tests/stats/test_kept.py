@@ -3,6 +3,7 @@ between runs (app/stats/services/kept.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
@@ -116,3 +117,64 @@ async def test_the_rollups_are_read_once_per_run(client: httpx.AsyncClient, admi
     assert await families(client, admin) == 0
     await roll("months")
     assert await families(client, admin) == 3
+
+
+async def test_readers_at_once_share_one_computation_and_later_ones_compute_anew() -> None:
+    from app.stats.services import kept
+
+    calls = 0
+    release = asyncio.Event()
+
+    async def compute() -> int:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return calls
+
+    readers = [asyncio.create_task(kept.shared(("test", "k"), compute)) for _ in range(8)]
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*readers) == [1] * 8
+    assert calls == 1
+    # Nothing is kept once it has finished: the next reader reads afresh.
+    assert await kept.shared(("test", "k"), compute) == 2
+    # Another key is another computation.
+    assert await kept.shared(("test", "other"), compute) == 3
+
+
+async def test_a_failed_shared_computation_leaves_each_waiting_reader_to_compute_its_own() -> None:
+    from app.stats.services import kept
+
+    attempts = 0
+    release = asyncio.Event()
+
+    async def compute() -> str:
+        nonlocal attempts
+        attempts += 1
+        mine = attempts
+        await release.wait()
+        if mine == 1:
+            raise RuntimeError("the leader's reading failed")
+        return "read"
+
+    leader = asyncio.create_task(kept.shared(("test", "fails"), compute))
+    await asyncio.sleep(0)
+    followers = [asyncio.create_task(kept.shared(("test", "fails"), compute)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(RuntimeError):
+        await leader
+    assert await asyncio.gather(*followers) == ["read"] * 3
+    assert attempts >= 2
+
+
+async def test_concurrent_summaries_agree_and_a_later_one_sees_a_new_check_in(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    h: History = await seed_november()
+    await roll("days")  # the 28th on is counted live
+    answers = await asyncio.gather(*(summary(client, admin) for _ in range(6)))
+    assert all(a == answers[0] for a in answers)
+    slot = await add_slot(h.spaces["A"], utc(2026, 11, 29, 2))
+    await add_check_in(h.spaces["A"], slot, utc(2026, 11, 29, 2, 5), family=h.families["F1"], children=[], people=1)
+    assert (await summary(client, admin))["visits"] == answers[0]["visits"] + 1

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.accounts.actor import Actor
-from app.kernel.clock import Clock
-from app.kernel.i18n import N_, gettext
+from app.kernel.clock import Clock, local_today
+from app.kernel.i18n import N_, current_locale, gettext
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import charts, kept, quiet, series, summary
 from app.stats.services.scope import THEMES, Filters, Scope, places, resolve
@@ -155,12 +155,16 @@ def _space_choices(spaces: list[dict[str, Any]], street: str, chosen: int | None
 
 
 async def dashboard(filters: Filters, *, actor: Actor, clock: Clock, view: TableView | None = None) -> Dashboard:
+    """The page's figures; readers of the same page at once share one reading (kept.shared:
+    eight admins opening it together cost one reading, each still as fresh as its request)."""
+    view = view or TableView()
     with kept.one_reading():  # the summary, the table and the trends read today's rows once
-        return await _dashboard(filters, actor, clock, view or TableView())
+        scope = await resolve(filters, actor=actor, clock=clock)
+        seen_as = (actor.is_admin, actor.space_ids, current_locale.get(), local_today(clock))
+        return await kept.shared(("dashboard", scope, view, seen_as), lambda: _dashboard(scope, actor, clock, view))
 
 
-async def _dashboard(filters: Filters, actor: Actor, clock: Clock, view: TableView) -> Dashboard:
-    scope = await resolve(filters, actor=actor, clock=clock)
+async def _dashboard(scope: Scope, actor: Actor, clock: Clock, view: TableView) -> Dashboard:
     figures = await summary.summary(scope)
     before = await summary.summary(scope.previous(), detail=False)
     spaces = await _choices(actor)

@@ -18,7 +18,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 async def summary(filters: Filters, *, actor: Actor, clock: Clock) -> Summary:
     with kept.one_reading():
-        return await summary_of.summary(await resolve(filters, actor=actor, clock=clock))
+        scope = await resolve(filters, actor=actor, clock=clock)
+        return await kept.shared(("summary", scope), lambda: summary_of.summary(scope))
 
 
 async def series(filters: Filters, *, metric: str, by: str, actor: Actor, clock: Clock) -> Series:

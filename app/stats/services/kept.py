@@ -65,10 +65,21 @@ async def value(
         _kept.move_to_end(key)
         found: T = _kept[key]
         return found
+    found = await shared(key, compute)
+    if keep(found):
+        _remember(key, found)
+    return found
+
+
+async def shared(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
+    """`compute()`, shared by the readers that ask for `key` while it runs: one computation,
+    one answer for all of them. A reader that joins a computation already under way gets
+    figures read from when it began (at most one computation, a fraction of a second,
+    before the reader asked). A failed or cancelled one: each waiting reader computes its own."""
     loop = asyncio.get_running_loop()
     pending = _running.get(key)
     if pending is not None and pending.get_loop() is loop:
-        await asyncio.wait([pending])  # a failed or cancelled leader: compute it here instead
+        await asyncio.wait([pending])
         if not pending.cancelled() and pending.exception() is None:
             led: T = pending.result()
             return led
@@ -82,8 +93,6 @@ async def value(
             del _running[key]
         if not future.done():
             future.cancel()  # the readers waiting on it compute for themselves
-    if keep(found):
-        _remember(key, found)
     return found
 
 
