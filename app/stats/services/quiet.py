@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from app.kernel.clock import Clock, local_today, local_zone
@@ -16,7 +17,7 @@ from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, QuietSites
 from app.stats.services import kept, sql
 from app.stats.services.scope import local_start, places, rollup_state
-from spaces.tables import Closure
+from spaces.tables import Closure, Space
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 365
@@ -31,7 +32,7 @@ class Calendar:
 
     weekdays: frozenset[int]
     closed: tuple[tuple[date, date], ...]  # merged: no two overlap
-    since: date  # created
+    since: date  # opened (quiet_sites: the window's first day for a space opened before it)
 
     def open_on(self, day: date) -> bool:
         if day < self.since or day.isoweekday() not in self.weekdays:
@@ -41,18 +42,20 @@ class Calendar:
     def open_days(self, first: date, last: date) -> int:
         """Open days of [first, last], counted by weeks (a city's spaces × months of days)."""
         first = max(first, self.since)
-        days = self._weekdays(first, last)
+        days = weekdays_in(self.weekdays, first, last)
         for closed_from, closed_to in self.closed:
-            days -= self._weekdays(max(first, closed_from), min(last, closed_to))
+            days -= weekdays_in(self.weekdays, max(first, closed_from), min(last, closed_to))
         return days
 
-    def _weekdays(self, first: date, last: date) -> int:
-        """Days of [first, last] on one of the open weekdays, closures aside."""
-        if first > last:
-            return 0
-        weeks, rest = divmod((last - first).days + 1, 7)
-        start = first.isoweekday()
-        return weeks * len(self.weekdays) + sum(1 for i in range(rest) if (start + i - 1) % 7 + 1 in self.weekdays)
+
+@lru_cache(maxsize=4096)  # a city's spaces share a few sets of weekdays and the same windows
+def weekdays_in(weekdays: frozenset[int], first: date, last: date) -> int:
+    """Days of [first, last] on one of `weekdays` (ISO, Monday 1)."""
+    if first > last:
+        return 0
+    weeks, rest = divmod((last - first).days + 1, 7)
+    start = first.isoweekday()
+    return weeks * len(weekdays) + sum(1 for i in range(rest) if (start + i - 1) % 7 + 1 in weekdays)
 
 
 def merged(spans: list[tuple[date, date]]) -> tuple[tuple[date, date], ...]:
@@ -73,7 +76,7 @@ def _moment(value: Any) -> datetime:
 async def _calendars(window_start: date, spaces: list[dict[str, Any]]) -> dict[int, Calendar]:
     # The weekdays as a bit set per space: one row a space, not one an opening period.
     weekdays = {
-        int(row["space"]): frozenset(day for day in range(1, 8) if int(row["days"]) >> day & 1)
+        int(row["space"]): _weekdays_of(int(row["days"]))
         for row in await sql.rows(
             "SELECT space, SUM(DISTINCT 1 << weekday) AS days FROM spaces_opening_hours GROUP BY space", []
         )
@@ -83,11 +86,28 @@ async def _calendars(window_start: date, spaces: list[dict[str, Any]]) -> dict[i
         Closure.last_day >= window_start
     ):
         closed[row["space"]].append((row["first_day"], row["last_day"]))
-    out = {}
-    for space in spaces:
-        since = space["created_at"].astimezone(local_zone()).date()
-        out[space["id"]] = Calendar(weekdays.get(space["id"], frozenset()), merged(closed[space["id"]]), since)
-    return out
+    # Only a space opened within the window has days before its opening to leave out.
+    opened = {
+        row["id"]: row["created_at"].astimezone(local_zone()).date()
+        for row in await Space.select(Space.id, Space.created_at).where(Space.created_at >= local_start(window_start))
+    }
+    return {
+        space["id"]: Calendar(
+            weekdays.get(space["id"], NEVER),
+            merged(closed[space["id"]]) if space["id"] in closed else (),
+            opened.get(space["id"], window_start),
+        )
+        for space in spaces
+    }
+
+
+NEVER: frozenset[int] = frozenset()
+
+
+@lru_cache(maxsize=128)
+def _weekdays_of(bits: int) -> frozenset[int]:
+    """The ISO weekdays of a bit set (bit d: weekday d); one object per set, shared by spaces."""
+    return frozenset(day for day in range(1, 8) if bits >> day & 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +129,13 @@ async def _held(run: str, first: date, last: date, recent_start: date, before_st
         "SUM(CASE WHEN day >= {} AND day < {} THEN checkins ELSE 0 END) AS earlier "
         "FROM stats_rollup WHERE grain = 'day' AND space > 0 AND day >= {} AND day <= {} GROUP BY space"
     )
-    rows = await kept.rows(run, statement, [recent_start, before_start, recent_start, first, last])
-    return {int(r["space"]): Seen(_day(r["last_day"]), int(r["recent"] or 0), int(r["earlier"] or 0)) for r in rows}
+    params = [recent_start, before_start, recent_start, first, last]
+
+    async def read() -> dict[int, Seen]:
+        rows = await sql.rows(statement, params)
+        return {int(r["space"]): Seen(_day(r["last_day"]), int(r["recent"] or 0), int(r["earlier"] or 0)) for r in rows}
+
+    return await kept.value(run, ("quiet", statement, *params), read)
 
 
 async def _live(first: date, today: date, recent_start: date, before_start: date) -> dict[int, Seen]:

@@ -86,14 +86,14 @@ def day_bits(first: date, last: date) -> int:
 
 
 async def places() -> list[dict[str, Any]]:
-    """Every space (id, name, street, created_at) by street and name, read once per reading
+    """Every space (id, name, street) by street and name, read once per reading
     (kept.one_reading: a dashboard's parts each need them). Callers never change the list."""
     return await kept.once(("places",), _places)
 
 
 async def _places() -> list[dict[str, Any]]:
-    columns = (Space.id, Space.name, Space.street, Space.created_at)
-    return list(await Space.select(*columns).order_by(Space.street).order_by(Space.name))
+    query = Space.select(Space.id, Space.name, Space.street).order_by(Space.street).order_by(Space.name)
+    return list(await query)
 
 
 def covered(scope: Scope, spaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
