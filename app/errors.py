@@ -210,10 +210,6 @@ def is_database_down(exc: BaseException) -> bool:
         pg.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
         pg.TooManyConnectionsError,
         asyncpg.InterfaceError,  # the connection was closed under the query
-        # The server's FATAL (admin shutdown) reached an idle pooled connection just before a
-        # query: asyncpg refuses to bind ("cannot switch to state 12; another operation (2) is
-        # in progress") before sending anything, so the request did nothing either.
-        pg.InternalClientError,
         ConnectionError,
         TimeoutError,
     )
@@ -226,10 +222,22 @@ def is_database_down(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, down) or (isinstance(current, OSError) and current.errno in _NETWORK_ERRNOS):
             return True
+        if _shutdown_race(current):
+            return True
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)
         pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
     return False
+
+
+def _shutdown_race(exc: BaseException) -> bool:
+    """The server's FATAL (admin shutdown) reached an idle pooled connection just before a
+    query: asyncpg refuses to bind before sending anything ("cannot switch to state 12;
+    another operation (2) is in progress": 2 is its error-consuming state). Only that one:
+    asyncpg's other internal errors (a stale statement cache, its own bugs) stay 500s."""
+    from asyncpg.exceptions import InternalClientError
+
+    return type(exc) is InternalClientError and "another operation (2) is in progress" in str(exc)
 
 
 def database_down(request: Request[Any, Any, Any], exc: BaseException) -> Response[Any]:

@@ -312,3 +312,6 @@ def test_what_counts_as_the_database_going_away() -> None:
     wrapped.__cause__ = pg.CannotConnectNowError("the database system is shutting down")
     assert is_database_down(wrapped)
     assert is_database_down(pg.UniqueViolationError("duplicate key")) is False
+    # asyncpg's other internal errors are bugs to see, not a database away.
+    assert is_database_down(pg.InternalClientError("missing codec information for OID 1234")) is False
+    assert is_database_down(pg.OutdatedSchemaCacheError("cached statement plan is invalid")) is False

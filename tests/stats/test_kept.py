@@ -142,7 +142,7 @@ async def test_readers_at_once_share_one_computation_and_later_ones_compute_anew
     assert await kept.shared(("test", "other"), compute) == 3
 
 
-async def test_a_failed_shared_computation_leaves_each_waiting_reader_to_compute_its_own() -> None:
+async def test_a_failed_shared_computation_fails_its_waiting_readers_and_a_cancelled_one_leaves_them_to_read() -> None:
     from app.stats.services import kept
 
     attempts = 0
@@ -151,10 +151,9 @@ async def test_a_failed_shared_computation_leaves_each_waiting_reader_to_compute
     async def compute() -> str:
         nonlocal attempts
         attempts += 1
-        mine = attempts
         await release.wait()
-        if mine == 1:
-            raise RuntimeError("the leader's reading failed")
+        if attempts == 1:
+            raise RuntimeError("the reading failed")
         return "read"
 
     leader = asyncio.create_task(kept.shared(("test", "fails"), compute))
@@ -162,10 +161,22 @@ async def test_a_failed_shared_computation_leaves_each_waiting_reader_to_compute
     followers = [asyncio.create_task(kept.shared(("test", "fails"), compute)) for _ in range(3)]
     await asyncio.sleep(0)
     release.set()
-    with pytest.raises(RuntimeError):
-        await leader
+    outcomes = await asyncio.gather(leader, *followers, return_exceptions=True)
+    assert all(isinstance(o, RuntimeError) for o in outcomes), outcomes
+    assert attempts == 1  # one failed reading, not one per reader
+
+    release.clear()
+    leader = asyncio.create_task(kept.shared(("test", "cancelled"), compute))
+    await asyncio.sleep(0)
+    followers = [asyncio.create_task(kept.shared(("test", "cancelled"), compute)) for _ in range(3)]
+    await asyncio.sleep(0)
+    leader.cancel()
+    for _ in range(3):  # the readers wake, one of them reading again
+        await asyncio.sleep(0)
+    release.set()
     assert await asyncio.gather(*followers) == ["read"] * 3
-    assert attempts >= 2
+    assert leader.cancelled()
+    assert attempts == 3  # the cancelled reading, then one for the three readers
 
 
 async def test_concurrent_summaries_agree_and_a_later_one_sees_a_new_check_in(

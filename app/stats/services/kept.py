@@ -75,24 +75,30 @@ async def shared(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T
     """`compute()`, shared by the readers that ask for `key` while it runs: one computation,
     one answer for all of them. A reader that joins a computation already under way gets
     figures read from when it began (at most one computation, a fraction of a second,
-    before the reader asked). A failed or cancelled one: each waiting reader computes its own."""
+    before the reader asked). A failed one fails its waiting readers too (a database down is
+    one error, not one per reader); a cancelled one (its request went away) passes the
+    reading to one of them."""
     loop = asyncio.get_running_loop()
-    pending = _running.get(key)
-    if pending is not None and pending.get_loop() is loop:
+    while (pending := _running.get(key)) is not None and pending.get_loop() is loop:
         await asyncio.wait([pending])
-        if not pending.cancelled() and pending.exception() is None:
-            led: T = pending.result()
+        if not pending.cancelled():
+            led: T = pending.result()  # raises the reading's error
             return led
     future: asyncio.Future[T] = loop.create_future()
     _running[key] = future
     try:
         found = await compute()
+    except Exception as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: asyncio need not log it when no reader was waiting
+        raise
+    else:
         future.set_result(found)
     finally:
         if _running.get(key) is future:
             del _running[key]
         if not future.done():
-            future.cancel()  # the readers waiting on it compute for themselves
+            future.cancel()  # cancelled: the readers waiting on it read for themselves
     return found
 
 
