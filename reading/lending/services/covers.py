@@ -4,6 +4,7 @@ decompression bomb) and re-encoded (EXIF stripped, bounded size) with a thumbnai
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import datetime
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,13 +25,17 @@ def reencode_cover(raw: bytes) -> tuple[bytes, bytes]:
     if len(raw) > MAX_COVER_BYTES:
         raise InvalidImage("封面图片不能超过 5 MB")
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            if probe.format not in ("JPEG", "PNG", "WEBP"):
-                raise InvalidImage()
-            width, height = probe.size
-            if width * height > MAX_COVER_PIXELS:
-                raise InvalidImage("封面图片的像素太多")
-            probe.verify()
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it; MAX_COVER_PIXELS, far below,
+            # refuses such a picture just after with a clearer message.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as probe:
+                if probe.format not in ("JPEG", "PNG", "WEBP"):
+                    raise InvalidImage()
+                width, height = probe.size
+                if width * height > MAX_COVER_PIXELS:
+                    raise InvalidImage("封面图片的像素太多")
+                probe.verify()
         with Image.open(io.BytesIO(raw)) as opened:
             image = ImageOps.exif_transpose(opened).convert("RGB")  # orientation applied, EXIF gone
             image.thumbnail(COVER_SIZE)
