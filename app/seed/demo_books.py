@@ -12,7 +12,7 @@ from typing import Any
 from app.kernel.db import write_transaction
 from app.seed.books import isbn13
 from app.seed.names import FOREIGN_AUTHORS, THEMES, book_title, person_name
-from reading.lending.tables import Book, Copy, CopyEvent
+from reading.lending.tables import Book
 
 DEMO_BOOKS = 200
 DEMO_ISBN_PREFIX = "97875999"  # then 4 digits and the check digit
@@ -71,23 +71,6 @@ async def seed_books(space_ids: list[int], now: datetime) -> tuple[int, int]:
 
 
 async def _copies(book_id: int, space_id: int, count: int, now: datetime) -> int:
-    from reading.lending.services.copies import barcode_for
+    from reading.lending.services.copies import shelve
 
-    for _ in range(count):
-        rows = await Copy.insert(
-            Copy(
-                book=book_id,
-                barcode=f"NEW{book_id}-{space_id}-{_}",
-                home_space=space_id,
-                current_space=space_id,
-                status="available",
-                created_at=now,
-                last_seen_at=now,
-            )
-        ).returning(Copy.id)
-        copy_id = rows[0]["id"]
-        await Copy.update({Copy.barcode: barcode_for(copy_id)}).where(Copy.id == copy_id)
-        await CopyEvent.insert(
-            CopyEvent(copy=copy_id, kind="added", to_status="available", space=space_id, actor=None, at=now)
-        )
-    return count
+    return len(await shelve(book_id, space_id, count, now=now, actor_id=None))

@@ -176,6 +176,33 @@ async def record_event(
     )
 
 
+async def shelve(book_id: int, space_id: int, count: int, *, now: datetime, actor_id: int | None) -> list[int]:
+    """`count` new copies on the shelf of `space_id`, each with its `added` event, in the
+    caller's write transaction; their ids. Barcodes are SC + 8 digits from the copy id."""
+    ids: list[int] = []
+    for _ in range(count):
+        rows = await Copy.insert(
+            Copy(
+                book=book_id,
+                # A placeholder until the id is known; unique and within the column's 20
+                # characters (a timestamp with microseconds was not: PostgreSQL refused it).
+                barcode=f"NEW{secrets.token_hex(8)}",
+                home_space=space_id,
+                current_space=space_id,
+                status="available",
+                created_at=now,
+                last_seen_at=now,
+            )
+        ).returning(Copy.id)
+        copy_id = rows[0]["id"]
+        await Copy.update({Copy.barcode: barcode_for(copy_id)}).where(Copy.id == copy_id)
+        await CopyEvent.insert(
+            CopyEvent(copy=copy_id, kind="added", to_status="available", space=space_id, actor=actor_id, at=now)
+        )
+        ids.append(copy_id)
+    return ids
+
+
 async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, actor_id: int | None) -> list[CopyOut]:
     """New copies on the shelf of `space_id`, barcodes SC + 8 digits from the copy id."""
     if not await Book.exists().where(Book.id == book_id):
@@ -183,27 +210,7 @@ async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, 
     if not await Space.exists().where(Space.id == space_id):
         raise SpaceNotFound()
     async with write_transaction():
-        ids: list[int] = []
-        for _ in range(count):
-            rows = await Copy.insert(
-                Copy(
-                    book=book_id,
-                    # A placeholder until the id is known; unique and within the column's 20
-                    # characters (a timestamp with microseconds was not: PostgreSQL refused it).
-                    barcode=f"NEW{secrets.token_hex(8)}",
-                    home_space=space_id,
-                    current_space=space_id,
-                    status="available",
-                    created_at=now,
-                    last_seen_at=now,
-                )
-            ).returning(Copy.id)
-            copy_id = rows[0]["id"]
-            await Copy.update({Copy.barcode: barcode_for(copy_id)}).where(Copy.id == copy_id)
-            await CopyEvent.insert(
-                CopyEvent(copy=copy_id, kind="added", to_status="available", space=space_id, actor=actor_id, at=now)
-            )
-            ids.append(copy_id)
+        ids = await shelve(book_id, space_id, count, now=now, actor_id=actor_id)
     rows = await Copy.select(*COPY_COLUMNS).where(Copy.id.is_in(ids)).order_by(Copy.id)
     return [copy_out(r) for r in rows]
 
