@@ -248,30 +248,20 @@ def database_down(request: Request[Any, Any, Any], exc: BaseException) -> Respon
     if now - _down_logged_at >= _DOWN_LOG_EVERY:
         _down_logged_at = now
         log.error("database unavailable (%s: %s); answering 503 until it is back", type(exc).__name__, exc)
-    title = gettext(DATABASE_DOWN_TITLE)
-    return problem(
-        request,
-        status=503,
-        code=DATABASE_DOWN_CODE,
-        title=title,
-        detail=title,
-        headers={"Retry-After": str(DATABASE_DOWN_RETRY_AFTER)},
-    )
+    return _unavailable(request, DATABASE_DOWN_CODE, DATABASE_DOWN_TITLE, DATABASE_DOWN_RETRY_AFTER)
 
 
 def database_busy(request: Request[Any, Any, Any], exc: BaseException) -> Response[Any]:
     """503 with Retry-After: an expected moment of contention, logged without a trace."""
     _ensure_locale(request)
     log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
-    title = gettext(DATABASE_BUSY_TITLE)
-    return problem(
-        request,
-        status=503,
-        code=DATABASE_BUSY_CODE,
-        title=title,
-        detail=title,
-        headers={"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)},
-    )
+    return _unavailable(request, DATABASE_BUSY_CODE, DATABASE_BUSY_TITLE, DATABASE_BUSY_RETRY_AFTER)
+
+
+def _unavailable(request: Request[Any, Any, Any], code: str, title: str, retry_after: int) -> Response[Any]:
+    """A 503 problem (a page for browsers) saying when to try again."""
+    said = gettext(title)
+    return problem(request, status=503, code=code, title=said, detail=said, headers={"Retry-After": str(retry_after)})
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
