@@ -138,14 +138,20 @@ async def json_or_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """A scan from a page's script (JSON) or from its plain form (no script)."""
     content_type, _options = request.content_type
     if content_type == "application/json":
-        try:
-            data = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError:
-            data = None
-        if not isinstance(data, dict):
-            raise InvalidInput(N_("请求格式不正确"), fields=[{"field": "body", "message": "a JSON object"}])
+        data = await json_object(request)
         return {str(k): v for k, v in data.items() if isinstance(v, str | int)}
     return await form_dict(request)
+
+
+async def json_object(request: Request[Any, Any, Any]) -> dict[Any, Any]:
+    """The body as a JSON object; anything else is refused as bad input (400)."""
+    try:
+        data = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("请求格式不正确"), fields=[{"field": "body", "message": "a JSON object"}])
+    return data
 
 
 def validated(data: dict[str, Any], kind: type[T], messages: dict[str, str] | None = None) -> T:

@@ -124,5 +124,9 @@ async def test_a_session_form_from_the_queue_is_answered_in_json_and_recorded_on
         "/staff/sessions", json={**body, "client_key": other}, headers={"Accept": "application/json"}
     )
     assert no_csrf.status_code == 403
+    garbled = "5a6b7c8d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
+    not_an_object = await client.post("/staff/sessions", json=[body], headers={**headers, "Idempotency-Key": garbled})
+    assert not_an_object.status_code == 200, not_an_object.text
+    assert not_an_object.json()["ok"] is False and not_an_object.json()["code"] == "invalid_input"
     r = await client.get("/api/v1/reading-sessions", headers=admin)
     assert len(r.json()["items"]) == 1

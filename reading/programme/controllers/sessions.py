@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -17,12 +16,13 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock, local_today, local_zone
-from app.kernel.errors import DomainError, InvalidInput
+from app.kernel.errors import DomainError
 from app.kernel.i18n import N_, gettext
 from app.kernel.web import (
     ActorDep,
     ClockDep,
     form_dict,
+    json_object,
     parse_day,
     refusal_json,
     refusal_page,
@@ -52,12 +52,7 @@ def _saved_at(saved: SessionOut, client_key: str) -> str:
 async def _queued_form(request: Request[Any, Any, Any]) -> dict[str, list[Any]]:
     """The form as the corner's offline queue sends it (JSON: a field's value, or its values
     for the ticked boxes); always a save, never a search."""
-    try:
-        data = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError:
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidInput(N_("请求格式不正确"), fields=[{"field": "body", "message": "a JSON object"}])
+    data = await json_object(request)
     fields = {str(k): v if isinstance(v, list) else [v] for k, v in data.items()}
     return {**fields, "action": ["save"]}
 
