@@ -172,16 +172,23 @@ async def _people(
     counts: Counter[tuple[Any, ...]] = Counter()
     seen: frozenset[tuple[Any, ...]] = frozenset()
     if held is not None:
-        run, key = held.rollup_run, ("people", measure, held, *keys)
-        seen = await kept.value(run, key, lambda: _whom(source, measure, held, keys))
-        counts = await kept.value(run, (*key, "counted"), lambda: _counted(seen))
+        key = ("people", measure, held, *keys)
+        seen, counts = await kept.value(held.rollup_run, key, lambda: _held_people(source, measure, held, keys))
     if later is not None:
         later_people = await _whom(source, measure, later, keys)
-        counts = counts + await _counted(found for found in later_people if found not in seen)
+        counts = counts + _counted(found for found in later_people if found not in seen)
     return [{**{f"k{i}": key for i, key in enumerate(group)}, measure: n} for group, n in counts.items()]
 
 
-async def _counted(people: Iterable[tuple[Any, ...]]) -> Counter[tuple[Any, ...]]:
+async def _held_people(
+    source: Source, measure: str, held: Scope, keys: Sequence[str]
+) -> tuple[frozenset[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """Whom the held days counted, and how many per group (kept together per rollup run)."""
+    seen = await _whom(source, measure, held, keys)
+    return seen, _counted(seen)
+
+
+def _counted(people: Iterable[tuple[Any, ...]]) -> Counter[tuple[Any, ...]]:
     """How many people per group of keys (the last item of each tuple is the person)."""
     return Counter(found[:-1] for found in people)
 
