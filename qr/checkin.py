@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
 from app.kernel import idempotency
-from app.kernel.clock import Clock
+from app.kernel.clock import Clock, aware
 from app.kernel.errors import DomainError
 from qr import scanlog
 from qr.schemas import CheckInOut
@@ -65,6 +65,7 @@ class ScanResult(CheckInOut, frozen=True):
     corner_id: int | None = None
     family_id: int | None = None
     space_name: str = ""
+    child_ids: tuple[int, ...] = ()  # the children it counts
     child_names: tuple[str, ...] = ()
 
 
@@ -93,11 +94,31 @@ class Attempt:
             self.claims, self.scanner.user_id, _outcome(result, self.request), now=self.now, where=where
         )
 
+    def log_params(self, result: ScanResult) -> dict[str, object]:
+        """What `log` writes, as the named parameters of a target that writes it in its own
+        statement (a new check-in): the nonce's record (`key` "" for none) and the scan's row."""
+        return {
+            "owner": _owner(self.scanner),
+            "key": _key(self.nonce) if self.nonce else "",
+            "fingerprint": self.fingerprint,
+            "body": msgspec.json.encode(result),
+            "purpose": self.claims.purpose.name,
+            "subject": str(self.claims.subject),
+            "user_id": self.scanner.user_id,
+            "outcome": _outcome(result, self.request),
+        }
+
     async def verdict(self) -> idempotency.Claim | None:
         """What an earlier attempt with this nonce says (None: act and record it)."""
         if not self.nonce:
             return None
         return await idempotency.lookup(_owner(self.scanner), _key(self.nonce), self.fingerprint, now=self.now)
+
+    def judge(self, record: dict[str, Any] | None) -> idempotency.Claim | None:
+        """`verdict()` from the record a target's lookup read."""
+        if not self.nonce or record is None:
+            return None
+        return idempotency.judge(record, self.fingerprint, self.now)
 
     async def replayed(self, verdict: idempotency.Claim | None) -> ScanResult | None:
         """The first answer to this nonce at this target, logged as replayed (None: none)."""
@@ -117,6 +138,50 @@ class Attempt:
         return replace(self, nonce=None)
 
 
+# What every check-in's lookup reads besides its target's own things, in the target's one
+# statement: the token subject's current version and this nonce's earlier record. Columns and
+# joins to put around the target's (SQLite's spelling, named parameters: :purpose, :subject,
+# :owner, :key); `Scene.of` reads them back.
+SCENE_COLUMNS = (
+    "t.version AS token_version, i.fingerprint AS nonce_fingerprint, i.completed AS nonce_completed,"
+    " i.status AS nonce_status, i.headers AS nonce_headers, i.body AS nonce_body, i.created_at AS nonce_created_at"
+)
+SCENE_JOINS = (
+    " LEFT JOIN qr_token_subject t ON t.purpose = :purpose AND t.subject = :subject"
+    " LEFT JOIN app_idempotency i ON i.owner = :owner AND i.key = :key"
+)
+
+
+def scene_params(attempt: Attempt) -> dict[str, object]:
+    """The parameters of SCENE_JOINS for this attempt (no nonce: a key nobody has)."""
+    claims = attempt.claims
+    return {
+        "purpose": claims.purpose.name,
+        "subject": str(claims.subject),
+        "owner": _owner(attempt.scanner),
+        "key": _key(attempt.nonce) if attempt.nonce else "",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """What a target's lookup found: the token subject's version (None: no row yet), the
+    nonce's earlier record (None: none) and the target's own findings."""
+
+    token_version: int | None
+    nonce_record: dict[str, Any] | None
+    found: Any
+
+    @classmethod
+    def of(cls, row: dict[str, Any], found: Any) -> Scene:
+        """From a row with SCENE_COLUMNS."""
+        record = None
+        if row["nonce_fingerprint"] is not None:
+            record = {name: row[f"nonce_{name}"] for name in ("fingerprint", "completed", "status", "headers", "body")}
+            record["created_at"] = aware(row["nonce_created_at"])
+        return cls(row["token_version"], record, found)
+
+
 class CheckInTarget(Protocol):
     """What a token of one purpose checks in (a corner visit, a booking attended, ...)."""
 
@@ -133,7 +198,12 @@ class CheckInTarget(Protocol):
         staff scan bookings); a token of a purpose nobody accepts is an invalid token."""
         ...
 
-    async def check_in(self, attempt: Attempt) -> ScanResult:
+    async def look(self, attempt: Attempt) -> Scene:
+        """Everything the check-in reads, in one statement with SCENE_COLUMNS and SCENE_JOINS;
+        refusals wait for `check_in` (the token's version is checked first)."""
+        ...
+
+    async def check_in(self, attempt: Attempt, scene: Scene) -> ScanResult:
         """Check in, and `attempt.log()` in the same transaction."""
         ...
 
@@ -159,15 +229,18 @@ async def dispatch(request: ScanRequest, *, clock: Clock) -> ScanResult:
     purposes = tuple(p for p, target in _targets.items() if target.accepts(request.scanner))
     claims: TokenClaims | None = None
     try:
-        claims = await tokens.verify(request.token, purposes=purposes, now=now)
-        target = _targets[claims.purpose]
-        attempt = Attempt(request, claims, now, f"{target.subject}:{claims.subject}", request.nonce)
-        verdict = await attempt.verdict()
+        read = tokens.claims_of(request.token, purposes=purposes, now=now)
+        target = _targets[read.purpose]
+        attempt = Attempt(request, read, now, f"{target.subject}:{read.subject}", request.nonce)
+        scene = await target.look(attempt)
+        tokens.check_version(read, scene.token_version)
+        claims = read  # a code reprinted since is logged as no code at all, as a forged one
+        verdict = attempt.judge(scene.nonce_record)
         if (first := await attempt.replayed(verdict)) is not None:
             return first
         if verdict is not None:  # the nonce was first used for another target
             attempt = attempt.without_nonce()
-        return await target.check_in(attempt)
+        return await target.check_in(attempt, scene)
     except DomainError as exc:
         where = await _targets[claims.purpose].locate(claims, request.scanner) if claims else None
         await scanlog.record(claims, request.scanner.user_id, exc.code, now=now, where=where)

@@ -146,8 +146,10 @@ async def clean_tables(database: None) -> None:
 
 async def empty_tables() -> None:
     """Empty every table (a module sharing one seeded world calls it once, itself)."""
+    from app.kernel import recent
     from app.kernel.db import engine, is_sqlite
 
+    recent.forget_all()  # answers kept for seconds name rows by ids that restart now
     names = table_names()
     if is_sqlite():
         import sqlite3

@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -176,3 +178,35 @@ class LiveServers:
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def statements(
+    call: Callable[[], Awaitable[object]],
+    tables: tuple[str, ...] = ("spaces_", "accounts_", "app_policy"),
+    seen: list[str] | None = None,
+) -> int:
+    """How many SQL statements naming one of `tables` (a prefix of their names; "" for every
+    statement) `call` runs, each appended to `seen`: only those of its own context (the
+    outbox's delivery of notifications, a task running beside it that reads the recipients'
+    preferences, is left out)."""
+    from app.kernel.db import engine
+
+    db: Any = engine()
+    run_querystring = type(db).run_querystring
+    seen = [] if seen is None else seen
+    counting: ContextVar[bool] = ContextVar("counting", default=False)
+
+    async def spy(self: Any, querystring: Any, in_pool: bool = False) -> Any:
+        text = str(querystring)
+        if counting.get() and any(table in text for table in tables):
+            seen.append(text)
+        return await run_querystring(self, querystring, in_pool=in_pool)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(db), "run_querystring", spy)
+        token = counting.set(True)
+        try:
+            await call()
+        finally:
+            counting.reset(token)
+    return len(seen)

@@ -37,3 +37,10 @@ def local_zone() -> ZoneInfo:
 
 def local_today(clock: Clock) -> date:
     return clock.now().astimezone(_local_zone).date()
+
+
+def aware(value: datetime | str) -> datetime:
+    """A stored timestamp as an aware datetime: the engines give datetimes, except inside JSON
+    built by a statement (ISO text; SQLite also for a column of an outer join)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

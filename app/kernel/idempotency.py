@@ -80,7 +80,7 @@ def _answer(row: dict[str, Any]) -> Answer:
     return Answer(status=int(row["status"]), body=bytes(row["body"]), headers=list(headers or []))
 
 
-def _judge(row: dict[str, Any], print_: str, now: datetime) -> Claim | None:
+def judge(row: dict[str, Any], print_: str, now: datetime) -> Claim | None:
     """What an existing record means for a new attempt; None when it no longer counts."""
     if row["created_at"] < now - KEEP_FOR:
         return None
@@ -96,7 +96,7 @@ def _judge(row: dict[str, Any], print_: str, now: datetime) -> Claim | None:
 async def lookup(owner: str, key: str, print_: str, *, now: datetime) -> Claim | None:
     """The earlier attempt's verdict (replay, in progress, mismatch), or None: act."""
     row = await IdempotencyRecord.select().where(_where(owner, key)).first()
-    return _judge(row, print_, now) if row is not None else None
+    return judge(row, print_, now) if row is not None else None
 
 
 async def claim(owner: str, key: str, print_: str, *, now: datetime, method: str = "POST", path: str = "") -> Claim:
@@ -104,7 +104,7 @@ async def claim(owner: str, key: str, print_: str, *, now: datetime, method: str
     for _attempt in range(3):
         row = await IdempotencyRecord.select().where(_where(owner, key)).first()
         if row is not None:
-            verdict = _judge(row, print_, now)
+            verdict = judge(row, print_, now)
             if verdict is not None:
                 return verdict
             # Expired or abandoned: take it over, unless another attempt just did.

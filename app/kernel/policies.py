@@ -98,7 +98,7 @@ async def values(space_id: int | None = None) -> list[PolicyValue]:
     for rule in CATALOGUE:
         district = stored.get((rule.key, DISTRICT), rule.default)
         override = stored.get((rule.key, space_id)) if space_id and rule.per_space else None
-        value = override if override is not None else district
+        value = applying(rule.key, here=override, district=district)
         found.append(
             PolicyValue(
                 rule.key,
@@ -113,6 +113,16 @@ async def values(space_id: int | None = None) -> list[PolicyValue]:
             )
         )
     return found
+
+
+def applying(key: str, *, here: int | None, district: int | None) -> int:
+    """A rule's value from what is stored of it: a space's override (of a per-space rule), else
+    the district-wide value, else the default. For a statement that reads both stored values
+    along with other things (spaces/services/statements.py)."""
+    rule = RULES[key]
+    if here is not None and rule.per_space:
+        return here
+    return rule.default if district is None else district
 
 
 async def value(key: str, space_id: int | None = None) -> int:

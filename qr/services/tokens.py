@@ -64,14 +64,27 @@ async def revoke(purpose: Purpose, subject: int, *, now: datetime) -> int:
 
 async def verify(token: str, *, purposes: tuple[Purpose, ...], now: datetime) -> TokenClaims:
     """The token's claims if it is genuine, of an expected purpose, unexpired and current."""
+    claims = claims_of(token, purposes=purposes, now=now)
+    check_version(claims, await current_version(claims.purpose, claims.subject, now=now))
+    return claims
+
+
+def claims_of(token: str, *, purposes: tuple[Purpose, ...], now: datetime) -> TokenClaims:
+    """The token's claims if it is genuine, of an expected purpose and unexpired; whether it is
+    current is `check_version`'s, for a caller that reads the version with other things."""
     claims = decode(keyring(), token)
     if claims.purpose not in purposes:
         raise InvalidToken()
     if claims.expires_at is not None and claims.expires_at <= now:
         raise InvalidToken()
-    current = await current_version(claims.purpose, claims.subject, now=now)
+    return claims
+
+
+def check_version(claims: TokenClaims, current: int | None) -> None:
+    """Refuse a token older than its subject's current version (`qr_token_subject`; no row
+    yet: version 1, as `current_version` makes it)."""
+    current = current or 1
     if claims.version < current:
         raise TokenRevoked()
     if claims.version > current:
         raise InvalidToken()  # never issued: a valid MAC on it means a leaked key
-    return claims

@@ -143,13 +143,3 @@ async def family_bookings(family_id: int, *, slot_id: int | None = None, limit: 
         query = query.where(Booking.slot == slot_id)
     rows = await query.order_by(Booking.id).limit(limit)
     return await booking_outs([_row(r) for r in rows])
-
-
-async def family_statuses(family_id: int, slot_ids: Sequence[int]) -> dict[int, str]:
-    """slot id → the status of the family's active booking there (the week's badges)."""
-    if not slot_ids:
-        return {}
-    rows = await Booking.select(Booking.slot, Booking.status).where(
-        (Booking.family == family_id) & Booking.slot.is_in(list(slot_ids)) & Booking.status.is_in(list(ACTIVE))
-    )
-    return {r["slot"]: r["status"] for r in rows}

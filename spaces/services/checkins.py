@@ -19,14 +19,13 @@ from typing import Any
 
 from msgspec.structs import replace
 
-from app.accounts.tables import Child
 from app.kernel.db import is_unique_violation, write_transaction
-from app.kernel.jsonvalue import loads
-from qr.checkin import Attempt, Scanner, ScanResult
+from qr.checkin import Attempt, Scanner, ScanResult, Scene
 from qr.scanlog import Where
 from qr.tokens import Purpose, TokenClaims
 from spaces.errors import (
     BookingNotFound,
+    CornerNotFound,
     LiveCodeRequired,
     NobodyPresent,
     NotAFamily,
@@ -61,41 +60,60 @@ class CornerTarget:
     def accepts(self, scanner: Scanner) -> bool:
         return not at_the_desk(scanner)
 
-    async def check_in(self, attempt: Attempt) -> ScanResult:
+    async def look(self, attempt: Attempt) -> Scene:
+        return await steps.corner_scene(attempt)
+
+    async def check_in(self, attempt: Attempt, scene: Scene) -> ScanResult:
         scanner = attempt.scanner
         if not scanner.is_family or scanner.family_id is None:
             raise NotAFamily()
-        family_id, corner_id, now = scanner.family_id, attempt.claims.subject, attempt.now
-        space = await steps.space_of_corner(corner_id)
+        found: steps.CornerScene = scene.found
+        family_id, corner_id, now, space = scanner.family_id, attempt.claims.subject, attempt.now, found.space
+        if space is None:
+            raise CornerNotFound()
         if refuses_printed_code(space["require_live_code"], live=self.live):
             raise LiveCodeRequired()
-        period = await steps.opening_period(space["id"], now)
+        period = steps.opening_period(found, now)
         if period is None:
             opens = await steps.next_opening(space["id"], now)
             raise OutsideOpeningHours(space_id=space["id"], next_opens_at=opens.isoformat() if opens else None)
         asked = attempt.request
-        children = await steps.family_children(family_id, asked.child_ids)
+        children = steps.children_present(found, asked.child_ids)
         where = Where(space["id"], corner_id, family_id)
-        booking = await steps.booking_in_window(family_id, space, now)
+        booking = steps.booking_in_window(found, now)
         if booking is not None:
             # Who is actually there: the children ticked and the adults said (by default the
             # booking's), not the party booked.
-            chosen = children if asked.child_ids is not None else list(loads(booking["child_ids"], []))
+            chosen = children if asked.child_ids is not None else list(booking["child_ids"])
             adults = booking["adults"] if asked.adults is None else asked.adults
             attended = await _attend(attempt, where, booking, child_ids=chosen, people=_present(adults, chosen))
-            return await _named(attended, space["name"])
-        slot_id = await steps.period_slot(space, *period, now)
+            return _named(attended, space["name"], found.children)
+        slot_id = found.periods.get(period[0]) or await steps.period_slot(space, *period, now)
         people = _present(1 if asked.adults is None else asked.adults, children)  # the adults and children here
         visit = {"kind": "visit", "slot": slot_id, "child_ids": children, "people": people}
 
-        async def write() -> ScanResult:
+        async def write(attempt: Attempt) -> ScanResult | Logged:
             # No look for an earlier check-in first: the unique index on (family, slot) rolls
             # a repeat back, and it is answered from the first (one query less for the rest).
-            if not await steps.take_places(slot_id, people):
-                return await steps.first_or_full(family_id, slot_id, space["id"], people, now)
-            return await _insert(attempt, where, visit)
+            if found.next_check_in is not None:  # PostgreSQL: every write in one statement
+                made = ScanResult(
+                    id=found.next_check_in,
+                    kind="visit",
+                    space_id=space["id"],
+                    checked_in_at=now,
+                    duplicate=False,
+                    people=people,
+                    corner_id=corner_id,
+                    family_id=family_id,
+                    child_ids=tuple(children),
+                )
+                if await steps.visit(attempt, made, slot_id):
+                    return Logged(made)
+            elif await steps.take_places(slot_id, people):
+                return await _insert(attempt, where, visit)
+            return await steps.first_or_full(family_id, slot_id, space["id"], people, now)
 
-        return await _named(await _once(attempt, where, slot_id, write), space["name"])
+        return _named(await _once(attempt, where, slot_id, write), space["name"], found.children)
 
     async def locate(self, claims: TokenClaims, scanner: Scanner) -> Where:
         row = await Corner.select(Corner.space).where(Corner.id == claims.subject).first()
@@ -116,9 +134,11 @@ class BookingTarget:
     def accepts(self, scanner: Scanner) -> bool:
         return at_the_desk(scanner)
 
-    async def check_in(self, attempt: Attempt) -> ScanResult:
-        scanner, now = attempt.scanner, attempt.now
-        booking = await steps.booking_to_scan(attempt.claims.subject)
+    async def look(self, attempt: Attempt) -> Scene:
+        return await steps.booking_scene(attempt)
+
+    async def check_in(self, attempt: Attempt, scene: Scene) -> ScanResult:
+        scanner, now, booking = attempt.scanner, attempt.now, scene.found
         if booking is None or not scanner.is_staff:
             raise BookingNotFound()
         space_id = booking["slot.space"]
@@ -135,8 +155,7 @@ class BookingTarget:
         if booking["status"] not in ("confirmed", "attended"):
             raise OutsideCheckInWindow(f"这个预约的状态是 {booking['status']}，不能签到")
         where = Where(space_id, None, booking["family"])
-        child_ids = list(loads(booking["child_ids"], []))
-        return await _attend(attempt, where, booking, child_ids=child_ids, override=override)
+        return await _attend(attempt, where, booking, child_ids=booking["child_ids"], override=override)
 
     async def locate(self, claims: TokenClaims, scanner: Scanner) -> Where:
         row = await Booking.select(Booking.family, Booking.slot.space).where(Booking.id == claims.subject).first()
@@ -149,12 +168,10 @@ BOOKING = BookingTarget()
 TARGETS = (CORNER, LIVE, BOOKING)
 
 
-async def _named(result: ScanResult, space_name: str) -> ScanResult:
+def _named(result: ScanResult, space_name: str, nicknames: dict[int, str]) -> ScanResult:
     """The check-in with the space's name and the nicknames of the children it counts."""
-    row = await CheckIn.select(CheckIn.child_ids).where(CheckIn.id == result.id).output(load_json=True).first()
-    ids = list(loads(row["child_ids"], [])) if row else []
-    kids = await Child.select(Child.nickname).where(Child.id.is_in(ids)).order_by(Child.id) if ids else []
-    return replace(result, space_name=space_name, child_names=tuple(k["nickname"] for k in kids))
+    names = tuple(nicknames[i] for i in sorted(result.child_ids) if i in nicknames)
+    return replace(result, space_name=space_name, child_names=names)
 
 
 def _present(adults: int, children: list[int]) -> int:
@@ -187,7 +204,7 @@ async def _attend(
         "override_reason": override,
     }
 
-    async def write() -> ScanResult:
+    async def write(attempt: Attempt) -> ScanResult:
         await Booking.update({Booking.status: "attended", Booking.checked_in_at: attempt.now}).where(
             (Booking.id == booking["id"]) & (Booking.status == "confirmed")
         )
@@ -209,15 +226,27 @@ async def _insert(attempt: Attempt, where: Where, values: dict[str, Any]) -> Sca
     return steps.result(rows[0], duplicate=False)
 
 
-async def _once(attempt: Attempt, where: Where, slot_id: int, write: Callable[[], Awaitable[ScanResult]]) -> ScanResult:
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A check-in whose statement also wrote its scan-log row and its nonce's answer."""
+
+    result: ScanResult
+
+
+Write = Callable[[Attempt], Awaitable[ScanResult | Logged]]
+
+
+async def _once(attempt: Attempt, where: Where, slot_id: int, write: Write) -> ScanResult:
     """`write` the check-in and log it, in one transaction. A unique violation means that a
     simultaneous attempt won: this nonce's first answer, else the family's first check-in;
     when only the nonce's record collided (kept from an earlier day), once more without it."""
     try:
         async with write_transaction():
-            result = await write()
-            await attempt.log(result, where)
-        return result
+            written = await write(attempt)
+            if isinstance(written, Logged):
+                return written.result
+            await attempt.log(written, where)
+        return written
     except Exception as exc:
         if not is_unique_violation(exc):
             raise

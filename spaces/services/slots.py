@@ -14,12 +14,14 @@ from app.kernel import policies
 from app.kernel.clock import Clock, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
+from app.kernel.sql import statement
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
 from spaces.rules import theme_code
 from spaces.schemas import SlotIn, SlotOut, SlotUpdate
 from spaces.services.access import ensure_serves
 from spaces.services.notices import tell
 from spaces.services.offers import offer_places
+from spaces.services.statements import SLOTS
 from spaces.tables import Booking, Closure, Slot, Space
 
 OPEN_READING_TITLE = "开放阅读"
@@ -58,15 +60,24 @@ async def get_slot(slot_id: int) -> SlotOut:
 
 
 async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: int = 500) -> list[SlotOut]:
+    return [slot for slot, _ in await marked_slots(space_id, start, end, limit=limit)]
+
+
+async def marked_slots(
+    space_id: int, start: datetime, end: datetime, *, family_id: int | None = None, limit: int = 500
+) -> list[tuple[SlotOut, str | None]]:
+    """The space's slots starting in [start, end), by start, each with the status of the
+    family's active booking there (None: none, or no family): one statement."""
     if end <= start or end - start > timedelta(days=92):
         raise InvalidSlot(
             "时间范围不正确（最长 92 天）", fields=[{"field": "to", "message": "after from, at most 92 days"}]
         )
-    found = await slots_of([space_id], start, end, limit=limit)
+    query = statement(SLOTS, space_id=space_id, start=start, end=end, family_id=family_id or 0, limit=limit)
+    rows = await Slot.raw("{}", query)
     # Slots found prove the space exists: ask only when there are none.
-    if not found and not await Space.exists().where(Space.id == space_id):
+    if not rows and not await Space.exists().where(Space.id == space_id):
         raise SpaceNotFound()
-    return found
+    return [(slot_out(r, r["waitlisted"]), r["mine"]) for r in rows]
 
 
 async def slots_of(space_ids: Sequence[int], start: datetime, end: datetime, *, limit: int = 500) -> list[SlotOut]:

@@ -10,8 +10,11 @@ from app.accounts.actor import Actor
 from app.kernel import policies
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
+from app.kernel.jsonvalue import loads
+from app.kernel.sql import dialect, statement
 from spaces.errors import InvalidOpeningHours, NotStaffOfSpace, SpaceNotFound
 from spaces.schemas import (
+    ClosureOut,
     CornerOut,
     OpeningHoursIn,
     OpeningHoursOut,
@@ -20,8 +23,8 @@ from spaces.schemas import (
     SpaceSummary,
     SpaceUpdate,
 )
-from spaces.services.closures import closure_out
-from spaces.tables import Closure, Corner, OpeningHours, Space
+from spaces.services.statements import SPACE
+from spaces.tables import Corner, OpeningHours, Space
 
 SUMMARY_COLUMNS = (
     Space.id,
@@ -171,32 +174,29 @@ async def served_spaces(actor: Actor) -> list[SpaceSummary]:
 
 
 async def get_space(space_id: int) -> SpaceOut:
-    row = await Space.select().where(Space.id == space_id).first()
-    if row is None:
+    """The space with its opening hours, closures and corners: one statement."""
+    query = statement(dialect(SPACE), space_id=space_id, policy="booking_horizon_days", district=policies.DISTRICT)
+    rows = await Space.raw("{}", query)
+    if not rows:
         raise SpaceNotFound()
-    hours = (
-        await OpeningHours.select()
-        .where(OpeningHours.space == space_id)
-        .order_by(OpeningHours.weekday)
-        .order_by(OpeningHours.opens)
-    )
-    closures = await Closure.select().where(Closure.space == space_id).order_by(Closure.first_day)
-    corners = (
-        await Corner.select(Corner.id, Corner.name, Corner.retired_at)
-        .where(Corner.space == space_id)
-        .order_by(Corner.id)
-    )
-    plain = ("description", "require_live_code", "latitude", "longitude")
+    row = rows[0]
     return SpaceOut(
         **{c._meta.name: row[c._meta.name] for c in SUMMARY_COLUMNS},
-        **{name: row[name] for name in plain},
-        booking_horizon_days=await policies.value("booking_horizon_days", space_id),
-        opening_hours=[
-            OpeningHoursOut(
-                weekday=h["weekday"], opens=h["opens"].strftime("%H:%M"), closes=h["closes"].strftime("%H:%M")
-            )
-            for h in hours
+        **{name: row[name] for name in ("description", "latitude", "longitude")},
+        require_live_code=bool(row["require_live_code"]),
+        booking_horizon_days=policies.applying(
+            "booking_horizon_days", here=row["policy_here"], district=row["policy_district"]
+        ),
+        opening_hours=_hours(loads(row["hours"], [])),
+        closures=[
+            ClosureOut(id=id_, first_day=first[:10], last_day=last[:10], reason=reason)
+            for id_, first, last, reason in sorted(loads(row["closures"], []), key=lambda c: (c[1], c[0]))
         ],
-        closures=[closure_out(c) for c in closures],
-        corners=[CornerOut(id=c["id"], name=c["name"], retired=c["retired_at"] is not None) for c in corners],
+        corners=[CornerOut(id=i, name=name, retired=bool(gone)) for i, name, gone in sorted(loads(row["corners"], []))],
     )
+
+
+def _hours(found: list[list[Any]]) -> list[OpeningHoursOut]:
+    """[weekday, opens, closes] as the engines spell a time ("09:00:00"), by weekday and time."""
+    ranges = sorted((day, time.fromisoformat(opens), time.fromisoformat(closes)) for day, opens, closes in found)
+    return [OpeningHoursOut(weekday=d, opens=o.strftime("%H:%M"), closes=c.strftime("%H:%M")) for d, o, c in ranges]

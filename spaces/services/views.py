@@ -12,6 +12,7 @@ from app.accounts.actor import Actor
 from app.accounts.schemas import FamilyOut
 from app.accounts.services.families import get_family
 from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.recent import Recent
 from spaces.schemas import BookingOut, ClosureOut, SlotOut, SpaceOut, SpaceSummary
 from spaces.services import bookings, calendar, slots
 from spaces.services.spaces import get_space
@@ -148,20 +149,34 @@ def days_of(
     )
 
 
+# What anonymous readers see of a space's week, read at most 2 seconds ago (issue 17): the
+# busiest public page. Signed-in readers, whose own bookings are marked, always read afresh.
+_ANONYMOUS_WEEKS: Recent[tuple[int, date], SpaceWeek] = Recent(seconds=2)
+
+
 async def space_week(space_id: int, week: date, *, actor: Actor | None, clock: Clock) -> SpaceWeek:
     """The space and the week from `week` (today at the earliest): each day with its slots,
-    their remaining places and badges, and the family's own bookings marked."""
-    space = await get_space(space_id)
+    their remaining places and badges, and the family's own bookings marked. Two statements."""
     now, today = clock.now(), local_today(clock)
     first = min(max(week, today), today + FURTHEST)
-    found = await slots.list_slots(space_id, day_start(first), day_start(first + timedelta(days=WEEK)))
-    mine: dict[int, str] = {}
-    if actor is not None and actor.is_family and actor.family_id is not None:
-        mine = await bookings.family_statuses(actor.family_id, [s.id for s in found])
+    if actor is not None:
+        return await _space_week(space_id, first, actor=actor, now=now, today=today)
+    if (kept := _ANONYMOUS_WEEKS.get((space_id, first), now)) is None or kept.today != today:
+        kept = await _space_week(space_id, first, actor=None, now=now, today=today)
+        _ANONYMOUS_WEEKS.put((space_id, first), kept, now)
+    return kept
+
+
+async def _space_week(space_id: int, first: date, *, actor: Actor | None, now: datetime, today: date) -> SpaceWeek:
+    space = await get_space(space_id)
+    family_id = actor.family_id if actor is not None and actor.is_family else None
+    found = await slots.marked_slots(
+        space_id, day_start(first), day_start(first + timedelta(days=WEEK)), family_id=family_id
+    )
     items = []
-    for s in found:
+    for s, mine in found:
         starts = opens_on(s, space.booking_horizon_days)
-        items.append(SlotItem(s, slot_state(s, now, starts, today), starts, mine.get(s.id)))
+        items.append(SlotItem(s, slot_state(s, now, starts, today), starts, mine))
     return SpaceWeek(
         space=space,
         first=first,

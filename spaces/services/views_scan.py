@@ -86,7 +86,8 @@ async def _with_hours_and_bookings(page: CheckInPage, family_id: int, now: datet
     )
     if any(c.first_day <= today.isoformat() <= c.last_day for c in space.closures):
         hours_today = ()
-    open_now = await steps.opening_period(page.space_id, now) is not None
+    local = now.astimezone(local_zone()).strftime("%H:%M:%S")
+    open_now = any(opens <= local < closes for opens, closes in hours_today)  # "HH:MM" < "HH:MM:SS"
     rules = SpaceRules.of(await Space.select().where(Space.id == page.space_id).first() or {})
     todays = tuple(
         TodaysBooking(b, *rules.check_in_window(b.starts_at))

@@ -17,6 +17,7 @@ from qr import scanlog
 from qr.services import tokens
 from qr.tables import Scan
 from qr.tokens import Purpose
+from spaces.services import checkin_steps
 from spaces.tables import CheckIn, Slot
 from tests.helpers import FrozenClock, next_phone, register_family
 from tests.qr.conftest import add_corner
@@ -39,19 +40,25 @@ async def open_space(client: httpx.AsyncClient, space: dict[str, Any]) -> int:
 async def test_a_check_in_whose_log_row_fails_leaves_nothing(
     client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The scan-log insert fails after the check-in's own statements: nothing of it stays (no
-    check-in, no places taken, no nonce answer), and the same nonce then checks in afresh."""
+    """The transaction fails once the scan-log row is written (on SQLite its own insert after
+    the check-in's; on PostgreSQL the one statement that writes them all): nothing of it stays
+    (no check-in, no places taken, no nonce answer), and the same nonce then checks in afresh."""
     clock.set(SAT_1030)
     corner_id = await open_space(client, space)
     token = await tokens.issue(Purpose.corner, corner_id, now=clock.now())
     fam = await register_family(client)
-    real_record = scanlog.record
+    real_record, real_visit = scanlog.record, checkin_steps.visit
 
     async def failing(*args: Any, **kwargs: Any) -> None:
         await real_record(*args, **kwargs)  # the row is written, then the transaction fails
         raise RuntimeError("the scan log is full")
 
+    async def failing_visit(*args: Any, **kwargs: Any) -> bool:
+        assert await real_visit(*args, **kwargs)  # every row is written, then the transaction fails
+        raise RuntimeError("the scan log is full")
+
     monkeypatch.setattr(scanlog, "record", failing)
+    monkeypatch.setattr(checkin_steps, "visit", failing_visit)
     r = await check_in(client, fam["headers"], token, nonce="n1")
     assert r.status_code == 500
     monkeypatch.undo()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from app.kernel.db import engine
 from spaces.services import views
-from tests.helpers import FrozenClock, register_family
+from tests.helpers import FrozenClock, register_family, statements
 from tests.spaces.conftest import book, make_slot, quick_families
 
 
@@ -80,31 +76,6 @@ async def test_full_without_waitlist(
         headers=other["headers"],
     )
     assert r.status_code == 409 and r.json()["code"] == "slot_full"
-
-
-async def statements(call: Callable[[], Awaitable[object]]) -> int:
-    """How many SQL statements on the spaces' and accounts' tables `call` runs: only those of
-    its own context (the outbox's delivery of notifications, a task running beside it that
-    reads the recipients' preferences, is left out)."""
-    db: Any = engine()
-    run_querystring = type(db).run_querystring
-    seen: list[str] = []
-    counting: ContextVar[bool] = ContextVar("counting", default=False)
-
-    async def spy(self: Any, querystring: Any, in_pool: bool = False) -> Any:
-        text = str(querystring)
-        if counting.get() and ('"spaces_' in text or '"accounts_' in text):
-            seen.append(text)
-        return await run_querystring(self, querystring, in_pool=in_pool)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(type(db), "run_querystring", spy)
-        token = counting.set(True)
-        try:
-            await call()
-        finally:
-            counting.reset(token)
-    return len(seen)
 
 
 async def test_my_bookings_reads_as_many_statements_for_four_bookings_as_for_one(

@@ -17,6 +17,7 @@ from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.numbers import is_whole_number
+from app.kernel.sql import statement
 from reading.lending import books
 from reading.lending.errors import BookNotFound, IsbnExists
 from reading.lending.isbn import hyphenated, looks_like_isbn, normalize
@@ -248,9 +249,7 @@ async def search(
         sql, bounds = search_sql.NEWEST_PAGE, {}
     for condition in conditions:
         candidates = candidates.where(condition)
-    page = await Book.raw(
-        "{}", search_sql.statement(sql, candidates=candidates.querystrings[0], space_id=space_id, **bounds)
-    )
+    page = await Book.raw("{}", statement(sql, candidates=candidates.querystrings[0], space_id=space_id, **bounds))
     here = space_id is not None
     return [book_out(r, r["available"], r["available_here"] if here else None) for r in page]
 

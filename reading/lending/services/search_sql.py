@@ -9,11 +9,6 @@ title's available copies, anywhere and at a space, are counted in the same state
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from piccolo.querystring import QueryString
-
 # Both read what `book_out()` needs (not the search text nor its pieces) and count each title's
 # available copies, anywhere and at `:space_id` (0 without one).
 
@@ -49,14 +44,3 @@ NEWEST_PAGE = (
 )
 
 STATEMENTS = {"RANKED_PAGE": RANKED_PAGE, "NEWEST_PAGE": NEWEST_PAGE}
-
-_NAME = re.compile(r"(?<![:\w]):([a-z_]+)")
-
-
-def statement(sql: str, **params: Any) -> QueryString:
-    """`sql` with each `:name` bound to `params[name]` (a QueryString is nested as SQL)."""
-    names = _NAME.findall(sql)
-    missing = set(names) - params.keys()
-    if missing:
-        raise KeyError(f"no value for {sorted(missing)}")
-    return QueryString(_NAME.sub("{}", sql), *(params[n] for n in names))

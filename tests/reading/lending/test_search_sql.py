@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.kernel.sql import statement
 from reading.lending.services import matching, search_sql
 from reading.lending.services.matching import escape
 from reading.lending.tables import Book, Copy
@@ -40,9 +41,7 @@ async def catalogue(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def run(sql: str, candidates: Any, **params: Any) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await Book.raw(
-        "{}", search_sql.statement(sql, candidates=candidates.querystrings[0], **params)
-    )
+    rows: list[dict[str, Any]] = await Book.raw("{}", statement(sql, candidates=candidates.querystrings[0], **params))
     return rows
 
 
@@ -104,13 +103,6 @@ def test_every_statement_is_tested_here() -> None:
     assert set(search_sql.STATEMENTS) == {"RANKED_PAGE", "NEWEST_PAGE"}
 
 
-def test_named_parameters() -> None:
-    query = search_sql.statement("SELECT :a::text, :b, :a", a="x", b=2)
-    assert query.template == "SELECT {}::text, {}, {}" and list(query.args) == ["x", 2, "x"]
-    with pytest.raises(KeyError, match="'b'"):
-        search_sql.statement("SELECT :a, :b", a=1)
-
-
 @postgres_only
 async def test_the_statement_keeps_the_indexes(catalogue: dict[str, Any]) -> None:
     """Wrapped in the page's statement the candidates still go through search_pairs and the
@@ -120,7 +112,7 @@ async def test_the_statement_keeps_the_indexes(catalogue: dict[str, Any]) -> Non
     for term in ("大卫", "dwsx"):
         condition, order = await matching.matches(term)
         candidates = Book.select(Book.id).where(condition).order_by(order, ascending=False).limit(400)
-        query = search_sql.statement(
+        query = statement(
             search_sql.RANKED_PAGE,
             candidates=candidates.querystrings[0],
             space_id=catalogue["a"],
