@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Family
-from app.kernel.clock import Clock
+from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
 from spaces.errors import AlreadyBooked, BookingClosed, PartyTooLarge, SlotFull, SlotNotFound, SpaceFull
 from spaces.schemas import BookingIn, BookingOut, WalkInOut
@@ -35,9 +35,9 @@ async def take_places(slot_id: int, people: int) -> bool:
 async def book(slot_id: int, data: BookingIn, *, actor: Actor, clock: Clock) -> BookingOut:
     """Book places for chosen children plus adults; waitlisted when full and the slot allows."""
     family_id = family_of(actor)
-    slot = await bookable_slot(slot_id)
-    people = await check_rules(slot, family_id, data, clock)
     now = clock.now()
+    slot, family = await bookable_slot(slot_id, family_id, now, local_today(clock))
+    people = check_rules(slot, family, data, clock)
     try:
         async with write_transaction():
             # The family's row locked (a no-op update), its upcoming bookings counted again:

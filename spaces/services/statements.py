@@ -103,10 +103,40 @@ VISIT = (
     " SELECT id FROM checked"
 )
 
+# SLOT_FOR_BOOKING: what a family's booking reads before its transaction (services/
+# booking_rules.py), one round trip instead of up to seven: the slot and its space's rules,
+# the stored values of the cap and the horizon (the space's and the district's), whether the
+# family is already booked there, the space's closures not yet over, the family's suspension,
+# its children and its upcoming bookings.
+SLOT_FOR_BOOKING = (
+    "SELECT sl.id, sl.kind, sl.title, sl.age_band, sl.starts_at, sl.capacity, sl.remaining, sl.waitlist,"
+    " sl.cancelled, sl.booking_opens_at, sl.space, s.check_in_opens_minutes, s.check_in_closes_minutes,"
+    " s.offer_minutes,"
+    " (SELECT p.value FROM app_policy p WHERE p.key = 'future_booking_cap' AND p.space_id = sl.space) AS cap_here,"
+    " (SELECT p.value FROM app_policy p"
+    " WHERE p.key = 'future_booking_cap' AND p.space_id = :district) AS cap_district,"
+    " (SELECT p.value FROM app_policy p"
+    " WHERE p.key = 'booking_horizon_days' AND p.space_id = sl.space) AS horizon_here,"
+    " (SELECT p.value FROM app_policy p"
+    " WHERE p.key = 'booking_horizon_days' AND p.space_id = :district) AS horizon_district,"
+    " (SELECT count(*) FROM spaces_booking b WHERE b.slot = sl.id AND b.family = :family_id"
+    " AND b.status IN ('confirmed', 'offered', 'waitlisted', 'attended')) AS mine,"  # bookings.ACTIVE
+    " (SELECT json_group_array(json_array(c.first_day, c.last_day))"
+    " FROM spaces_closure c WHERE c.space = sl.space AND c.last_day >= :today) AS closures,"
+    " (SELECT max(u.ends_at) FROM spaces_suspension u"
+    " WHERE u.family = :family_id AND u.ends_at > :now AND u.lifted_at IS NULL) AS suspended_until,"
+    " (SELECT json_group_array(json_array(ch.id, ch.birth_month))"
+    " FROM accounts_child ch WHERE ch.family = :family_id) AS children,"
+    " (SELECT count(*) FROM spaces_booking b JOIN spaces_slot o ON o.id = b.slot WHERE b.family = :family_id"
+    " AND b.status IN ('confirmed', 'offered', 'waitlisted') AND o.starts_at > :now) AS upcoming"  # bookings.UPCOMING
+    " FROM spaces_slot sl JOIN spaces_space s ON s.id = sl.space WHERE sl.id = :slot_id"
+)
+
 STATEMENTS = {
     "SPACE": SPACE,
     "SLOTS": SLOTS,
     "CORNER_SCENE": CORNER_SCENE,
     "BOOKING_SCENE": BOOKING_SCENE,
     "VISIT": VISIT,
+    "SLOT_FOR_BOOKING": SLOT_FOR_BOOKING,
 }

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from app.accounts.actor import Actor
 from app.accounts.roles import FAMILY
@@ -20,9 +21,11 @@ from qr import checkin
 from qr.checkin import Attempt, ScanRequest
 from qr.services import tokens
 from qr.tokens import Purpose
-from spaces.services import bookings, slots, spaces, statements, views
+from spaces.errors import SlotNotFound
+from spaces.services import booking_rules, bookings, slots, spaces, statements, views
 from spaces.services import checkin_steps as steps
 from spaces.services.views import day_start
+from spaces.tables import Suspension
 from tests.helpers import ON_SQLITE, FrozenClock, postgres_only, staff_headers
 from tests.helpers import statements as count_statements
 from tests.spaces.conftest import book, make_slot, quick_families
@@ -30,7 +33,14 @@ from tests.spaces.conftest import book, make_slot, quick_families
 
 def test_every_statement_is_tested_here() -> None:
     """A statement added to statements.py needs its test in this module."""
-    assert set(statements.STATEMENTS) == {"SPACE", "SLOTS", "CORNER_SCENE", "BOOKING_SCENE", "VISIT"}
+    assert set(statements.STATEMENTS) == {
+        "SPACE",
+        "SLOTS",
+        "CORNER_SCENE",
+        "BOOKING_SCENE",
+        "VISIT",
+        "SLOT_FOR_BOOKING",
+    }
     # SLOTS spells out the active statuses: they must be bookings.ACTIVE.
     assert "b.status IN (" + ", ".join(f"'{s}'" for s in bookings.ACTIVE) + ")" in statements.SLOTS
 
@@ -194,6 +204,9 @@ async def test_the_plans_use_the_indexes(client: httpx.AsyncClient, space: dict[
             until=start + timedelta(days=1),
         ),
         "BOOKING_SCENE": statement(dialect(statements.BOOKING_SCENE), **scene, booking_id=1),
+        "SLOT_FOR_BOOKING": statement(
+            dialect(statements.SLOT_FOR_BOOKING), slot_id=1, family_id=1, district=0, today=start.date(), now=start
+        ),
         "VISIT": statement(
             statements.VISIT,
             **{"owner": "user:1", "key": "check-in:n", "fingerprint": "corner:1", "body": b"{}", "purpose": "corner"},
@@ -331,3 +344,75 @@ async def test_a_corner_check_in_reads_twice_then_writes_once(
 def _period(clock: FrozenClock) -> tuple[datetime, datetime]:
     day = clock.now().astimezone(local_zone()).date()
     return datetime.combine(day, time(9), local_zone()), datetime.combine(day, time(17), local_zone())
+
+
+async def test_a_slot_for_booking_in_one_statement(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """SLOT_FOR_BOOKING: the slot and its rules, the cap and horizon as the policies say, and
+    the family's side: booked there already, closures not over, suspension, children, upcoming."""
+    fam, other = await quick_families(2, birth_months=("2018-03", "2021-06"))
+    family_id, now, today = fam["family"]["id"], clock.now(), date(2026, 11, 28)
+    slot = await make_slot(client, space, clock, capacity=6, waitlist=True, age_band="6-9")
+    elsewhere = await make_slot(client, space, clock, starts_at=now + timedelta(days=3))
+    got, side = await booking_rules.bookable_slot(slot["id"], family_id, now, today)
+    assert (got.id, got.space_id, got.capacity, got.remaining, got.waitlist, got.cancelled) == (
+        slot["id"],
+        space["id"],
+        6,
+        6,
+        True,
+        False,
+    )
+    assert (got.kind, got.age_band, got.starts_at) == ("activity", "6-9", datetime.fromisoformat(slot["starts_at"]))
+    assert (got.rules.max_future_bookings, got.rules.booking_horizon_days) == (4, 14)  # the defaults
+    assert (got.rules.check_in_opens_minutes, got.rules.check_in_closes_minutes, got.rules.offer_minutes) == (
+        30,
+        15,
+        120,
+    )
+    assert side == booking_rules.FamilyAtSlot(
+        booked=False,
+        closures=(),
+        suspended_until=None,
+        children={c["id"]: date.fromisoformat(c["birth_month"] + "-01") for c in fam["family"]["children"]},
+        upcoming=0,
+    )
+
+    await policies.set_value("future_booking_cap", 6, space_id=None, user_id=None, now=now)
+    await policies.set_value("booking_horizon_days", 7, space_id=space["id"], user_id=None, now=now)
+    assert (await book(client, slot["id"], fam, kids=[fam["family"]["children"][0]["id"]])).status_code == 201
+    assert (await book(client, elsewhere["id"], fam)).status_code == 201
+    r = await client.post(
+        f"/api/v1/spaces/{space['id']}/closures",
+        json={"first_day": "2026-12-24", "last_day": "2026-12-26"},
+        headers=space["admin"],
+    )
+    assert r.status_code == 201
+    until = now + timedelta(days=9)
+    await Suspension.insert(Suspension(family=family_id, starts_at=now, ends_at=until, no_shows=3))
+    got, side = await booking_rules.bookable_slot(slot["id"], family_id, now, today)
+    assert (got.remaining, got.rules.max_future_bookings, got.rules.booking_horizon_days) == (4, 6, 7)
+    assert side.booked and side.upcoming == 2 and side.closures == (("2026-12-24", "2026-12-26"),)
+    assert side.suspended_until == until
+    _, theirs = await booking_rules.bookable_slot(slot["id"], other["family"]["id"], now, today)
+    assert not theirs.booked and theirs.upcoming == 0 and theirs.suspended_until is None
+    with pytest.raises(SlotNotFound):
+        await booking_rules.bookable_slot(slot["id"] + 100, family_id, now, today)
+
+
+async def test_a_refused_booking_reads_once_after_auth(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """The hot slot's thousand refusals: the caller, the rate counter, then one lookup."""
+    first, late = await quick_families(2)
+    slot = await make_slot(client, space, clock, capacity=2)
+    assert (await book(client, slot["id"], first)).status_code == 201
+
+    async def refused() -> None:
+        r = await book(client, slot["id"], late)
+        assert r.status_code == 409 and r.json()["code"] == "slot_full", r.text
+
+    seen: list[str] = []
+    assert await count_statements(refused, ("",), seen) == 3, seen
+    assert "app_rate_counter" in seen[1] and "spaces_slot sl JOIN spaces_space" in seen[2]
