@@ -12,6 +12,7 @@ from app.accounts import notices as _account_notices  # noqa: F401 (registers no
 from app.accounts import personal_data
 from app.accounts.services import sms_codes
 from app.kernel.clock import set_local_zone
+from app.kernel.memory import limit_malloc_arenas
 from app.notify import channels
 from app.notify import personal_data as messages_data
 from app.settings import Settings
@@ -33,6 +34,7 @@ from spaces.services import personal_data as spaces_data
 
 
 def configure(settings: Settings) -> None:
+    limit_malloc_arenas()
     set_local_zone(settings.tz)
     sms_codes.configure(settings.secret_key)
     channels.configure(settings.messaging, settings.base_url)

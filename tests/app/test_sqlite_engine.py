@@ -308,3 +308,38 @@ async def test_waiting_for_the_write_lock_is_bounded_by_the_busy_timeout(
     async with write_transaction():  # the gate was left free
         await put("after")
     assert await get("after") is not None
+
+
+async def test_write_transactions_share_one_writer_connection(fresh_pool: PooledSQLiteEngine) -> None:
+    """Behind the write gate every write transaction of a loop runs on one kept connection
+    (a connection and its thread per transaction cost ~2 ms), in `synchronous=NORMAL`; one that
+    did not end cleanly is closed, and the next opens a new one."""
+    await fresh_pool.close_connections()
+    threads_before = await settled_threads()
+    for i in range(20):
+        async with write_transaction():
+            await put(f"t{i}")
+
+    async def change_my_mind() -> None:
+        async with write_transaction():
+            await put("rolled back")
+            raise RuntimeError("changed my mind")  # rolled back cleanly: the connection stays
+
+    async def end_badly() -> None:
+        async with write_transaction() as transaction:
+            assert transaction.connection is writer
+            await transaction.connection.execute("ROLLBACK")  # COMMIT will fail: not a clean end
+
+    with pytest.raises(RuntimeError):
+        await change_my_mind()
+    assert len(worker_threads()) == threads_before + 1
+    async with write_transaction() as transaction:
+        writer = transaction.connection
+        assert await writer.execute_fetchall("PRAGMA synchronous") == [{"synchronous": 1}]  # NORMAL
+    with pytest.raises(sqlite3.OperationalError):
+        await end_badly()
+    assert await get("rolled back") is None and await KeyValue.count() == 20
+    async with write_transaction() as transaction:
+        assert transaction.connection is not writer  # the failed one was closed
+    await fresh_pool.close_connections()
+    assert len(await wait_for_threads(at_most=threads_before)) == threads_before
