@@ -4,7 +4,7 @@ from migrations.helpers import unique_indexes
 
 ID = "2026-12-06T05:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "a space's opening hours, closures and corners by space"
+DESCRIPTION = "a space's opening hours, closures, corners and slots by space"
 
 
 async def forwards() -> MigrationManager:
@@ -19,5 +19,9 @@ async def forwards() -> MigrationManager:
             ("spaces_opening_hours_space", "spaces_opening_hours", "space, weekday"),
             ("spaces_closure_space", "spaces_closure", "space, first_day"),
             ("spaces_corner_space", "spaces_corner", "space"),
+            # A space's week (SLOTS) went through the index on the space alone and filtered its
+            # whole history by start: at city scale a year of slots per space read for seven
+            # days' (docs/benchmarks.md, city scale).
+            ("spaces_slot_space_start", "spaces_slot", "space, starts_at"),
         ],
     )

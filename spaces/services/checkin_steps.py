@@ -7,6 +7,7 @@ slot."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -102,10 +103,13 @@ def children_present(scene: CornerScene, child_ids: list[int] | None) -> list[in
 
 
 def opening_period(scene: CornerScene, now: datetime) -> tuple[datetime, datetime] | None:
-    if scene.closed:
-        return None
+    return None if scene.closed else period_at(scene.hours, now)
+
+
+def period_at(ranges: Iterable[tuple[time, time]], now: datetime) -> tuple[datetime, datetime] | None:
+    """The one of today's opening ranges that `now` is in, as moments (None: closed now)."""
     day = now.astimezone(local_zone()).date()
-    for opens, closes in scene.hours:
+    for opens, closes in ranges:
         starts, ends = datetime.combine(day, opens, local_zone()), datetime.combine(day, closes, local_zone())
         if starts <= now < ends:
             return starts, ends

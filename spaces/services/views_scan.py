@@ -4,7 +4,7 @@ its code (by its family, or by staff who check it in)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time
 
 from app.accounts.schemas import FamilyOut
 from app.accounts.services.families import get_family
@@ -86,8 +86,8 @@ async def _with_hours_and_bookings(page: CheckInPage, family_id: int, now: datet
     )
     if any(c.first_day <= today.isoformat() <= c.last_day for c in space.closures):
         hours_today = ()
-    local = now.astimezone(local_zone()).strftime("%H:%M:%S")
-    open_now = any(opens <= local < closes for opens, closes in hours_today)  # "HH:MM" < "HH:MM:SS"
+    ranges = [(time.fromisoformat(opens), time.fromisoformat(closes)) for opens, closes in hours_today]
+    open_now = steps.period_at(ranges, now) is not None
     rules = SpaceRules.of(await Space.select().where(Space.id == page.space_id).first() or {})
     todays = tuple(
         TodaysBooking(b, *rules.check_in_window(b.starts_at))
