@@ -210,3 +210,26 @@ async def statements(
         finally:
             counting.reset(token)
     return len(seen)
+
+
+async def scanned_whole(query: Any) -> list[str]:
+    """The tables PostgreSQL's plan for `query` (a QueryString) reads by sequential scan with
+    sequential scans priced out: none, when every table is reached through an index."""
+    import json
+
+    from app.kernel.db import engine
+
+    sql, args = query.compile_string(engine_type="postgres")
+    async with engine().transaction() as transaction:
+        await transaction.connection.execute("SET LOCAL enable_seqscan = off")
+        plan = json.loads(await transaction.connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))
+    return _sequential(plan)
+
+
+def _sequential(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [name for item in node for name in _sequential(item)]
+    if not isinstance(node, dict):
+        return []
+    here = [node.get("Relation Name", "?")] if node.get("Node Type") == "Seq Scan" else []
+    return here + [name for value in node.values() for name in _sequential(value)]

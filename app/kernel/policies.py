@@ -7,6 +7,7 @@ bookings only: what was already decided (a loan's due date) is stored with it.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -123,6 +124,16 @@ def applying(key: str, *, here: int | None, district: int | None) -> int:
     if here is not None and rule.per_space:
         return here
     return rule.default if district is None else district
+
+
+def applied(stored: Mapping[tuple[str, int], int], space_id: int | None, keys: Iterable[str]) -> dict[str, int]:
+    """The values of `keys` at `space_id` (None: district-wide) from the stored ones, by
+    (key, space_id), that a statement read along with other things."""
+    here = space_id or DISTRICT
+    return {
+        key: applying(key, here=stored.get((key, here)) if space_id else None, district=stored.get((key, DISTRICT)))
+        for key in keys
+    }
 
 
 async def value(key: str, space_id: int | None = None) -> int:

@@ -23,6 +23,9 @@ _NAME = re.compile(r"(?<![:\w]):([a-z_]+)")
 _POSTGRES_WORDS = {"json_group_array(": "json_agg(", "json_array(": "json_build_array("}
 _WORD = re.compile("|".join(re.escape(word) for word in _POSTGRES_WORDS))
 _NEXT_ID = re.compile(r"next_id\('([a-z_]+)'\)")
+# SQLite has no row locks (its write transactions are serial): a statement's FOR UPDATE is
+# PostgreSQL's alone.
+_FOR_UPDATE = " FOR UPDATE"
 
 
 def statement(sql: str, **params: Any) -> QueryString:
@@ -37,6 +40,6 @@ def statement(sql: str, **params: Any) -> QueryString:
 def dialect(sql: str) -> str:
     """`sql` (SQLite's spelling) in the spelling of the engine in use."""
     if is_sqlite():
-        return _NEXT_ID.sub("NULL", sql)
+        return _NEXT_ID.sub("NULL", sql).replace(_FOR_UPDATE, "")
     sql = _NEXT_ID.sub(r"nextval(pg_get_serial_sequence('\1', 'id'))", sql)
     return _WORD.sub(lambda found: _POSTGRES_WORDS[found.group(0)], sql)

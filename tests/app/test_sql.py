@@ -24,6 +24,11 @@ def test_dialect_spells_json_for_the_engine() -> None:
     assert dialect(sql) == expected
 
 
+def test_row_locks_are_postgresqls_alone() -> None:
+    sql = "SELECT (SELECT f.id FROM f WHERE f.id = :id FOR UPDATE) AS locked"
+    assert dialect(sql) == (sql.replace(" FOR UPDATE", "") if is_sqlite() else sql)
+
+
 async def test_json_arrays_on_the_engine(database: None) -> None:
     found = "SELECT json_group_array(json_array(n, CAST(:word AS TEXT))) FROM (SELECT 1 AS n UNION ALL SELECT 2) AS t"
     nothing = "SELECT json_group_array(json_array(n)) FROM (SELECT 1 AS n) AS t WHERE n > 1"

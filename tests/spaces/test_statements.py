@@ -5,7 +5,6 @@ page in two (and anonymous weeks kept for at most two seconds), the plans on Pos
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ from spaces.services import booking_rules, bookings, slots, spaces, statements, 
 from spaces.services import checkin_steps as steps
 from spaces.services.views import day_start
 from spaces.tables import Suspension
-from tests.helpers import ON_SQLITE, FrozenClock, postgres_only, staff_headers
+from tests.helpers import ON_SQLITE, FrozenClock, postgres_only, scanned_whole, staff_headers
 from tests.helpers import statements as count_statements
 from tests.spaces.conftest import book, make_slot, quick_families
 
@@ -184,8 +183,6 @@ async def test_the_plans_use_the_indexes(client: httpx.AsyncClient, space: dict[
     table of each statement is reached through an index: nothing scans a whole table at city
     scale (2,976 spaces, a year of slots and bookings). Which index the planner prefers
     depends on the statistics of a city's data: checked there by hand (docs/benchmarks.md)."""
-    from app.kernel.db import engine
-
     await make_slot(client, space, clock)
     start = clock.now()
     scene = {"purpose": "corner", "subject": "1", "owner": "user:1", "key": "check-in:n"}
@@ -216,21 +213,7 @@ async def test_the_plans_use_the_indexes(client: httpx.AsyncClient, space: dict[
         ),
     }
     for name, query in queries.items():
-        sql, args = query.compile_string(engine_type="postgres")
-        async with engine().transaction() as transaction:
-            await transaction.connection.execute("SET LOCAL enable_seqscan = off")
-            plan = json.loads(await transaction.connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))
-        assert _scanned_whole(plan) == [], name
-
-
-def _scanned_whole(node: Any) -> list[str]:
-    """The relations a plan reads by sequential scan ("one" is the statement's own single row)."""
-    if isinstance(node, list):
-        return [name for item in node for name in _scanned_whole(item)]
-    if not isinstance(node, dict):
-        return []
-    here = [node.get("Relation Name", "?")] if node.get("Node Type") == "Seq Scan" else []
-    return here + [name for value in node.values() for name in _scanned_whole(value)]
+        assert await scanned_whole(query) == [], name
 
 
 def _attempt(token: str, scanner: Actor, now: datetime, *, nonce: str | None = None) -> Attempt:

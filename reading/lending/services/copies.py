@@ -135,25 +135,52 @@ async def move(
         same = allow_same and before == to
         if not same and (before not in allowed or to not in TRANSITIONS[before]):
             raise IllegalTransition(copy_status=before)
-        values: dict[Any, Any] = {Copy.status: to, Copy.last_seen_at: now}
-        if current_space != "keep":
-            values[Copy.current_space] = current_space
-        changed = await Copy.update(values).where((Copy.id == copy_id) & (Copy.status == before)).returning(Copy.id)
-        if not changed:
-            raise IllegalTransition(copy_status=before)  # someone else changed it first
-        await CopyEvent.insert(
-            CopyEvent(
-                copy=copy_id,
-                kind=kind,
-                from_status=before,
-                to_status=to,
-                space=space_id,
-                actor=actor_id,
-                detail=detail or {},
-                at=now,
-            )
+        await transition(
+            copy_id,
+            before,
+            to,
+            kind=kind,
+            now=now,
+            actor_id=actor_id,
+            space_id=space_id,
+            current_space=current_space,
+            detail=detail,
         )
     return str(before)
+
+
+async def transition(
+    copy_id: int,
+    before: str,
+    to: str,
+    *,
+    kind: str,
+    now: datetime,
+    actor_id: int | None,
+    space_id: int | None = None,
+    current_space: int | Literal["keep"] | None = "keep",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Move a copy from `before` (what the caller read, and judged, inside its transaction) to
+    `to` and write the event; IllegalTransition when someone else changed it first."""
+    values: dict[Any, Any] = {Copy.status: to, Copy.last_seen_at: now}
+    if current_space != "keep":
+        values[Copy.current_space] = current_space
+    changed = await Copy.update(values).where((Copy.id == copy_id) & (Copy.status == before)).returning(Copy.id)
+    if not changed:
+        raise IllegalTransition(copy_status=before)
+    await CopyEvent.insert(
+        CopyEvent(
+            copy=copy_id,
+            kind=kind,
+            from_status=before,
+            to_status=to,
+            space=space_id,
+            actor=actor_id,
+            detail=detail or {},
+            at=now,
+        )
+    )
 
 
 async def record_event(

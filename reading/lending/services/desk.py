@@ -47,7 +47,7 @@ async def lend_scan(actor: Actor, clock: Clock, family_id: int, code: str) -> Sc
     copy: CopyOut | None = None
     try:
         copy = await copy_for_code(code, clock)
-        loan = await loans.staff_lend(copy, family_id, actor=actor, clock=clock)
+        loan = await loans.staff_lend(copy.id, family_id, actor=actor, clock=clock)
     except DomainError as exc:
         if exc.code == "copy_unavailable" and copy is not None:
             again = await _lent_already(copy, family_id)

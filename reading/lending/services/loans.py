@@ -9,12 +9,10 @@ counted with its row locked, so simultaneous loans to one family stop at its lim
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
-from app.accounts.errors import FamilyNotFound
-from app.accounts.tables import Family
 from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import Forbidden, InvalidInput
@@ -23,21 +21,18 @@ from qr.services import tokens
 from qr.tokens import Purpose
 from reading.lending.errors import (
     CopyUnavailable,
-    FamilyBlocked,
     IllegalTransition,
-    LoanLimitReached,
     LoanNotFound,
-    NotPresent,
     OnHoldForOther,
     RenewalLimitReached,
 )
-from reading.lending.rules import PRESENCE, Rules, rules_for
-from reading.lending.schemas import CopyOut, LoanIn, LoanOut, LoanPage
+from reading.lending.rules import rules_for
+from reading.lending.schemas import LoanIn, LoanOut, LoanPage
 from reading.lending.services import copies
+from reading.lending.services import lend_steps as steps
 from reading.lending.services.catalogue import cursor_number
 from reading.lending.tables import Hold, Loan
 from spaces.services.access import ensure_serves
-from spaces.tables import CheckIn
 
 LOAN_COLUMNS = (
     Loan.id,
@@ -77,107 +72,40 @@ async def _one(loan_id: int, today: date) -> LoanOut:
     return loan_out(row, today)
 
 
-async def check_can_borrow(family_id: int, rules: Rules, today: date) -> None:
-    open_loans = await Loan.select(Loan.due_on).where((Loan.family == family_id) & Loan.returned_at.is_null())
-    if len(open_loans) >= rules.max_loans:
-        raise LoanLimitReached(limit=rules.max_loans)
-    if any((today - loan["due_on"]).days > rules.block_overdue_days for loan in open_loans):
-        raise FamilyBlocked()
-
-
-async def _lendable(copy: CopyOut, family_id: int, now: datetime, *, self_service: bool) -> int | None:
-    """Refuse a loan the copy does not allow; the id of the family's ready hold it fulfils."""
-    space_id = copy.current_space_id
-    if self_service:
-        recent = await CheckIn.exists().where(
-            (CheckIn.family == family_id) & (CheckIn.space == space_id) & (CheckIn.checked_in_at >= now - PRESENCE)
-        )
-        if space_id is None or not recent:
-            raise NotPresent()
-    held = await Hold.select(Hold.id, Hold.family).where((Hold.copy == copy.id) & (Hold.status == "ready")).first()
-    if held is not None and held["family"] != family_id:
-        raise OnHoldForOther()
-    if copy.status not in ("available", "on_hold_shelf"):
-        raise CopyUnavailable(copy_status=copy.status)
-    return int(held["id"]) if held is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class _Terms:
-    """A loan about to be made: to whom, by whom, when, until when."""
-
-    family_id: int
-    actor: Actor
-    now: datetime
-    today: date
-    due_on: date
-    self_service: bool
-    hold_id: int | None  # the family's ready hold this loan fulfils
-
-
-async def _record(copy: CopyOut, terms: _Terms, rules: Rules) -> int:
-    """The loan itself, in one transaction: the family's limit counted with its row locked (a
-    no-op update), the copy moved to `on_loan`, the loan written, a ready hold fulfilled."""
-    family_id, now, actor = terms.family_id, terms.now, terms.actor
-    async with write_transaction():
-        locked = (
-            await Family.update({Family.created_at: Family.created_at})
-            .where(Family.id == family_id)
-            .returning(Family.id)
-        )
-        if not locked:
-            raise FamilyNotFound()
-        await check_can_borrow(family_id, rules, terms.today)
-        await copies.move(
-            copy.id,
-            "on_loan",
-            kind="loan",
-            now=now,
-            actor_id=actor.user_id,
-            space_id=copy.current_space_id,
-            current_space=None,
-            expect=("available", "on_hold_shelf"),
-            detail={"family": family_id},
-        )
-        rows = await Loan.insert(
-            Loan(
-                copy=copy.id,
-                family=family_id,
-                space=copy.current_space_id,
-                borrowed_at=now,
-                due_on=terms.due_on,
-                by_user=actor.user_id,
-                self_service=terms.self_service,
-            )
-        ).returning(Loan.id)
-        if terms.hold_id is not None:
-            await Hold.update({Hold.status: "fulfilled", Hold.closed_at: now}).where(Hold.id == terms.hold_id)
-    return int(rows[0]["id"])
-
-
-async def lend(copy_id: int, family_id: int, *, actor: Actor, clock: Clock, self_service: bool = False) -> LoanOut:
+async def lend(
+    copy: int | str,
+    family_id: int,
+    *,
+    actor: Actor,
+    clock: Clock,
+    self_service: bool = False,
+    staff: bool = False,
+) -> LoanOut:
+    """Lend `copy` (its id, or a barcode) to a family: one statement reads what the loan checks,
+    one writes it (services/lend_steps.py). `staff`: at a space the actor serves."""
     now = clock.now()
     today = local_today(clock)
-    copy = await copies.by_id(copy_id)
-    hold_id = await _lendable(copy, family_id, now, self_service=self_service)
-    rules = await rules_for(copy.current_space_id)
-    due_on = today + timedelta(days=rules.loan_days)
-    terms = _Terms(family_id, actor, now, today, due_on, self_service, hold_id)
     try:
-        loan_id = await _record(copy, terms, rules)
+        async with write_transaction():
+            scene = await steps.lend_scene(copy, family_id, now)
+            if staff:
+                ensure_serves(actor, copies.serving_space(scene.copy))
+            hold_id = steps.lendable(scene, family_id, today, self_service=self_service)
+            due_on = today + timedelta(days=scene.rules.loan_days)
+            terms = steps.Terms(family_id, actor, now, due_on, self_service, hold_id)
+            loan_id = await steps.record(scene, terms)
     except IllegalTransition:
         raise CopyUnavailable() from None
     except Exception as exc:
         if is_unique_violation(exc):
             raise CopyUnavailable() from exc
         raise
-    return await _one(loan_id, today)
+    return steps.loan_made(loan_id, scene, terms)
 
 
-async def staff_lend(copy: CopyOut, family_id: int, *, actor: Actor, clock: Clock) -> LoanOut:
-    """Staff lend a copy at a space they serve."""
-    ensure_serves(actor, copies.serving_space(copy))
-    return await lend(copy.id, family_id, actor=actor, clock=clock)
+async def staff_lend(copy: int | str, family_id: int, *, actor: Actor, clock: Clock) -> LoanOut:
+    """Staff lend a copy (its id, or a barcode) at a space they serve."""
+    return await lend(copy, family_id, actor=actor, clock=clock, staff=True)
 
 
 async def copy_of_token(token: str, clock: Clock) -> int:
@@ -203,7 +131,7 @@ async def lend_by_request(data: LoanIn, *, actor: Actor, clock: Clock) -> LoanOu
         raise Forbidden(N_("请扫描绘本上的二维码借书"))
     if not data.barcode or data.family_id is None:
         raise InvalidInput(N_("需要条码和家庭"), fields=[{"field": "barcode", "message": "barcode and family_id"}])
-    return await staff_lend(await copies.by_barcode(data.barcode), data.family_id, actor=actor, clock=clock)
+    return await staff_lend(data.barcode, data.family_id, actor=actor, clock=clock)
 
 
 async def renew(loan_id: int, *, actor: Actor, clock: Clock) -> LoanOut:

@@ -4,22 +4,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
-from app.kernel.db import write_transaction
 from app.kernel.errors import Forbidden, InvalidInput
 from app.kernel.i18n import N_
-from reading.lending.errors import IllegalTransition, LoanNotFound
 from reading.lending.rules import PRESENCE
-from reading.lending.schemas import CopyOut, ReturnIn, ReturnOut
+from reading.lending.schemas import ReturnIn, ReturnOut
 from reading.lending.services import copies, loans
-from reading.lending.services.routing import Destination, goes_to_words, shelve
+from reading.lending.services.routing import Routing, goes_to_words, route
 from reading.lending.services.scans import at_space
-from reading.lending.tables import Loan, TransferItem
-from spaces.errors import SpaceNotFound
 from spaces.services.access import ensure_serves
 from spaces.tables import CheckIn, Space
 
@@ -31,68 +26,27 @@ async def space_name(space_id: int | None) -> str:
     return str(row["name"]) if row else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Closed:
-    """The loan a return ended."""
-
-    loan_id: int
-    family_id: int
-
-
-async def _close_loan(copy_id: int, space_id: int, now: datetime) -> Closed | None:
-    closed = (
-        await Loan.update({Loan.returned_at: now, Loan.returned_space: space_id})
-        .where((Loan.copy == copy_id) & Loan.returned_at.is_null())
-        .returning(Loan.id, Loan.family)
-    )
-    return Closed(int(closed[0]["id"]), int(closed[0]["family"])) if closed else None
-
-
-async def _route_return(copy: CopyOut, space_id: int, actor: Actor, now: datetime) -> Destination:
-    """Staff take the copy back: a transfer it was on ends, and it goes where it belongs."""
-    if copy.status not in RETURNABLE:
-        raise IllegalTransition(copy_status=copy.status)
-    if copy.status == "in_transit":
-        await TransferItem.update({TransferItem.received_at: now}).where(
-            (TransferItem.copy == copy.id) & TransferItem.received_at.is_null()
-        )
-    return await shelve(copy.id, space_id, actor_id=actor.user_id, now=now, kind="return")
-
-
 async def return_copy(
-    copy_id: int, *, space_id: int, actor: Actor, clock: Clock, self_service: bool = False
+    copy: int | str, *, space_id: int, actor: Actor, clock: Clock, self_service: bool = False
 ) -> ReturnOut:
-    """Return at any space (see the module's notes)."""
+    """Return a copy (its id, or a barcode) at any space (see the module's notes): the title's
+    lock, one read and one write (services/routing.py `route`)."""
     now = clock.now()
-    if not await Space.exists().where(Space.id == space_id):
-        raise SpaceNotFound()
-    copy = await copies.by_id(copy_id)
-    async with write_transaction():
-        closed = await _close_loan(copy_id, space_id, now)
-        if self_service:
-            if closed is None or (actor.family_id is not None and closed.family_id != actor.family_id):
-                raise LoanNotFound(N_("这一册不在您的借阅中"))
-            await copies.move(
-                copy_id,
-                "awaiting_shelving",
-                kind="self_return",
-                now=now,
-                actor_id=actor.user_id,
-                space_id=space_id,
-                current_space=space_id,
-                expect=("on_loan",),
-            )
-            destination = Destination("awaiting_shelving", "awaiting_shelving", space_id)
-        else:
-            destination = await _route_return(copy, space_id, actor, now)
+    if self_service:  # the family's own loan, waiting for a volunteer to shelve it
+        owner = actor.family_id or 0
+        routing = Routing(space_id, "self_return", actor.user_id, now, ("on_loan",), returning=True, owner=owner)
+    else:
+        routing = Routing(space_id, "return", actor.user_id, now, RETURNABLE, returning=True)
+    routed = await route(copy, routing)
+    going = routed.destination
     return ReturnOut(
-        copy_id=copy_id,
-        barcode=copy.barcode,
-        loan_id=closed.loan_id if closed else None,
-        status=destination.status,
-        goes_to=destination.goes_to,  # type: ignore[arg-type]
-        destination_space_id=destination.space_id,
-        message=goes_to_words(destination.goes_to, await space_name(destination.space_id)),
+        copy_id=routed.copy.id,
+        barcode=routed.copy.barcode,
+        loan_id=routed.loan[0] if routed.loan else None,
+        status=going.status,
+        goes_to=going.goes_to,  # type: ignore[arg-type]
+        destination_space_id=going.space_id,
+        message=goes_to_words(going.goes_to, routed.names.get(going.space_id or 0, "")),
     )
 
 
@@ -134,5 +88,4 @@ async def return_by_request(data: ReturnIn, *, actor: Actor, clock: Clock) -> Re
     if not data.barcode or data.space_id is None:
         raise InvalidInput(N_("需要条码和空间"), fields=[{"field": "barcode", "message": "barcode and space_id"}])
     ensure_serves(actor, data.space_id)
-    copy = await copies.by_barcode(data.barcode)
-    return await return_copy(copy.id, space_id=data.space_id, actor=actor, clock=clock)
+    return await return_copy(data.barcode, space_id=data.space_id, actor=actor, clock=clock)
