@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -25,12 +26,14 @@ import msgspec
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.enums import MediaType
 from litestar.response import Redirect, Template
+from litestar.response.base import ASGIResponse
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput, status_for
-from app.kernel.i18n import N_, gettext
+from app.kernel.i18n import N_, current_locale, gettext
 from app.kernel.jobs import JobQueue
 
 # Dependencies every controller may ask for by these names (provided by the app factory).
@@ -217,3 +220,39 @@ async def remember_scan(request: Request[Any, Any, Any], token: str, *, now: dat
     redirect = Redirect(path=f"/login?next=/q/{token}")
     redirect.cookies.append(await store_scan(request, token, now=now))
     return redirect
+
+
+# SharedPage's bodies: (id of the model, template, language) -> (the model itself, the body).
+# Holding the model keeps its id from being reused while its body is here.
+_SHARED_BODIES: OrderedDict[tuple[int, str, str], tuple[object, bytes]] = OrderedDict()
+
+
+class SharedPage(Template):
+    """A page every reader of one kept read model sees the same (anonymous readers of a space's
+    week, kept two seconds: app/kernel/recent.py): rendered once per language while that model
+    is kept, its bytes answered to the rest. A reader with anything of their own (a signed-in
+    actor, a form, a CSRF token) gets a plain Template."""
+
+    def __init__(self, template_name: str, *, context: dict[str, Any], shared: object) -> None:
+        super().__init__(template_name=template_name, context=context)
+        self.shared = shared
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> ASGIResponse:
+        key = (id(self.shared), str(self.template_name), current_locale.get())
+        found = _SHARED_BODIES.get(key)
+        if found is None or found[0] is not self.shared:
+            response = super().to_asgi_response(app, request, **kwargs)
+            _SHARED_BODIES[key] = (self.shared, bytes(response.body))
+            while len(_SHARED_BODIES) > 64:
+                _SHARED_BODIES.popitem(last=False)
+            return response
+        return ASGIResponse(
+            body=found[1],
+            media_type=MediaType.HTML,
+            status_code=self.status_code or kwargs.get("status_code"),
+            headers={**kwargs.get("headers", {}), **self.headers},
+            cookies=list(self.cookies) + list(kwargs.get("cookies") or ()),
+            encoded_headers=kwargs.get("encoded_headers"),
+            background=self.background or kwargs.get("background"),
+            is_head_response=kwargs.get("is_head_response", False),
+        )

@@ -22,9 +22,11 @@ from litestar.types import ASGIApp, Scope
 from app.accounts.actor import Actor
 from app.accounts.errors import PasswordChangeRequired
 from app.accounts.roles import STAFF_ROLES
-from app.accounts.services.auth import user_for_token
+from app.accounts.services.auth import hash_token
 from app.accounts.tables import User
 from app.kernel.clock import Clock
+from app.kernel.jsonvalue import loads
+from app.kernel.sql import dialect, statement
 from app.web.sessions import (
     SEEN_EVERY,
     SESSION_COOKIE,
@@ -35,7 +37,6 @@ from app.web.sessions import (
     encode_session,
     store_key,
 )
-from spaces.services.staff import space_ids_of
 
 SKIP_PREFIXES = ("/static/", "/healthz", "/readyz", "/schema")
 # A staff member with a one-time password: every page leads to changing it (the API answers
@@ -55,19 +56,45 @@ def must_change_first(scope: Scope) -> bool:
     )
 
 
-async def actor_for(user: User | dict[str, Any]) -> Actor:
-    row = user if isinstance(user, dict) else user.to_dict()
+# Who calls, in one statement on every request: the user, by a live API token or a session,
+# with the spaces a staff member serves (the wiring reads both domains' tables).
+ACTOR = (
+    "SELECT u.id, u.login, u.display_name, u.roles, u.family, u.must_change_password,"
+    ' (SELECT json_group_array(a.space) FROM spaces_staff_assignment a WHERE a."user" = u.id) AS spaces'
+    " FROM accounts_user u WHERE u.active = TRUE AND {who}"
+)
+BEARER = (
+    'u.id IN (SELECT t."user" FROM accounts_api_token t'
+    " WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL AND t.expires_at > :now)"
+)
+SESSION_HOLDER = "u.id = :user_id AND u.session_epoch = :epoch"
+
+
+async def _actor(who: str, **params: Any) -> Actor | None:
+    rows = await User.raw("{}", statement(dialect(ACTOR.format(who=who)), **params))
+    if not rows:
+        return None
+    row = rows[0]
     roles = frozenset(row["roles"].split())
-    space_ids = await space_ids_of(row["id"]) if roles & STAFF_ROLES else frozenset()
     return Actor(
         user_id=row["id"],
         login=row["login"],
         display_name=row["display_name"],
         roles=roles,
         family_id=row["family"],
-        space_ids=space_ids,
-        must_change_password=bool(row.get("must_change_password")),
+        space_ids=frozenset(loads(row["spaces"], [])) if roles & STAFF_ROLES else frozenset(),
+        must_change_password=bool(row["must_change_password"]),
     )
+
+
+async def actor_for_token(token: str, *, now: datetime) -> Actor | None:
+    """The active user a live (unexpired, unrevoked) API token names."""
+    return await _actor(BEARER, token_hash=hash_token(token), now=now)
+
+
+async def actor_for_session(user_id: int, epoch: int) -> Actor | None:
+    """The user of a session, while active and not logged out everywhere since (its epoch)."""
+    return await _actor(SESSION_HOLDER, user_id=user_id, epoch=epoch)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -108,10 +135,8 @@ class AuthMiddleware:
             scheme, _sep, token = _header(scope, b"authorization").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 return None, None
-            user = await user_for_token(token.strip(), now=datetime.now(UTC))
-            if user is None:
-                return None, None
-            return await actor_for(user), {"kind": "token", "token": token.strip()}
+            actor = await actor_for_token(token.strip(), now=datetime.now(UTC))
+            return (actor, {"kind": "token", "token": token.strip()}) if actor else (None, None)
         cookie = cookie_value(scope, SESSION_COOKIE)
         if not cookie:
             return None, None
@@ -120,14 +145,9 @@ class AuthMiddleware:
         session = decode_session(raw) if raw else None
         if session is None:
             return None, None
-        row = (
-            await User.select()
-            .where((User.id == session.user_id) & (User.active == True) & (User.session_epoch == session.epoch))
-            .first()
-        )
-        if row is None:  # disabled, erased or logged out everywhere since
+        actor = await actor_for_session(session.user_id, session.epoch)
+        if actor is None:  # disabled, erased or logged out everywhere since
             return None, None
-        actor = await actor_for(row)
         if not await self._still_active(key, session, actor):
             return None, None
         return actor, {"kind": "session", "cookie": cookie}

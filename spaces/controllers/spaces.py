@@ -13,7 +13,7 @@ from msgspec import Struct
 from app.accounts.roles import ADMINS, LIBRARIANS, PUBLIC
 from app.kernel.clock import local_today
 from app.kernel.pagination import decode_cursor, next_cursor
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, parse_day
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, SharedPage, parse_day
 from spaces.controllers.forms import context
 from spaces.schemas import CornerIn, CornerOut, CornerUpdate, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
 from spaces.services import corners, spaces, views
@@ -102,4 +102,6 @@ class SpacePages(Controller):
         """The space and its week: each day with its slots, remaining places and badges."""
         first = parse_day(week, local_today(clock))
         view = await views.space_week(space_id, first, actor=maybe_actor, clock=clock)
+        if maybe_actor is None:  # the week kept for anonymous readers: rendered once for them all
+            return SharedPage("spaces/space.html", context=context(view, actor=None), shared=view)
         return Template("spaces/space.html", context=context(view, actor=maybe_actor))

@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 
-from app.accounts.services.auth import MAX_FAILURES_PER_CLIENT, TOKEN_TTL, WINDOW, issue_token, user_for_token
+from app.accounts.services.auth import MAX_FAILURES_PER_CLIENT, TOKEN_TTL, WINDOW, issue_token, revoke_token
 from app.accounts.tables import ApiToken, LoginAttempt, User
+from app.web.auth import actor_for_token
 from tests.app.conftest import expect_problem
-from tests.helpers import FrozenClock, bearer, create_staff, login, register_family
+from tests.helpers import FrozenClock, bearer, create_staff, login, register_family, staff_headers
+from tests.reading.conftest import make_space
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = "/api/v1/auth/tokens"
@@ -236,21 +238,42 @@ async def test_expired_token_is_refused(client: httpx.AsyncClient, clock: Frozen
     assert (await me(client, nearly_old)).status_code == 200
 
 
-async def test_user_for_token_honours_expiry_and_revocation(clock: FrozenClock) -> None:
-    user_id = await create_staff("lib.wang", roles=("librarian",))
+async def test_a_token_names_its_actor_until_it_expires_or_is_revoked(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    """The one statement every API request runs: the user, with the spaces staff serve."""
+    admin = await staff_headers(client, "auth.admin")
+    a, b = await make_space(client, admin, "吉祥", "景山"), await make_space(client, admin, "福祥", "交道口")
+    user_id = await create_staff("lib.wang", roles=("librarian",), spaces=(a, b))
     issued = await issue_token(user_id, clock=clock)
     assert issued.expires_at == clock.now() + TOKEN_TTL
 
-    found = await user_for_token(issued.token, now=clock.now())
+    found = await actor_for_token(issued.token, now=clock.now())
     assert found is not None
-    assert found.id == user_id
-    assert await user_for_token(issued.token, now=issued.expires_at - timedelta(seconds=1)) is not None
-    assert await user_for_token(issued.token, now=issued.expires_at) is None
-    assert await user_for_token(issued.token, now=issued.expires_at + timedelta(days=1)) is None
-    assert await user_for_token("made-up", now=clock.now()) is None
+    assert (found.user_id, found.login, found.roles, found.space_ids) == (
+        user_id,
+        "lib.wang",
+        frozenset({"librarian"}),
+        frozenset({a, b}),
+    )
+    assert found.family_id is None and found.must_change_password is False
+    assert await actor_for_token(issued.token, now=issued.expires_at - timedelta(seconds=1)) is not None
+    assert await actor_for_token(issued.token, now=issued.expires_at) is None
+    assert await actor_for_token(issued.token, now=issued.expires_at + timedelta(days=1)) is None
+    assert await actor_for_token("made-up", now=clock.now()) is None
 
+    await revoke_token(issued.token, now=clock.now())
+    assert await actor_for_token(issued.token, now=clock.now()) is None
+    again = await issue_token(user_id, clock=clock)
     await User.update({User.active: False}).where(User.id == user_id)
-    assert await user_for_token(issued.token, now=clock.now()) is None
+    assert await actor_for_token(again.token, now=clock.now()) is None
+
+
+async def test_a_family_token_names_the_family_and_no_spaces(client: httpx.AsyncClient, clock: FrozenClock) -> None:
+    fam = await register_family(client)
+    token = fam["headers"]["Authorization"].split()[1]
+    found = await actor_for_token(token, now=datetime.now(UTC))
+    assert found is not None and found.family_id == fam["family"]["id"] and found.space_ids == frozenset()
 
 
 # --- disabling users ----------------------------------------------------------------------

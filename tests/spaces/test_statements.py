@@ -25,9 +25,10 @@ from spaces.services import booking_rules, bookings, slots, spaces, statements, 
 from spaces.services import checkin_steps as steps
 from spaces.services.views import day_start
 from spaces.tables import Suspension
-from tests.helpers import ON_SQLITE, FrozenClock, postgres_only, scanned_whole, staff_headers
+from tests.helpers import ON_SQLITE, FrozenClock, postgres_only, register_family, scanned_whole, staff_headers
 from tests.helpers import statements as count_statements
 from tests.spaces.conftest import book, make_slot, quick_families
+from tests.web.forms import log_in
 
 
 def test_every_statement_is_tested_here() -> None:
@@ -175,6 +176,44 @@ async def test_anonymous_weeks_are_kept_two_seconds_and_families_read_afresh(
     # Through the page too: an anonymous reader's HTML shows what the API counts.
     page = await client.get(f"/spaces/{space['id']}")
     assert page.status_code == 200 and f'href="/slots/{slot["id"]}"' in page.text
+
+
+async def test_anonymous_readers_of_a_kept_week_share_one_rendering(
+    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
+) -> None:
+    """The page of a week kept for anonymous readers is rendered once per language; a new read
+    of the week (two seconds on) is rendered again; a signed-in family's page every time."""
+    from litestar.response import Template
+
+    fam = await register_family(client)
+    slot = await make_slot(client, space, clock, capacity=5)
+    rendered: list[str] = []
+    render = Template.to_asgi_response
+
+    def spy(self: Template, *args: Any, **kwargs: Any) -> Any:
+        rendered.append(str(self.template_name))
+        return render(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Template, "to_asgi_response", spy)
+        first = await client.get(f"/spaces/{space['id']}")
+        again = await client.get(f"/spaces/{space['id']}")
+        english = await client.get(f"/spaces/{space['id']}", params={"lang": "en"})
+        assert rendered == ["spaces/space.html", "spaces/space.html"]  # Chinese once, English once
+        assert again.status_code == 200 and again.content == first.content
+        assert again.headers["content-type"] == first.headers["content-type"]
+        assert english.text != first.text and 'lang="en"' in english.text
+        client.cookies.clear()  # the language chosen, kept in a cookie
+        assert (await book(client, slot["id"], fam)).status_code == 201
+        assert (await log_in(client, fam["phone"], "family-pass-1")).status_code in (302, 303)
+        rendered.clear()
+        for _ in range(2):
+            assert "badge mine" in (await client.get(f"/spaces/{space['id']}")).text
+        assert len(rendered) == 2  # the family's own page, each time (the log-in form's too)
+        client.cookies.clear()
+        clock.advance(seconds=2)
+        later = await client.get(f"/spaces/{space['id']}")
+        assert len(rendered) == 3 and later.content != first.content  # the booking shows
 
 
 @postgres_only

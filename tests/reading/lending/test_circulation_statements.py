@@ -102,7 +102,7 @@ async def test_the_loan_counts_the_familys_loans_again_as_it_writes(
 
 
 async def test_a_loan_reads_once_then_writes(client: httpx.AsyncClient, library: dict[str, Any]) -> None:
-    """Through the API, after the auth's two reads: one read, then on PostgreSQL one write (LEND);
+    """Through the API, after the auth's one read: one read, then on PostgreSQL one write (LEND);
     SQLite moves the copy, writes its event and the loan one by one."""
     fam = await register_family(client)
     seen: list[str] = []
@@ -113,13 +113,13 @@ async def test_a_loan_reads_once_then_writes(client: httpx.AsyncClient, library:
         assert r.json()["title"] == "猜猜我有多爱你" and r.json()["renewals"] == 0
 
     await count_statements(lend, ("",), seen)
-    assert len(seen) == (6 if ON_SQLITE else 4), seen
-    assert seen[2].startswith("SELECT c.id, c.barcode")
-    assert ON_SQLITE or seen[3].startswith("WITH allowed AS")
+    assert len(seen) == (5 if ON_SQLITE else 3), seen
+    assert seen[0].startswith("SELECT u.id") and seen[1].startswith("SELECT c.id, c.barcode")
+    assert ON_SQLITE or seen[2].startswith("WITH allowed AS")
 
 
 async def test_a_return_locks_reads_and_writes_once(client: httpx.AsyncClient, library: dict[str, Any]) -> None:
-    """Through the API, after the auth's two reads: the title's lock, one read, then on
+    """Through the API, after the auth's one read: the title's lock, one read, then on
     PostgreSQL one write (ROUTE); SQLite moves the copy, writes its event, closes the loan."""
     fam = await register_family(client)
     barcode = library["copies"][0]["barcode"]
@@ -133,9 +133,9 @@ async def test_a_return_locks_reads_and_writes_once(client: httpx.AsyncClient, l
         assert r.json()["goes_to"] == "shelf" and r.json()["loan_id"] is not None
 
     await count_statements(give_back, ("",), seen)
-    assert len(seen) == (7 if ON_SQLITE else 5), seen
-    assert seen[2].startswith("SELECT c.id, (SELECT bk.id") and seen[3].startswith("SELECT c.id, c.barcode")
-    assert ON_SQLITE or seen[4].startswith("WITH claimed AS")
+    assert len(seen) == (6 if ON_SQLITE else 4), seen
+    assert seen[1].startswith("SELECT c.id, (SELECT bk.id") and seen[2].startswith("SELECT c.id, c.barcode")
+    assert ON_SQLITE or seen[3].startswith("WITH claimed AS")
 
 
 async def _lent_and_held(client: httpx.AsyncClient, library: dict[str, Any]) -> tuple[dict[str, Any], int]:
