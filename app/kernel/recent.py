@@ -38,8 +38,16 @@ class Recent(Generic[K, V]):
     def put(self, key: K, value: V, now: datetime) -> None:
         self._kept[key] = (now, value)
         self._kept.move_to_end(key)
-        while len(self._kept) > self._size:
+        # The oldest first: drop what is too old to be answered, so a process keeps only what
+        # was read within the last few seconds (a city's 3,000 weeks would stay otherwise).
+        while self._kept:
+            at, _ = next(iter(self._kept.values()))
+            if len(self._kept) <= self._size and at <= now < at + self._age:
+                break
             self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
     def clear(self) -> None:
         self._kept.clear()

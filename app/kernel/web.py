@@ -16,9 +16,8 @@ import hashlib
 import json
 import re
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -35,6 +34,7 @@ from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput, status_for
 from app.kernel.i18n import N_, current_locale, gettext
 from app.kernel.jobs import JobQueue
+from app.kernel.recent import Recent
 
 # Dependencies every controller may ask for by these names (provided by the app factory).
 ActorDep = NamedDependency[Actor]
@@ -222,9 +222,10 @@ async def remember_scan(request: Request[Any, Any, Any], token: str, *, now: dat
     return redirect
 
 
-# SharedPage's bodies: (id of the model, template, language) -> (the model itself, the body).
-# Holding the model keeps its id from being reused while its body is here.
-_SHARED_BODIES: OrderedDict[tuple[int, str, str], tuple[object, bytes]] = OrderedDict()
+# SharedPage's bodies: (id of the model, template, language) -> (the model itself, the body),
+# kept as long as their models (two seconds). Holding the model keeps its id from being reused
+# while its body is here.
+_SHARED_BODIES: Recent[tuple[int, str, str], tuple[object, bytes]] = Recent(seconds=2, size=4096)
 
 
 class SharedPage(Template):
@@ -239,12 +240,11 @@ class SharedPage(Template):
 
     def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> ASGIResponse:
         key = (id(self.shared), str(self.template_name), current_locale.get())
-        found = _SHARED_BODIES.get(key)
+        now = datetime.now(UTC)  # bounds memory only: a body is answered with its own model
+        found = _SHARED_BODIES.get(key, now)
         if found is None or found[0] is not self.shared:
             response = super().to_asgi_response(app, request, **kwargs)
-            _SHARED_BODIES[key] = (self.shared, bytes(response.body))
-            while len(_SHARED_BODIES) > 64:
-                _SHARED_BODIES.popitem(last=False)
+            _SHARED_BODIES.put(key, (self.shared, bytes(response.body)), now)
             return response
         return ASGIResponse(
             body=found[1],
