@@ -11,8 +11,10 @@ instead of twelve. A return, and every other routing of a copy, takes the title'
 
 from __future__ import annotations
 
-# The columns of `copies.copy_out()`, for a copy `c` joined to its title `bk`.
-COPY_COLUMNS = "c.id, c.barcode, c.book, bk.title, c.status, c.home_space, c.current_space, c.last_seen_at"
+# The columns of `copies.copy_out()`, by its names, for a copy `c` joined to its title `bk`.
+COPY_COLUMNS = (
+    'c.id, c.barcode, c.book, bk.title AS "book.title", c.status, c.home_space, c.current_space, c.last_seen_at'
+)
 
 # The copy (`{copy}`: by barcode or by id) with what a loan of it to `:family_id` checks: the
 # ready hold on it, the stored loan policies of its space and the district and the space's own
@@ -38,6 +40,15 @@ LEND_SCENE = (
 )
 BY_BARCODE = "c.barcode = :copy"
 BY_ID = "c.id = :copy"
+
+
+def for_copy(sql: str, copy: int | str) -> tuple[str, int | str]:
+    """`sql` (LEND_SCENE, TITLE_LOCK) finding the copy by barcode (a str) or by id, and the
+    value of its `:copy`."""
+    if isinstance(copy, str):
+        return sql.format(copy=BY_BARCODE), copy.strip().upper()
+    return sql.format(copy=BY_ID), copy
+
 
 # LEND (PostgreSQL): the loan in one statement. The family's open loans are counted again here:
 # this statement's snapshot is taken after LEND_SCENE locked the family, so it sees every loan

@@ -30,7 +30,7 @@ from reading.lending.errors import (
 from reading.lending.rules import LOAN_POLICIES, PRESENCE, Rules, combine
 from reading.lending.schemas import CopyOut, LoanOut
 from reading.lending.services import copies
-from reading.lending.services.circulation_sql import BY_BARCODE, BY_ID, LEND, LEND_SCENE
+from reading.lending.services.circulation_sql import LEND, LEND_SCENE, for_copy
 from reading.lending.tables import Hold, Loan
 
 LENDABLE = ("available", "on_hold_shelf")
@@ -56,10 +56,10 @@ class LendScene:
 
 async def lend_scene(copy: int | str, family_id: int, now: datetime) -> LendScene:
     """The scene of a loan of `copy` (its id, or a barcode) to `family_id`; CopyNotFound."""
-    by_barcode = isinstance(copy, str)
+    sql, key = for_copy(LEND_SCENE, copy)
     query = statement(
-        dialect(LEND_SCENE.format(copy=BY_BARCODE if by_barcode else BY_ID)),
-        copy=copy.strip().upper() if isinstance(copy, str) else copy,
+        dialect(sql),
+        copy=key,
         family_id=family_id,
         district=policies.DISTRICT,
         present_since=now - PRESENCE,
@@ -72,7 +72,7 @@ async def lend_scene(copy: int | str, family_id: int, now: datetime) -> LendScen
     stored = {(str(key), int(space)): int(value) for key, space, value in loads(row["policies"], [])}
     ready = loads(row["ready_hold"], None)
     return LendScene(
-        copy=copies.copy_out(row | {"book.title": row["title"]}),
+        copy=copies.copy_out(row),
         ready_hold=(int(ready[0]), int(ready[1])) if ready else None,
         rules=combine(policies.applied(stored, space_id, LOAN_POLICIES), loads(row["own_rules"], None)),
         family_found=row["family"] is not None,

@@ -21,7 +21,7 @@ from app.kernel.sql import dialect, statement
 from reading.lending.errors import CopyNotFound, IllegalTransition, LoanNotFound
 from reading.lending.schemas import CopyOut
 from reading.lending.services import copies, reminders
-from reading.lending.services.circulation_sql import BY_BARCODE, BY_ID, ROUTE, ROUTE_SCENE, TITLE_LOCK
+from reading.lending.services.circulation_sql import ROUTE, ROUTE_SCENE, TITLE_LOCK, for_copy
 from reading.lending.tables import Book, Copy, Hold, Loan, Transfer, TransferItem
 from spaces.errors import SpaceNotFound
 
@@ -121,9 +121,8 @@ class RouteScene:
 
 async def lock_copy_title(copy: int | str) -> int:
     """Take the lock of the title of `copy` (its id, or a barcode): its id; CopyNotFound."""
-    where = BY_BARCODE if isinstance(copy, str) else BY_ID
-    key = copy.strip().upper() if isinstance(copy, str) else copy
-    rows = await Copy.raw("{}", statement(dialect(TITLE_LOCK.format(copy=where)), copy=key))
+    sql, key = for_copy(TITLE_LOCK, copy)
+    rows = await Copy.raw("{}", statement(dialect(sql), copy=key))
     if not rows:
         raise CopyNotFound()
     return int(rows[0]["id"])
@@ -135,7 +134,7 @@ async def route_scene(copy_id: int, here: int) -> RouteScene:
     if not rows:
         raise CopyNotFound()
     row = rows[0]
-    copy = copies.copy_out(row | {"book.title": row["title"]})
+    copy = copies.copy_out(row)
     names = {copy.home_space_id: str(row["home_name"])}
     holds = []
     for column in ("claimed", "next_hold"):
