@@ -7,10 +7,6 @@ from contextlib import nullcontext, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from piccolo.apps.migrations.commands.backwards import run_backwards
-from piccolo.apps.migrations.commands.forwards import run_forwards
-from piccolo.apps.migrations.commands.new import AutoMigrationManager
-from piccolo.conf.apps import Finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
@@ -85,7 +81,13 @@ async def ping() -> None:
     await engine().run_querystring(QueryString("SELECT 1"))
 
 
+# Piccolo's migration commands import black and its parsers (~30 MB resident): a serving
+# process never migrates, so they are imported by the commands that do.
+
+
 async def migrate(*, quiet: bool = True) -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
     out = io.StringIO()
     with redirect_stdout(out) if quiet else nullcontext():
         result = await run_forwards(app_name="all")
@@ -94,6 +96,8 @@ async def migrate(*, quiet: bool = True) -> None:
 
 
 async def migrate_down(*, quiet: bool = True) -> None:
+    from piccolo.apps.migrations.commands.backwards import run_backwards
+
     out = io.StringIO()
     with redirect_stdout(out) if quiet else nullcontext():
         result = await run_backwards(app_name="all", auto_agree=True)
@@ -103,6 +107,9 @@ async def migrate_down(*, quiet: bool = True) -> None:
 
 async def pending_changes() -> dict[str, list[str]]:
     """For each Piccolo app, the statements an auto migration would add (empty = no drift)."""
+    from piccolo.apps.migrations.commands.new import AutoMigrationManager
+    from piccolo.conf.apps import Finder
+
     drift: dict[str, list[str]] = {}
     for app_config in Finder().get_app_configs():
         with redirect_stdout(io.StringIO()):  # Piccolo prints a summary table per app

@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
 from app.accounts.errors import WeChatCodeInvalid
 from app.kernel.db import is_unique_violation
 from app.notify.config import WeChatConfig
@@ -65,6 +63,8 @@ class WeChatClient:
         return f"{self.config.oauth_url}/connect/oauth2/authorize?{query}#wechat_redirect"
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        import httpx  # with its TLS and parsers ~20 MB: imported by the first call, not at start
+
         async with httpx.AsyncClient(base_url=self.config.api_url, timeout=self.config.timeout) as http:
             response = await http.request(method, path, **kwargs)
         response.raise_for_status()
@@ -126,6 +126,8 @@ class WeChatClient:
 
     async def send(self, openid: str, template_id: str, data: dict[str, str], page: str, now: datetime) -> SendResult:
         """A subscription message (订阅通知) to a follower of the account."""
+        import httpx
+
         body = {
             "touser": openid,
             "template_id": template_id,

@@ -15,7 +15,6 @@ from app.accounts.roles import FAMILIES
 from app.accounts.services.families import get_family
 from app.kernel.i18n import gettext
 from app.kernel.web import ActorDep, ClockDep
-from qr import posters
 from qr.openers import Visit
 from qr.services import tokens
 from qr.tokens import Purpose
@@ -44,6 +43,8 @@ class FamilyCardPage(Controller):
     @get("/family/card.png", opt=FAMILIES, media_type="image/png")
     async def card(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The family card: a QR code for borrowing, to print or to show on the phone."""
+        from qr import posters  # Pillow, qrcode and python-barcode: imported by the first image drawn
+
         assert actor.family_id is not None
         family = await get_family(actor.family_id, clock=clock)
         token = await tokens.issue(Purpose.family, actor.family_id, now=clock.now())

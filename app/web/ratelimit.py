@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from piccolo.querystring import QueryString
-from redis.exceptions import RedisError
 
 from app.accounts.errors import PhoneTaken
 from app.kernel.db import write_statement
@@ -32,8 +31,14 @@ from app.tables import RateCounter
 
 T = TypeVar("T")
 log = logging.getLogger("storycorner.ratelimit")
-# What a Redis that is down or unreachable raises.
-REDIS_DOWN = (RedisError, OSError)
+
+
+def redis_down() -> tuple[type[Exception], ...]:
+    """What a Redis that is down or unreachable raises. An `except` clause evaluates this only
+    when something was raised, so a process without Redis never imports its client."""
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,7 @@ class RateLimiter:
                 results = await pipe.execute()
                 self._redis_ok()
                 return [int(n) for n in results[::2]], retry_after
-            except REDIS_DOWN as exc:
+            except redis_down() as exc:
                 self._redis_down(exc)  # count in the database meanwhile: a limit, not an outage
         # Every counter of the request in one statement: one round trip, and on SQLite one turn
         # at the write lock (app.kernel.db.write_statement).
@@ -103,7 +108,7 @@ class RateLimiter:
         if self.redis is not None:
             try:
                 hits = int(await self.redis.get(key) or 0)
-            except REDIS_DOWN as exc:
+            except redis_down() as exc:
                 self._redis_down(exc)
         if hits is None:
             rows = await RateCounter.select(RateCounter.hits).where(RateCounter.key == key)

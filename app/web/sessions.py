@@ -16,13 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 from piccolo.query.mixins import OnConflictAction
 
 from app.kernel.db import write_transaction
 from app.settings import Settings
 from app.tables import KeyValue
-from app.web.ratelimit import REDIS_DOWN
+from app.web.ratelimit import redis_down
 
 log = logging.getLogger("storycorner.sessions")
 
@@ -98,7 +97,7 @@ class CachedStore(Store):
     async def _try(self, work: Any) -> Any:
         try:
             result = await work
-        except REDIS_DOWN as exc:
+        except redis_down() as exc:
             if not self._failing:
                 self._failing = True
                 log.warning("Redis unavailable for sessions (%s); reading them from the database", exc)
@@ -143,6 +142,8 @@ _MISSING = object()
 def build_session_store(settings: Settings) -> Store:
     durable = DatabaseStore(namespace="session")
     if settings.redis_url:
+        from litestar.stores.redis import RedisStore  # the embedded default runs without Redis
+
         return CachedStore(RedisStore.with_client(url=settings.redis_url, namespace="storycorner:sessions"), durable)
     return durable
 

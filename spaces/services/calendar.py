@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icalendar import Calendar, Event
 from piccolo.query.mixins import OnConflictAction
 
 from app.accounts.actor import Actor
@@ -15,10 +14,18 @@ from spaces.errors import BookingNotFound
 from spaces.services.bookings import own_booking
 from spaces.tables import Booking, CalendarFeed
 
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
 FEED_STATUSES = ("confirmed", "attended", "offered")
+
+# icalendar (~10 MB resident with its time-zone tables) is imported by the first calendar
+# asked for, not by every process at start.
 
 
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//StoryCorner//故事角//ZH")
     cal.add("version", "2.0")
@@ -28,6 +35,8 @@ def _calendar(name: str) -> Calendar:
 
 
 def _event(row: dict[str, Any], base_url: str, now: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"booking-{row['id']}@storycorner")
     event.add("dtstamp", now)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import anyio
 
 from app.accounts.actor import Actor
-from qr import images, posters
+from app.kernel.lazy import lazy
 from qr.services import tokens
 from qr.tokens import Purpose
 from spaces.errors import CornerNotFound
@@ -19,6 +20,12 @@ from spaces.rules import poster_programme
 from spaces.services.access import ensure_serves
 from spaces.services.bookings import own_booking
 from spaces.tables import Corner
+
+if TYPE_CHECKING:
+    from qr import images, posters
+else:
+    images = lazy("qr.images")
+    posters = lazy("qr.posters")
 
 LIVE_PERIOD = 30  # seconds a live code is shown; one more period of grace
 

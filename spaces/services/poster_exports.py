@@ -22,18 +22,24 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from app.kernel.clock import Clock
 from app.kernel.jobs import QUEUED_GRACE, Rerun, reclaim_stalled
 from app.kernel.jsonvalue import loads
-from qr import pdf as pdf_pages
-from qr import posters
+from app.kernel.lazy import lazy
 from spaces.errors import PosterExportNotFound
 from spaces.services.poster_specs import PosterSpec
 from spaces.tables import PosterExport
+
+if TYPE_CHECKING:
+    from qr import pdf as pdf_pages
+    from qr import posters
+else:
+    pdf_pages = lazy("qr.pdf")
+    posters = lazy("qr.posters")
 
 log = logging.getLogger("storycorner.posters")
 

@@ -266,6 +266,7 @@ class Target:
     web: Service | None = None
     worker: Service | None = None
     fixtures: dict[str, Any] = field(default_factory=dict)
+    rss_at_start: dict[str, float] = field(default_factory=dict)  # MB, once every process is ready
 
     @property
     def label(self) -> str:
@@ -435,7 +436,9 @@ def start_service(target: Target) -> None:
         target.worker = start(f"{target.label}-worker", [PY, "-m", *module, "worker"], target.env)
     wait_ready(target.port, target.web)
     time.sleep(1.0)  # every worker process up
-    log(f"{target.label}: serving on {target.base} with {len(target.server_pids())} web process(es)")
+    pids = target.server_pids()
+    target.rss_at_start = {f"web{i}": round(rss_mb(p), 1) for i, p in enumerate(pids)}
+    log(f"{target.label}: serving on {target.base} with {len(pids)} web process(es), resident {target.rss_at_start} MB")
 
 
 # --- running scenarios -----------------------------------------------------------------
@@ -533,6 +536,8 @@ def loadgen(
     result["server_cpu_seconds"] = {k: round(after.get(k, 0.0) - v, 2) for k, v in before.items()}
     result["loadavg_before"], result["loadavg_after"] = load_before, loadavg()
     result["harness_wall_seconds"] = round(wall, 2)
+    # Where memory grows: each web process's resident size after every scenario.
+    result["rss_mb"] = {f"web{i}": round(rss_mb(p), 1) for i, p in enumerate(target.server_pids())}
     return result
 
 
@@ -567,6 +572,7 @@ def stream_row(
             1000 * sum(result["server_cpu_seconds"].values()) / max(1, s["completed"] + extra_requests), 2
         ),
         "server_cpu_seconds": result["server_cpu_seconds"],
+        "rss_mb": result.get("rss_mb", {}),
         "wall_seconds": round(result["wall_seconds"], 2),
         "loadavg": result["loadavg_before"],
         "goal": goal,
@@ -1011,14 +1017,20 @@ def markdown(report: dict[str, Any]) -> str:
             mark = "" if limit is None else (" ✓" if mb <= limit else f" ✗ (> {limit})")
             parts.append(f"{name} {mb}{mark}")
         lines.append(f"- {engine}: " + ", ".join(parts))
-    lines += ["", "CPU seconds used during each scenario (web processes, PostgreSQL backends, arq worker):", ""]
+    lines += [
+        "",
+        "CPU seconds used during each scenario (web processes, PostgreSQL backends, arq worker),",
+        "and each web process's resident memory (MB) after it:",
+        "",
+    ]
     for r in report["rows"]:
         if r["stream"] in ("browsing",):
             continue
         cpu = ", ".join(f"{k} {v}" for k, v in r["server_cpu_seconds"].items())
+        rss = ", ".join(f"{k} {v} MB" for k, v in r.get("rss_mb", {}).items())
         lines.append(
             f"- {r['engine']} {r['scenario']} ({r['wall_seconds']} s): {cpu}, "
-            f"load-gen {r['loadgen_cpu_share']:.0%} of a core"
+            f"load-gen {r['loadgen_cpu_share']:.0%} of a core; resident {rss}"
         )
     lines += ["", f"Setup: {report['setup']}", ""]
     if report["failures"]:

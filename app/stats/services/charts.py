@@ -8,24 +8,32 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import pygal
-from pygal.style import Style
+if TYPE_CHECKING:
+    import pygal
 
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#333333",
-    foreground_strong="#222222",
-    foreground_subtle="#cccccc",
-    colors=("#a8321a", "#2f6f8f", "#d98c1f", "#5b8a3c", "#7a4d99"),
-    font_family="'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif",
-    label_font_size=14,
-    major_label_font_size=14,
-    value_font_size=14,
-    legend_font_size=14,
-)
+# pygal (~8 MB resident) is imported by the first chart drawn: most processes draw none.
+
+
+@cache
+def _style() -> pygal.style.Style:
+    from pygal.style import Style
+
+    return Style(
+        background="#ffffff",
+        plot_background="#ffffff",
+        foreground="#333333",
+        foreground_strong="#222222",
+        foreground_subtle="#cccccc",
+        colors=("#a8321a", "#2f6f8f", "#d98c1f", "#5b8a3c", "#7a4d99"),
+        font_family="'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif",
+        label_font_size=14,
+        major_label_font_size=14,
+        value_font_size=14,
+        legend_font_size=14,
+    )
 
 
 _SCRIPT = re.compile(rb"<script.*?</script>", re.DOTALL)
@@ -46,9 +54,12 @@ def _uri(chart: pygal.graph.graph.Graph) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def _config(kind: type, **more: object) -> pygal.graph.graph.Graph:
+def _config(kind: str, **more: object) -> pygal.graph.graph.Graph:
+    import pygal
+
     options: dict[str, object] = {"show_legend": False, "print_values": False, **more}
-    return kind(js=[], style=STYLE, width=640, height=320, **options)
+    graph: pygal.graph.graph.Graph = getattr(pygal, kind)(js=[], style=_style(), width=640, height=320, **options)
+    return graph
 
 
 # Drawing a chart costs 20-100 ms of CPU (pygal, a city's streets); the same figures draw the
@@ -63,7 +74,7 @@ def line(key: str, title: str, labels: Sequence[str], values: Sequence[float], h
 
 @lru_cache(maxsize=DRAWN)
 def _line(key: str, title: str, labels: tuple[str, ...], values: tuple[float, ...], header: tuple[str, str]) -> Chart:
-    chart = _config(pygal.Line, x_label_rotation=40, show_minor_x_labels=False, fill=True)
+    chart = _config("Line", x_label_rotation=40, show_minor_x_labels=False, fill=True)
     chart.x_labels = list(labels)
     chart.x_labels_major = list(labels)[:: max(1, len(labels) // 8)]
     chart.add(title, list(values))
@@ -93,7 +104,7 @@ def _bars(
     header: str,
     horizontal: bool,
 ) -> Chart:
-    chart = _config(pygal.HorizontalBar if horizontal else pygal.Bar, show_legend=len(series) > 1)
+    chart = _config("HorizontalBar" if horizontal else "Bar", show_legend=len(series) > 1)
     chart.x_labels = list(labels)
     for name, values in series:
         chart.add(name, list(values))

@@ -6,12 +6,20 @@ from __future__ import annotations
 import io
 import warnings
 from datetime import datetime
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from app.kernel.db import write_transaction
+from app.kernel.lazy import lazy
 from reading.lending.errors import BookNotFound, InvalidImage
 from reading.lending.tables import Book, BookCover
+
+if TYPE_CHECKING:
+    import PIL
+    from PIL import Image, ImageOps
+else:
+    PIL = lazy("PIL")
+    Image = lazy("PIL.Image")
+    ImageOps = lazy("PIL.ImageOps")
 
 MAX_COVER_BYTES = 5 * 1024 * 1024
 MAX_COVER_PIXELS = 40_000_000  # refuse decompression bombs before decoding
@@ -46,7 +54,7 @@ def reencode_cover(raw: bytes) -> tuple[bytes, bytes]:
             image.save(thumb, format="JPEG", quality=80, optimize=True)
     except InvalidImage:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (PIL.UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise InvalidImage() from None
     return cover.getvalue(), thumb.getvalue()
 

@@ -4,20 +4,25 @@ the barcode and the home space."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from app.accounts.actor import Actor
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.lazy import lazy
 from app.kernel.numbers import whole_number
-from qr import posters
 from qr.services import tokens
 from qr.tokens import Purpose
 from reading.lending.errors import CopyNotFound
 from reading.lending.tables import Copy
 from spaces.services.access import ensure_serves
+
+if TYPE_CHECKING:
+    from qr import posters
+else:
+    posters = lazy("qr.posters")
 
 MAX_LABELS = 1000
 

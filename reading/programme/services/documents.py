@@ -5,15 +5,22 @@ WeChat)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.accounts.tables import Child
 from app.kernel.clock import local_zone
 from app.kernel.errors import Forbidden
-from qr import documents, posters
+from app.kernel.lazy import lazy
 from qr.services import tokens
 from qr.tokens import Purpose
 from reading.programme.services import readinglog
 from reading.programme.services.certificates import CertificateView
+
+if TYPE_CHECKING:
+    from qr import documents, posters
+else:
+    documents = lazy("qr.documents")
+    posters = lazy("qr.posters")
 
 
 async def certificate_doc(certificate: CertificateView, base_url: str, now: datetime) -> documents.CertificateDoc:
