@@ -317,7 +317,7 @@ async def test_a_failure_is_reported_never_left_running(
             raise OSError("disk on fire")
         return draw(poster)
 
-    monkeypatch.setattr(poster_exports.posters, "poster_image", flaky)
+    monkeypatch.setattr(posters, "poster_image", flaky)  # the module itself: services read it lazily
     job_id = await run_export(client, admin, queue, {})
     job = (await client.get(f"/api/v1/jobs/{job_id}", headers=admin)).json()
     assert job["status"] == "failed", job
