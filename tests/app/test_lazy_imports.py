@@ -102,3 +102,17 @@ async def test_a_failed_drawing_says_why(monkeypatch: pytest.MonkeyPatch) -> Non
         [sys.executable, "-m", "app.stats.services.report_files", "docx"], cwd=ROOT, capture_output=True, check=False
     )
     assert done.returncode == 2 and b"usage" in done.stderr
+
+
+async def test_the_drawing_child_is_out_of_reach_of_the_servers_signals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal to the server's process group (Ctrl-C, a supervisor stopping the group) killed
+    the drawing mid-way and failed the month for good: the child runs in a session of its own.
+    The stand-in child answers its session id as the "file"."""
+    child = tmp_path / "child"
+    child.write_text('#!/bin/sh\ncat > /dev/null\ncut -d " " -f 6 /proc/$$/stat\n')
+    child.chmod(0o755)
+    monkeypatch.setattr(report_files, "PYTHON", str(child))
+    session = int(await report_files.draw("pdf", REPORT))
+    assert session != os.getsid(0)

@@ -43,6 +43,11 @@ async def draw(kind: str, found: MonthlyReport) -> bytes:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # A session of its own: a signal to the server's process group (Ctrl-C, a supervisor
+        # stopping the group) must not kill the drawing mid-way and fail the month for good;
+        # the server's shutdown cancels this task instead, which kills the child below and
+        # leaves the month interrupted, for the watchdog to resume.
+        start_new_session=True,
     )
     try:
         out, err = await child.communicate(msgspec.json.encode(found))
