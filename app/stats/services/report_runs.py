@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import anyio
+
 from app.kernel.clock import Clock
 from app.kernel.jobs import QUEUED_GRACE, Rerun, reclaim_stalled
-from app.stats.services import archive, report, report_files
+from app.stats.services import archive, report, report_pdf
 from app.stats.tables import StatsReport
 
 log = logging.getLogger("storycorner.stats")
 
 INTERRUPTED = "interrupted"  # the error of a run cancelled midway (shutdown, timeout)
 FIGURES_COUNTED = 0.5  # the progress once the month is counted; the files take the rest
-STEPS: tuple[tuple[float, str], ...] = ((0.6, "xlsx"), (0.9, "pdf"))  # the progress after each file
+STEPS: tuple[tuple[float, Callable[[report.MonthlyReport], bytes]], ...] = (
+    (0.6, report.xlsx),
+    (0.9, report_pdf.pdf),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +118,8 @@ async def _make(first: date, report_id: int, attempt: int, clock: Clock) -> tupl
     if not await _progress(report_id, attempt, FIGURES_COUNTED, clock.now()):
         return None
     files = []
-    for progress, kind in STEPS:
-        files.append(await report_files.draw(kind, found))
+    for progress, draw in STEPS:
+        files.append(await anyio.to_thread.run_sync(draw, found))
         # Storing the files is the last step: the bar reaches 1 only when they are kept.
         if not await _progress(report_id, attempt, progress, clock.now()):
             log.info("monthly report %s: a newer run took over; this one stops", found.month)
