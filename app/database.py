@@ -81,11 +81,10 @@ async def ping() -> None:
     await engine().run_querystring(QueryString("SELECT 1"))
 
 
-# Piccolo's migration commands import black and its parsers (~30 MB resident): a serving
-# process never migrates, so they are imported by the commands that do.
-
-
 async def migrate(*, quiet: bool = True) -> None:
+    # Piccolo's migration commands are imported by the commands that use them: a serving
+    # process never migrates. (piccolo.conf.apps, and black with it, is still imported by
+    # Piccolo's engine finder in every process.)
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     out = io.StringIO()
