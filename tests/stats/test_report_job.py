@@ -5,7 +5,9 @@ running."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -113,6 +115,42 @@ async def test_the_watchdog_runs_again_a_making_whose_worker_died() -> None:
     assert (await kept(NOVEMBER))["attempt"] == 2
     # Run again (at least once): nothing to do.
     assert (await JOBS[again.name]({"clock": clock}, **again.kwargs)) == {"status": "done", "month": "2026-11"}
+
+
+async def test_a_long_step_keeps_its_heartbeat_so_the_watchdog_leaves_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step longer than the lease (a city's month counted, a PDF drawn on a busy machine) is
+    not taken for a dead worker: the run beats while it works, and the watchdog leaves it."""
+    await seed_november()
+    clock = FrozenClock(datetime(2026, 12, 5, 2, tzinfo=UTC))
+    release, drawing = threading.Event(), threading.Event()
+
+    def slow_pdf(found: report.MonthlyReport) -> bytes:
+        drawing.set()
+        assert release.wait(timeout=30), "the test never let the drawing finish"
+        return b"%PDF-slow"
+
+    monkeypatch.setattr(report_runs, "BEAT_EVERY", 0.01, raising=False)
+    monkeypatch.setattr(report_runs, "STEPS", (report_runs.STEPS[0], (0.9, slow_pdf)))
+    report_id, _attempt, _status = await archive.ask(NOVEMBER, user_id=None, now=clock.now())
+    making = asyncio.create_task(report_runs.run(NOVEMBER, clock=clock))
+    try:
+        while not drawing.is_set():
+            await asyncio.sleep(0.01)
+        clock.advance(seconds=LEASE.total_seconds() * 3)  # three leases spent on the one step
+        beat_at = clock.now()
+        for _ in range(500):
+            if (await kept(NOVEMBER))["heartbeat_at"] == beat_at:
+                break
+            await asyncio.sleep(0.01)
+        assert (await kept(NOVEMBER))["heartbeat_at"] == beat_at
+        assert await report_runs.reruns(clock.now() + timedelta(seconds=1)) == []
+        assert (await kept(NOVEMBER))["status"] == "running"
+    finally:
+        release.set()
+        result = await making
+    assert result.status == "done" and result.pdf_bytes == len(b"%PDF-slow")
+    row = await kept(NOVEMBER)
+    assert (row["id"], row["attempt"], bytes(row["pdf"])) == (report_id, 1, b"%PDF-slow")
 
 
 async def test_a_failure_is_said_and_asking_again_makes_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,8 +4,8 @@ before, once it is over and not kept whole yet, and on demand for any month with
 A run claims the month's row (a new `attempt`), counts the month (report.py reads the
 rollups for the days they hold and the history for the rest, so it is right whether or not
 the rollup job has caught up), draws the workbook and the PDF in a worker thread (off the
-event loop), writing its progress and a heartbeat after each step, and stores both files in
-the row at the end. Runs are at least once: a second run of a done month does nothing; a
+event loop), writing its progress after each step and a heartbeat every few seconds while a
+step runs, and stores both files in the row at the end. Runs are at least once: a second run of a done month does nothing; a
 rerun of one still running starts again, and the older run stops at its next step. Anything
 that raises marks the making failed with the error; it is never left running.
 """
@@ -13,8 +13,9 @@ that raises marks the making failed with the error; it is never left running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,13 +23,14 @@ from typing import Any
 import anyio
 
 from app.kernel.clock import Clock
-from app.kernel.jobs import QUEUED_GRACE, Rerun, reclaim_stalled
+from app.kernel.jobs import LEASE, QUEUED_GRACE, Rerun, reclaim_stalled
 from app.stats.services import archive, report, report_pdf
 from app.stats.tables import StatsReport
 
 log = logging.getLogger("storycorner.stats")
 
 INTERRUPTED = "interrupted"  # the error of a run cancelled midway (shutdown, timeout)
+BEAT_EVERY = LEASE.total_seconds() / 4  # the heartbeat's pace during a long step
 FIGURES_COUNTED = 0.5  # the progress once the month is counted; the files take the rest
 STEPS: tuple[tuple[float, Callable[[report.MonthlyReport], bytes]], ...] = (
     (0.6, report.xlsx),
@@ -111,15 +113,38 @@ async def _claim(first: date, now: datetime) -> tuple[int, int] | None:
     return (int(claimed[0]["id"]), int(claimed[0]["attempt"])) if claimed else None
 
 
+@contextlib.asynccontextmanager
+async def _alive(report_id: int, attempt: int, clock: Clock) -> AsyncIterator[None]:
+    """Keep the run's heartbeat while a long step runs: counting a city's month, or drawing a
+    PDF on a busy machine, may take longer than the lease, and the watchdog would then start
+    the month again while this run is well (each rerun taking as long, none would finish)."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(BEAT_EVERY)
+            await StatsReport.update({StatsReport.heartbeat_at: clock.now()}).where(
+                (StatsReport.id == report_id) & (StatsReport.attempt == attempt) & (StatsReport.status == "running")
+            )
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)
+
+
 async def _make(first: date, report_id: int, attempt: int, clock: Clock) -> tuple[bytes, bytes] | None:
     """The workbook and the PDF, with the progress written after each step; None when a newer
     run took over."""
-    found = await report.monthly(first, clock=clock)
+    async with _alive(report_id, attempt, clock):
+        found = await report.monthly(first, clock=clock)
     if not await _progress(report_id, attempt, FIGURES_COUNTED, clock.now()):
         return None
     files = []
     for progress, draw in STEPS:
-        files.append(await anyio.to_thread.run_sync(draw, found))
+        async with _alive(report_id, attempt, clock):
+            files.append(await anyio.to_thread.run_sync(draw, found))
         # Storing the files is the last step: the bar reaches 1 only when they are kept.
         if not await _progress(report_id, attempt, progress, clock.now()):
             log.info("monthly report %s: a newer run took over; this one stops", found.month)
