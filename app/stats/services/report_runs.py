@@ -5,9 +5,10 @@ A run claims the month's row (a new `attempt`), counts the month (report.py read
 rollups for the days they hold and the history for the rest, so it is right whether or not
 the rollup job has caught up), draws the workbook and the PDF in a worker thread (off the
 event loop), writing its progress after each step and a heartbeat every few seconds while a
-step runs, and stores both files in the row at the end. Runs are at least once: a second run of a done month does nothing; a
-rerun of one still running starts again, and the older run stops at its next step. Anything
-that raises marks the making failed with the error; it is never left running.
+step runs, and stores both files in the row at the end. Runs are at least once: a second run
+of a done month does nothing; a rerun of one still running starts again, and the older run
+stops at its next step. Anything that raises marks the making failed with the error; it is
+never left running.
 """
 
 from __future__ import annotations
