@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from app.jobs.queue import InProcessQueue
 from app.jobs.registry import CRON, JOBS
 from app.kernel.jobs import LEASE, QUEUED_GRACE
-from app.stats.services import archive, report, report_runs
+from app.stats.services import archive, report, report_files, report_runs
 from app.stats.tables import StatsReport
 from tests.helpers import FrozenClock, create_staff
 from tests.stats.history import seed_november
@@ -122,20 +121,22 @@ async def test_a_long_step_keeps_its_heartbeat_so_the_watchdog_leaves_it(monkeyp
     not taken for a dead worker: the run beats while it works, and the watchdog leaves it."""
     await seed_november()
     clock = FrozenClock(datetime(2026, 12, 5, 2, tzinfo=UTC))
-    release, drawing = threading.Event(), threading.Event()
+    release, drawing = asyncio.Event(), asyncio.Event()
+    draw = report_files.draw
 
-    def slow_pdf(found: report.MonthlyReport) -> bytes:
+    async def slow_pdf(kind: str, found: report.MonthlyReport) -> bytes:
+        if kind != "pdf":
+            return await draw(kind, found)
         drawing.set()
-        assert release.wait(timeout=30), "the test never let the drawing finish"
+        await asyncio.wait_for(release.wait(), timeout=30)
         return b"%PDF-slow"
 
     monkeypatch.setattr(report_runs, "BEAT_EVERY", 0.01, raising=False)
-    monkeypatch.setattr(report_runs, "STEPS", (report_runs.STEPS[0], (0.9, slow_pdf)))
+    monkeypatch.setattr(report_files, "draw", slow_pdf)
     report_id, _attempt, _status = await archive.ask(NOVEMBER, user_id=None, now=clock.now())
     making = asyncio.create_task(report_runs.run(NOVEMBER, clock=clock))
     try:
-        while not drawing.is_set():
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(drawing.wait(), timeout=30)
         clock.advance(seconds=LEASE.total_seconds() * 3)  # three leases spent on the one step
         beat_at = clock.now()
         for _ in range(500):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.stats.schemas import QuietSites, Series, Summary
-from app.stats.services import archive, kept, report_pdf
+from app.stats.services import archive, kept, report_files
 from app.stats.services import export as exports
 from app.stats.services import quiet as quiet_sites
 from app.stats.services import report as monthly
@@ -49,4 +49,4 @@ async def report(name: str, *, clock: Clock) -> tuple[bytes, str, str]:
     if kept is not None:
         return kept, filename, media_type
     found = await monthly.monthly(first, clock=clock)
-    return (report_pdf.pdf(found) if kind == "pdf" else monthly.xlsx(found)), filename, media_type
+    return await report_files.draw(kind, found), filename, media_type

@@ -3,12 +3,12 @@ before, once it is over and not kept whole yet, and on demand for any month with
 
 A run claims the month's row (a new `attempt`), counts the month (report.py reads the
 rollups for the days they hold and the history for the rest, so it is right whether or not
-the rollup job has caught up), draws the workbook and the PDF in a worker thread (off the
-event loop), writing its progress after each step and a heartbeat every few seconds while a
-step runs, and stores both files in the row at the end. Runs are at least once: a second run
-of a done month does nothing; a rerun of one still running starts again, and the older run
-stops at its next step. Anything that raises marks the making failed with the error; it is
-never left running.
+the rollup job has caught up), draws the workbook and the PDF each in a child process
+(report_files.py: the process that asked stays its size), writing its progress after each
+step and a heartbeat every few seconds while a step runs, and stores both files in the row
+at the end. Runs are at least once: a second run of a done month does nothing; a rerun of
+one still running starts again, and the older run stops at its next step. Anything that
+raises marks the making failed with the error; it is never left running.
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import anyio
-
 from app.kernel.clock import Clock
 from app.kernel.jobs import LEASE, QUEUED_GRACE, Rerun, reclaim_stalled
-from app.stats.services import archive, report, report_pdf
+from app.stats.services import archive, report, report_files
 from app.stats.tables import StatsReport
 
 log = logging.getLogger("storycorner.stats")
@@ -33,10 +31,7 @@ log = logging.getLogger("storycorner.stats")
 INTERRUPTED = "interrupted"  # the error of a run cancelled midway (shutdown, timeout)
 BEAT_EVERY = LEASE.total_seconds() / 4  # the heartbeat's pace during a long step
 FIGURES_COUNTED = 0.5  # the progress once the month is counted; the files take the rest
-STEPS: tuple[tuple[float, Callable[[report.MonthlyReport], bytes]], ...] = (
-    (0.6, report.xlsx),
-    (0.9, report_pdf.pdf),
-)
+STEPS: tuple[tuple[float, str], ...] = ((0.6, "xlsx"), (0.9, "pdf"))  # the progress after each file
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +138,9 @@ async def _make(first: date, report_id: int, attempt: int, clock: Clock) -> tupl
     if not await _progress(report_id, attempt, FIGURES_COUNTED, clock.now()):
         return None
     files = []
-    for progress, draw in STEPS:
+    for progress, kind in STEPS:
         async with _alive(report_id, attempt, clock):
-            files.append(await anyio.to_thread.run_sync(draw, found))
+            files.append(await report_files.draw(kind, found))
         # Storing the files is the last step: the bar reaches 1 only when they are kept.
         if not await _progress(report_id, attempt, progress, clock.now()):
             log.info("monthly report %s: a newer run took over; this one stops", found.month)
