@@ -3,12 +3,17 @@ and the lease that lets a job whose worker died run again."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from piccolo.columns import Column
 from piccolo.table import Table
+
+from app.kernel.clock import Clock
 
 
 @runtime_checkable
@@ -22,8 +27,10 @@ class JobQueue(Protocol):
 
 # A job that has not said it is alive (its heartbeat) for this long lost its worker: it is
 # run again (status `retrying`), from where it had got to. Every job here writes a heartbeat
-# with each batch, far more often than this.
+# with each batch, far more often than this, or under `keep_alive` while one long step runs.
 LEASE = timedelta(seconds=20)
+# The heartbeat's pace while one long step runs (`keep_alive`), well inside the lease.
+BEAT_EVERY = LEASE.total_seconds() / 4
 # A queued job not started by then may have lost its enqueue (Redis was down): enqueued again.
 QUEUED_GRACE = timedelta(seconds=10)
 
@@ -64,3 +71,28 @@ async def reclaim_stalled(table: type[Table], now: datetime, *columns: Column) -
         if marked:
             claimed.append(row)
     return claimed
+
+
+@contextlib.asynccontextmanager
+async def keep_alive(table: type[Table], run_id: int, attempt: int, clock: Clock) -> AsyncIterator[None]:
+    """Write the run's heartbeat every BEAT_EVERY seconds for as long as the block runs. For
+    a job whose step can outlast the lease with nothing to write in between (a city's month
+    counted, a PDF drawn on a busy machine): without it the watchdog would take the run for
+    dead and start it again, and each rerun, as slow, would be taken over in turn."""
+    id_, attempt_, status, heartbeat = (
+        table._meta.get_column_by_name(name) for name in ("id", "attempt", "status", "heartbeat_at")
+    )
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(BEAT_EVERY)
+            await table.update({heartbeat: clock.now()}).where(
+                (id_ == run_id) & (attempt_ == attempt) & (status == "running")
+            )
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)

@@ -15,6 +15,7 @@ import pytest
 
 from app.jobs.queue import InProcessQueue
 from app.jobs.registry import CRON, JOBS
+from app.kernel import jobs
 from app.kernel.jobs import LEASE, QUEUED_GRACE
 from app.stats.services import archive, report, report_files, report_runs
 from app.stats.tables import StatsReport
@@ -131,7 +132,7 @@ async def test_a_long_step_keeps_its_heartbeat_so_the_watchdog_leaves_it(monkeyp
         await asyncio.wait_for(release.wait(), timeout=30)
         return b"%PDF-slow"
 
-    monkeypatch.setattr(report_runs, "BEAT_EVERY", 0.01, raising=False)
+    monkeypatch.setattr(jobs, "BEAT_EVERY", 0.01, raising=False)
     monkeypatch.setattr(report_files, "draw", slow_pdf)
     report_id, _attempt, _status = await archive.ask(NOVEMBER, user_id=None, now=clock.now())
     making = asyncio.create_task(report_runs.run(NOVEMBER, clock=clock))

@@ -14,22 +14,19 @@ raises marks the making failed with the error; it is never left running.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from app.kernel.clock import Clock
-from app.kernel.jobs import LEASE, QUEUED_GRACE, Rerun, reclaim_stalled
+from app.kernel.jobs import QUEUED_GRACE, Rerun, keep_alive, reclaim_stalled
 from app.stats.services import archive, report, report_files
 from app.stats.tables import StatsReport
 
 log = logging.getLogger("storycorner.stats")
 
 INTERRUPTED = "interrupted"  # the error of a run cancelled midway (shutdown, timeout)
-BEAT_EVERY = LEASE.total_seconds() / 4  # the heartbeat's pace during a long step
 FIGURES_COUNTED = 0.5  # the progress once the month is counted; the files take the rest
 STEPS: tuple[tuple[float, str], ...] = ((0.6, "xlsx"), (0.9, "pdf"))  # the progress after each file
 
@@ -69,7 +66,8 @@ async def run(first: date, *, clock: Clock) -> RunResult:
         return RunResult(found.status, month, error=found.error or None) if found else RunResult("gone", month)
     report_id, attempt = claimed
     try:
-        files = await _make(first, report_id, attempt, clock)
+        async with keep_alive(StatsReport, report_id, attempt, clock):  # a step may outlast the lease
+            files = await _make(first, report_id, attempt, clock)
         if files is None or not await _finish(report_id, attempt, files, clock.now()):
             return RunResult("superseded", month)
         return RunResult("done", month, pdf_bytes=len(files[1]), xlsx_bytes=len(files[0]))
@@ -109,38 +107,15 @@ async def _claim(first: date, now: datetime) -> tuple[int, int] | None:
     return (int(claimed[0]["id"]), int(claimed[0]["attempt"])) if claimed else None
 
 
-@contextlib.asynccontextmanager
-async def _alive(report_id: int, attempt: int, clock: Clock) -> AsyncIterator[None]:
-    """Keep the run's heartbeat while a long step runs: counting a city's month, or drawing a
-    PDF on a busy machine, may take longer than the lease, and the watchdog would then start
-    the month again while this run is well (each rerun taking as long, none would finish)."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(BEAT_EVERY)
-            await StatsReport.update({StatsReport.heartbeat_at: clock.now()}).where(
-                (StatsReport.id == report_id) & (StatsReport.attempt == attempt) & (StatsReport.status == "running")
-            )
-
-    beating = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        beating.cancel()
-        await asyncio.gather(beating, return_exceptions=True)
-
-
 async def _make(first: date, report_id: int, attempt: int, clock: Clock) -> tuple[bytes, bytes] | None:
     """The workbook and the PDF, with the progress written after each step; None when a newer
     run took over."""
-    async with _alive(report_id, attempt, clock):
-        found = await report.monthly(first, clock=clock)
+    found = await report.monthly(first, clock=clock)
     if not await _progress(report_id, attempt, FIGURES_COUNTED, clock.now()):
         return None
     files = []
     for progress, kind in STEPS:
-        async with _alive(report_id, attempt, clock):
-            files.append(await report_files.draw(kind, found))
+        files.append(await report_files.draw(kind, found))
         # Storing the files is the last step: the bar reaches 1 only when they are kept.
         if not await _progress(report_id, attempt, progress, clock.now()):
             log.info("monthly report %s: a newer run took over; this one stops", found.month)
