@@ -162,6 +162,7 @@
         queue.input.focus();
       });
       camera(form, queue);
+      form.dataset.queue = "ready";  // scans from now on wait in the queue (tests wait for this)
     })(forms[i]);
   }
 

@@ -175,9 +175,12 @@ async def test_librarian_lends_two_copies_at_the_desk_on_a_phone(
             await expect(staff.locator(".family-card")).to_contain_text("王妈妈")
             await expect(staff.locator("#open-count")).to_have_text("0")
 
-            # Scan two barcodes in a row, as a keyboard-wedge scanner types them.
+            # Scan two barcodes in a row, as a keyboard-wedge scanner types them, once the page's
+            # queue took the form over (before, the first Enter posts the plain form and the
+            # page reloads under the second scan).
             wedge = staff.get_by_label("扫描要借出的绘本")
             await expect(wedge).to_be_focused()
+            await expect(staff.locator("form#desk-lend")).to_have_attribute("data-queue", "ready")
             await staff.keyboard.type(first["barcode"])
             await staff.keyboard.press("Enter")
             await staff.keyboard.type(second["barcode"])

@@ -10,7 +10,16 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from app.accounts.roles import LIBRARIANS, STAFF
-from app.kernel.web import ActorDep, ClockDep, form_dict, json_or_form, see_other, to_int, view_context
+from app.kernel.web import (
+    ActorDep,
+    ClockDep,
+    form_dict,
+    json_or_form,
+    see_other,
+    to_int,
+    view_context,
+    wants_json,
+)
 from reading.lending.controllers.shared import Number, scan_reply
 from reading.lending.schemas import ApplyIn, ScansIn, StocktakeOut
 from reading.lending.services import desk, scans, stocktakes, views_stock
@@ -45,14 +54,19 @@ class StocktakePages(Controller):
     @post("/{stocktake_id:int}/scans", opt=STAFF, status_code=200)
     async def scan(
         self, stocktake_id: FromPath[int], actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
-    ) -> Response[Any]:
-        """One shelf scan (a QR label or a barcode); repeats count once."""
+    ) -> Response[Any] | Template:
+        """One shelf scan (a QR label or a barcode); repeats count once. JSON from the page's
+        queue; the plain form (no script yet, or none) gets the page back."""
 
         async def on_shelf(code: str) -> ScanAnswer:
             return await desk.shelf_scan(actor, clock, stocktake_id, code)
 
         data = await json_or_form(request)
-        return scan_reply(await scans.queued(actor, data, f"stocktake:{stocktake_id}", on_shelf, clock=clock))
+        answer = await scans.queued(actor, data, f"stocktake:{stocktake_id}", on_shelf, clock=clock)
+        if wants_json(request):
+            return scan_reply(answer)
+        view = await views_stock.stocktake_page(stocktake_id, actor)
+        return Template("lending/stocktake.html", context=view_context(view, actor=actor, last=answer))
 
     @post("/{stocktake_id:int}/finish", opt=STAFF)
     async def finish(self, stocktake_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Redirect:

@@ -20,6 +20,7 @@ from app.kernel.web import (
     see_other,
     to_int,
     view_context,
+    wants_json,
 )
 from reading.lending.controllers.shared import Note, Number, scan_reply
 from reading.lending.schemas import CopyList, ReceiveIn, TransferIn, TransferOut
@@ -66,15 +67,21 @@ class TransferPages(Controller):
         return Template("lending/staff_receive.html", context=view_context(view, actor=actor))
 
     @post("/receive", opt=STAFF, status_code=200)
-    async def receive(self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]) -> Response[Any]:
-        """One scanned arrival (JSON from the page's queue)."""
+    async def receive(
+        self, actor: ActorDep, clock: ClockDep, request: Request[Any, Any, Any]
+    ) -> Response[Any] | Template:
+        """One scanned arrival (JSON from the page's queue, or the plain form without script)."""
         data = await json_or_form(request)
         space_id = to_int(data.get("space_id"))
 
         async def receive(code: str) -> ScanAnswer:
             return await desk.receive_scan(actor, clock, space_id, code)
 
-        return scan_reply(await scans.queued(actor, data, f"receive:{space_id}", receive, clock=clock))
+        answer = await scans.queued(actor, data, f"receive:{space_id}", receive, clock=clock)
+        if wants_json(request):
+            return scan_reply(answer)
+        view = await views_stock.receive_page(actor, space_id)
+        return Template("lending/staff_receive.html", context=view_context(view, actor=actor, last=answer))
 
 
 class TransfersApi(Controller):
