@@ -359,7 +359,7 @@ MATRIX: dict[str, Rule] = {
     "POST /staff/stocktakes/{stocktake_id}/finish": STAFF.own("space"),
     "GET /staff/stocktakes": STAFF.own("space_hidden", query=lambda w: {"space": w["space_id"]}),
     "POST /staff/stocktakes": STAFF.own("space", body=lambda w: {"space_id": w["space_id"]}),
-    "POST /staff/stocktakes/{stocktake_id}/scans": STAFF,
+    "POST /staff/stocktakes/{stocktake_id}/scans": STAFF.own("space"),  # the plain form: 403 page
     "GET /staff/stocktakes/{stocktake_id}": STAFF.own("space"),
     "GET /lead-reader/apply": FAMILY,
     "POST /lead-reader/apply": FAMILY,
