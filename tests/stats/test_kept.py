@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from typing import Any
 from uuid import uuid4
 
@@ -13,9 +14,11 @@ import httpx
 import pytest
 
 from app.accounts.tables import User
+from app.stats.services.kept import FRESH
 from app.stats.tables import Reach, Rollup, RollupState
 from reading.lending.tables import Book, Copy, Loan
 from reading.programme.tables import LeadReader, ReadingSession, SessionLeadReader
+from tests.helpers import FrozenClock
 from tests.stats.history import (
     CREATED,
     NOVEMBER,
@@ -30,6 +33,7 @@ from tests.stats.history import (
     summary,
     utc,
 )
+from tests.web.forms import log_in
 
 
 async def _more_people_on_the_29th(h: History) -> None:
@@ -180,7 +184,7 @@ async def test_a_failed_shared_computation_fails_its_waiting_readers_and_a_cance
 
 
 async def test_concurrent_summaries_agree_and_a_later_one_sees_a_new_check_in(
-    client: httpx.AsyncClient, admin: dict[str, str]
+    client: httpx.AsyncClient, admin: dict[str, str], clock: FrozenClock
 ) -> None:
     h: History = await seed_november()
     await roll("days")  # the 28th on is counted live
@@ -188,4 +192,40 @@ async def test_concurrent_summaries_agree_and_a_later_one_sees_a_new_check_in(
     assert all(a == answers[0] for a in answers)
     slot = await add_slot(h.spaces["A"], utc(2026, 11, 29, 2))
     await add_check_in(h.spaces["A"], slot, utc(2026, 11, 29, 2, 5), family=h.families["F1"], children=[], people=1)
+    # Read less than kept.FRESH seconds later, the summary is the one just read; then, read again.
+    clock.advance(seconds=FRESH - 1)
+    assert await summary(client, admin) == answers[0]
+    clock.advance(seconds=1)
     assert (await summary(client, admin))["visits"] == answers[0]["visits"] + 1
+
+
+async def test_a_series_and_the_dashboard_are_kept_for_a_few_seconds_per_request(
+    client: httpx.AsyncClient, admin: dict[str, str], clock: FrozenClock
+) -> None:
+    h: History = await seed_november()
+    await roll("days")
+
+    async def visits_on_the_29th() -> int:
+        r = await client.get(
+            "/api/v1/stats/series", params={**NOVEMBER, "metric": "visits", "by": "day"}, headers=admin
+        )
+        assert r.status_code == 200, r.text
+        return sum(p["value"] for p in r.json()["items"] if p["period"] == "2026-11-29")
+
+    assert (await log_in(client, "stats_admin", "staff-pass-1")).status_code in (302, 303)
+
+    async def headline_visits() -> str:
+        r = await client.get("/staff/stats", params=NOVEMBER)
+        assert r.status_code == 200, r.text
+        found = re.search(r'data-key="visits"><span class="label">[^<]+</span><strong>(\d+)</strong>', r.text)
+        assert found, r.text
+        return found.group(1)
+
+    series, page = await visits_on_the_29th(), await headline_visits()
+    slot = await add_slot(h.spaces["A"], utc(2026, 11, 29, 2))
+    await add_check_in(h.spaces["A"], slot, utc(2026, 11, 29, 2, 5), family=h.families["F1"], children=[], people=1)
+    clock.advance(seconds=FRESH - 1)
+    assert await visits_on_the_29th() == series and await headline_visits() == page
+    clock.advance(seconds=1)
+    assert await visits_on_the_29th() == series + 1
+    assert int(await headline_visits()) == int(page) + 1

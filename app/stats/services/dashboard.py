@@ -155,13 +155,15 @@ def _space_choices(spaces: list[dict[str, Any]], street: str, chosen: int | None
 
 
 async def dashboard(filters: Filters, *, actor: Actor, clock: Clock, view: TableView | None = None) -> Dashboard:
-    """The page's figures; readers of the same page at once share one reading (kept.shared:
-    eight admins opening it together cost one reading, each still as fresh as its request)."""
+    """The page's figures, read at most kept.FRESH seconds before; readers of the same page at
+    once share one reading (eight admins opening it together cost one reading)."""
     view = view or TableView()
     with kept.one_reading():  # the summary, the table and the trends read today's rows once
         scope = await resolve(filters, actor=actor, clock=clock)
         seen_as = (actor.is_admin, actor.space_ids, current_locale.get(), local_today(clock))
-        return await kept.shared(("dashboard", scope, view, seen_as), lambda: _dashboard(scope, actor, clock, view))
+        return await kept.fresh(
+            ("dashboard", scope, view, seen_as), lambda: _dashboard(scope, actor, clock, view), clock.now()
+        )
 
 
 async def _dashboard(scope: Scope, actor: Actor, clock: Clock, view: TableView) -> Dashboard:

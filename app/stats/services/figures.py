@@ -19,11 +19,14 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def summary(filters: Filters, *, actor: Actor, clock: Clock) -> Summary:
     with kept.one_reading():
         scope = await resolve(filters, actor=actor, clock=clock)
-        return await kept.shared(("summary", scope), lambda: summary_of.summary(scope))
+        return await kept.fresh(("summary", scope), lambda: summary_of.summary(scope), clock.now())
 
 
 async def series(filters: Filters, *, metric: str, by: str, actor: Actor, clock: Clock) -> Series:
-    return await series_of.series(await resolve(filters, actor=actor, clock=clock), metric=metric, by=by)
+    scope = await resolve(filters, actor=actor, clock=clock)
+    return await kept.fresh(
+        ("series", scope, metric, by), lambda: series_of.series(scope, metric=metric, by=by), clock.now()
+    )
 
 
 async def export(filters: Filters, *, kind: str, actor: Actor, clock: Clock) -> tuple[bytes, str]:

@@ -5,10 +5,11 @@ run leaves a new token in stats_rollup_state (rollup.py). A statement that reads
 the rollups therefore answers the same for the same token: its rows are kept per process,
 keyed by the token, the statement and its parameters, and a reader that finds them skips
 the statement; so is what a reader makes of them (`value`: a summary's cells, the table's
-sums per space, the trend lines). The days after the last run are read live every time, so
-today's figures stay exact; the one exception, the people behind a few distinct counts
-(lead readers, volunteers) on the days the rollups hold, are taken as settled as the
-rollups take those days. Readers that ask for the same value at once share one computation.
+sums per space, the trend lines). The days after the last run are read from the history, and
+a summary, series or dashboard made with them is kept for FRESH seconds (`fresh`): today's
+figures are at most that old. The people behind a few distinct counts (lead readers,
+volunteers) on the days the rollups hold are taken as settled as the rollups take those
+days. Readers that ask for the same value at once share one computation.
 The figures of a rollup run still being written are read as they stand, as without this
 module; a new token takes effect when the run has finished.
 """
@@ -20,8 +21,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
+from app.kernel.recent import Recent
 from app.stats.services import sql
 
 # Enough for every statement and value of a few dashboards with their filters; with rows kept
@@ -102,6 +105,25 @@ async def shared(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T
     return found
 
 
+# A summary, a series or a dashboard, once read, answers the same request again for FRESH
+# seconds (the service's clock): the day not yet rolled up is counted from the history by each
+# reading, and at city scale that day is ~15,000 check-ins, 100-200 ms of PostgreSQL per
+# statement (docs/benchmarks.md). Today's figures lag by at most this; nothing that writes
+# reads them.
+FRESH = 5.0
+_fresh: Recent[tuple[Any, ...], Any] = Recent(seconds=FRESH, size=MAX_KEPT)
+
+
+async def fresh(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]], now: datetime) -> T:
+    """`compute()` as read at most FRESH seconds before `now`, else read now (readers asking
+    at once share that reading: `shared`). Callers never change what it returns."""
+    found = _fresh.get(key, now)
+    if found is None:
+        found = await shared(key, compute)
+        _fresh.put(key, found, now)
+    return cast(T, found)
+
+
 def _remember(key: tuple[Any, ...], found: Any) -> None:
     _kept[key] = found
     while len(_kept) > MAX_KEPT:
@@ -143,3 +165,4 @@ async def live_rows(statement: str, params: Sequence[Any]) -> Rows:
 def forget() -> None:
     """Drop everything kept (for tests that rewrite the rollups under the same token)."""
     _kept.clear()
+    _fresh.clear()
