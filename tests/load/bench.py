@@ -858,22 +858,31 @@ def scenario_reads(
 ) -> None:
     ids = list(target.fixtures["space_ids"])
     random.Random(7).shuffle(ids)
-    cases = [("slot list (API week)", "slots-week", [f"/api/v1/spaces/{i}/slots" for i in ids], n_api)]
+    cases = [("slot list (API week)", "slots-week", [f"/api/v1/spaces/{i}/slots" for i in ids], n_api, True)]
     if html_pages:
-        cases.append(("space week page (HTML)", "week-page", [f"/spaces/{i}" for i in ids], n_page))
-    for label, name, paths, n in cases:
+        cases.append(("space week page (HTML)", "week-page", [f"/spaces/{i}" for i in ids], n_page, True))
+        # The same page with no read finding a kept copy: each (space, first day) once, so the
+        # cost of a miss compares across scales (the burst above mostly hits at district scale,
+        # where 185 spaces are read again within 2 seconds, and mostly misses at city scale).
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        fresh = [f"/spaces/{i}?week={today + timedelta(days=d)}" for d in range(1, 8) for i in ids]
+        cases.append(
+            ("space week page, every read a miss", "week-miss", fresh[:n_page], min(n_page, len(fresh)), False)
+        )
+    for label, name, paths, n, repeat in cases:
         log(f"{target.label}: read burst {label} x{n} at {conc} connections")
         requests = [raw_request("GET", p, target.port) for p in paths]
         result = loadgen(
             target,
             name,
-            [{"name": name, "connections": conc, "requests": requests, "repeat": True, "max_requests": n}],
+            [{"name": name, "connections": conc, "requests": requests, "repeat": repeat, "max_requests": n}],
             max_seconds=30,
         )
-        row = stream_row(target, label, name, result, floors, ">= 1,000/s")
+        goal = ">= 1,000/s" if repeat else "a miss's CPU, compared across scales"
+        row = stream_row(target, label, name, result, floors, goal)
         no_lost(row, result["streams"][name]["issued"], failures)
         expect(row, row["statuses"].get("200", 0) == row["requests"], "every answer 200", failures)
-        row["met"] = row["throughput"] >= 1000
+        row["met"] = row["throughput"] >= 1000 if repeat else None
         rows.append(row)
 
 
