@@ -44,10 +44,8 @@ async def _keep_session(connection: Any) -> None:
 # Web requests run small statements many at a time: a parallel plan there only adds worker
 # launches (PostgreSQL forks a process per worker: 5-20 ms each on this machine, and the
 # statistics' summary at city scale went from ~65 to ~20 ms of statements without them).
-# Nor is compiling a plan to machine code (JIT, for plans estimated over 100,000) ever repaid
-# by a request's statement, which reads at most one day or one page of rows.
-# The jobs and the CLI keep both for their long scans (the rollups' build).
-SERIAL = {"max_parallel_workers_per_gather": "0", "jit": "off"}
+# The jobs and the CLI keep parallel plans for their long scans (the rollups' build).
+SERIAL = {"max_parallel_workers_per_gather": "0"}
 
 
 async def start(settings: Settings, *, serial: bool = False) -> bool:

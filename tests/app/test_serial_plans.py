@@ -1,6 +1,5 @@
-"""Web processes ask PostgreSQL for serial plans and no JIT (app/database.py): a parallel plan
-only adds worker launches to a request's small statements, and compiling one is never repaid;
-jobs keep both for their long scans."""
+"""Web processes ask PostgreSQL for serial plans (app/database.py): a parallel plan only adds
+worker launches to a request's small statements; jobs keep them for their long scans."""
 
 from __future__ import annotations
 
@@ -14,24 +13,21 @@ from spaces.tables import Space
 from tests.helpers import postgres_only
 
 
-async def _setting(name: str = "max_parallel_workers_per_gather") -> str:
+async def _setting() -> str:
     """The setting on a pooled connection (the pool the running code created)."""
     assert getattr(engine(), "pool", None) is not None
-    rows = await Space.raw(f"SHOW {name}")
-    return str(rows[0][name])
+    rows = await Space.raw("SHOW max_parallel_workers_per_gather")
+    return str(rows[0]["max_parallel_workers_per_gather"])
 
 
 @postgres_only
-async def test_the_web_app_plans_serially_without_jit_and_the_jobs_in_parallel(
-    settings: Any, clock: Any, queue: Any
-) -> None:
+async def test_the_web_app_plans_serially_and_the_jobs_in_parallel(settings: Any, clock: Any, queue: Any) -> None:
     from app.web.app import create_app
 
     await database.stop()  # the tests' shared pool: the app makes its own, as in production
     try:
         async with LifespanManager(create_app(settings, clock=clock, queue=queue)):
             assert await _setting() == "0"
-            assert await _setting("jit") == "off"
         assert await database.start(settings)  # as the worker and the CLI start it
         assert await _setting() != "0"
     finally:
