@@ -107,7 +107,7 @@ async def shared(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T
 
 # A summary, a series or a dashboard, once read, answers the same request again for FRESH
 # seconds (the service's clock): the day not yet rolled up is counted from the history by each
-# reading, and at city scale that day is ~15,000 check-ins, 100-200 ms of PostgreSQL per
+# reading, and at city scale that day is ~15,000 check-ins, 45-210 ms of PostgreSQL per
 # statement (docs/benchmarks.md). Today's figures lag by at most this; nothing that writes
 # reads them.
 FRESH = 5.0

@@ -716,6 +716,8 @@ async def test_stocktake_pages_report_planted_problems_and_apply(
     assert "确认更新记录" in report
     r = await scan(staff, url, {"code": first["barcode"], "nonce": "st-5"})  # finished: no more scans
     assert r.json()["ok"] is False and "已经结束" in r.json()["message"]
+    r = await submit(staff, url, {"code": first["barcode"], "nonce": "st-6"}, page=page)  # the plain form says so too
+    assert r.status_code == 200 and '<p class="alert" role="status">' in r.text and "已经结束" in r.text, r.text
 
     r = await submit(
         staff, f"/staff/stocktakes/{stocktake_id}/apply", {"mark_missing": "yes", "confirm": "yes"}, page=page
