@@ -236,7 +236,8 @@ async def search(
             Book.id.is_in(Copy.select(Copy.book).where((Copy.current_space == space_id) & (Copy.status == "available")))
         )
     if ranked:  # the newest SEARCH_CANDIDATES matches, ranked in SQL
-        candidates = Book.select(Book.id).order_by(order, ascending=False).limit(SEARCH_CANDIDATES)
+        candidates = Book.select(Book.id, Book.title, Book.initials).order_by(order, ascending=False)
+        candidates = candidates.limit(SEARCH_CANDIDATES)
         term = text.lower()
         sql = search_sql.RANKED_PAGE
         bounds: dict[str, Any] = {"term": term, "prefix": f"{escape(term)}%", "within": f"%{escape(term)}%"}

@@ -14,22 +14,26 @@ from __future__ import annotations
 
 # The rank of a title for a term (`:term` lowered; `:prefix` and `:within` its LIKE patterns):
 # exact title, title prefix, exact initials, initials prefix, within the title, the rest
-# (another field); then newest first.
+# (another field); then newest first. The candidates select `id, title, initials`, read with
+# the rows that matched, so that only the page's rows are read again, by primary key: joining
+# all 400 back cost PostgreSQL ~0.4-0.7 ms a search (EXPLAIN ANALYZE, the bench's 100,000
+# titles).
 RANKED_PAGE = (
     "SELECT b.id, b.isbn, b.title, b.subtitle, b.authors, b.illustrators, b.translators, b.publisher,"
     " b.year, b.age_band, b.themes, b.series, b.summary, b.draft, b.has_cover,"
     " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available') AS available,"
     " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available'"
     " AND c.current_space = :space_id) AS available_here"
-    " FROM (:candidates) AS found JOIN reading_book b ON b.id = found.id"
-    " ORDER BY CASE"
-    " WHEN lower(b.title) = :term THEN 0"
-    " WHEN lower(b.title) LIKE :prefix ESCAPE '!' THEN 1"
-    " WHEN b.initials = :term THEN 2"
-    " WHEN b.initials LIKE :prefix ESCAPE '!' THEN 3"
-    " WHEN lower(b.title) LIKE :within ESCAPE '!' THEN 4"
-    " ELSE 5 END, b.id DESC"
-    " LIMIT :limit OFFSET :offset"
+    " FROM (SELECT found.id, CASE"
+    " WHEN lower(found.title) = :term THEN 0"
+    " WHEN lower(found.title) LIKE :prefix ESCAPE '!' THEN 1"
+    " WHEN found.initials = :term THEN 2"
+    " WHEN found.initials LIKE :prefix ESCAPE '!' THEN 3"
+    " WHEN lower(found.title) LIKE :within ESCAPE '!' THEN 4"
+    " ELSE 5 END AS ranked FROM (:candidates) AS found"
+    " ORDER BY 2, 1 DESC LIMIT :limit OFFSET :offset) AS page"
+    " JOIN reading_book b ON b.id = page.id"
+    " ORDER BY page.ranked, b.id DESC"
 )
 
 # The candidates are already the page (newest first, limited and offset).

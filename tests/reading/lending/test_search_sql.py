@@ -48,7 +48,7 @@ async def run(sql: str, candidates: Any, **params: Any) -> list[dict[str, Any]]:
 async def ranked(term: str, *, space_id: int | None = None, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
     """RANKED_PAGE over every title as the candidates (so the rest ranks too)."""
     escaped = escape(term)
-    candidates = Book.select(Book.id).where(Book.title.is_in(list(TITLES)))
+    candidates = Book.select(Book.id, Book.title, Book.initials).where(Book.title.is_in(list(TITLES)))
     candidates = candidates.order_by(Book.id, ascending=False).limit(400)
     return await run(
         search_sql.RANKED_PAGE,
@@ -112,7 +112,8 @@ async def test_the_statement_keeps_the_indexes(catalogue: dict[str, Any]) -> Non
     matching._stats.clear()  # read again: the catalogue is new
     for term in ("大卫", "dwsx"):
         condition, order = await matching.matches(term)
-        candidates = Book.select(Book.id).where(condition).order_by(order, ascending=False).limit(400)
+        candidates = Book.select(Book.id, Book.title, Book.initials).where(condition)
+        candidates = candidates.order_by(order, ascending=False).limit(400)
         query = statement(
             search_sql.RANKED_PAGE,
             candidates=candidates.querystrings[0],
