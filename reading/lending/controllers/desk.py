@@ -25,7 +25,7 @@ from app.kernel.web import (
     view_context,
     wants_json,
 )
-from reading.lending.controllers.shared import Number, scan_reply
+from reading.lending.controllers.shared import Number, scan_answer
 from reading.lending.schemas import FamilyCard
 from reading.lending.services import desk, families, scans, views_loans
 from reading.lending.services.scans import ScanAnswer
@@ -93,10 +93,9 @@ class DeskPages(Controller):
             return await desk.return_scan(actor, clock, here, code)
 
         answer = await scans.once(actor, nonce, f"desk-{mode}:{space_id}:{family_id}:{code}", work, clock=clock)
-        if wants_json(request):
-            return scan_reply(answer)
-        view = await views_loans.desk_page(actor, clock, space_id, family_id)
-        return Template(PAGE, context=view_context(view, actor=actor, mode=mode, last=answer))
+        return await scan_answer(
+            request, answer, PAGE, lambda: views_loans.desk_page(actor, clock, space_id, family_id), actor, mode=mode
+        )
 
     @post("/desk/lend", opt=STAFF, status_code=200)
     async def desk_lend(

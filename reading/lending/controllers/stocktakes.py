@@ -10,17 +10,8 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from app.accounts.roles import LIBRARIANS, STAFF
-from app.kernel.web import (
-    ActorDep,
-    ClockDep,
-    form_dict,
-    json_or_form,
-    see_other,
-    to_int,
-    view_context,
-    wants_json,
-)
-from reading.lending.controllers.shared import Number, scan_reply
+from app.kernel.web import ActorDep, ClockDep, form_dict, json_or_form, see_other, to_int, view_context
+from reading.lending.controllers.shared import Number, scan_answer
 from reading.lending.schemas import ApplyIn, ScansIn, StocktakeOut
 from reading.lending.services import desk, scans, stocktakes, views_stock
 from reading.lending.services.scans import ScanAnswer
@@ -63,10 +54,9 @@ class StocktakePages(Controller):
 
         data = await json_or_form(request)
         answer = await scans.queued(actor, data, f"stocktake:{stocktake_id}", on_shelf, clock=clock)
-        if wants_json(request):
-            return scan_reply(answer)
-        view = await views_stock.stocktake_page(stocktake_id, actor)
-        return Template("lending/stocktake.html", context=view_context(view, actor=actor, last=answer))
+        return await scan_answer(
+            request, answer, "lending/stocktake.html", lambda: views_stock.stocktake_page(stocktake_id, actor), actor
+        )
 
     @post("/{stocktake_id:int}/finish", opt=STAFF)
     async def finish(self, stocktake_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Redirect:

@@ -20,9 +20,8 @@ from app.kernel.web import (
     see_other,
     to_int,
     view_context,
-    wants_json,
 )
-from reading.lending.controllers.shared import Note, Number, scan_reply
+from reading.lending.controllers.shared import Note, Number, scan_answer
 from reading.lending.schemas import CopyList, ReceiveIn, TransferIn, TransferOut
 from reading.lending.services import desk, scans, transfers, views_stock
 from reading.lending.services.scans import ScanAnswer
@@ -78,10 +77,9 @@ class TransferPages(Controller):
             return await desk.receive_scan(actor, clock, space_id, code)
 
         answer = await scans.queued(actor, data, f"receive:{space_id}", receive, clock=clock)
-        if wants_json(request):
-            return scan_reply(answer)
-        view = await views_stock.receive_page(actor, space_id)
-        return Template("lending/staff_receive.html", context=view_context(view, actor=actor, last=answer))
+        return await scan_answer(
+            request, answer, "lending/staff_receive.html", lambda: views_stock.receive_page(actor, space_id), actor
+        )
 
 
 class TransfersApi(Controller):
