@@ -11,6 +11,13 @@ from __future__ import annotations
 
 # Both read what `book_out()` needs (not the search text nor its pieces) and count each title's
 # available copies, anywhere and at `:space_id` (0 without one).
+PAGE_COLUMNS = (
+    "SELECT b.id, b.isbn, b.title, b.subtitle, b.authors, b.illustrators, b.translators, b.publisher,"
+    " b.year, b.age_band, b.themes, b.series, b.summary, b.draft, b.has_cover,"
+    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available') AS available,"
+    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available'"
+    " AND c.current_space = :space_id) AS available_here"
+)
 
 # The rank of a title for a term (`:term` lowered; `:prefix` and `:within` its LIKE patterns):
 # exact title, title prefix, exact initials, initials prefix, within the title, the rest
@@ -19,12 +26,7 @@ from __future__ import annotations
 # all 400 back cost PostgreSQL ~0.4-0.7 ms a search (EXPLAIN ANALYZE, the bench's 100,000
 # titles).
 RANKED_PAGE = (
-    "SELECT b.id, b.isbn, b.title, b.subtitle, b.authors, b.illustrators, b.translators, b.publisher,"
-    " b.year, b.age_band, b.themes, b.series, b.summary, b.draft, b.has_cover,"
-    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available') AS available,"
-    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available'"
-    " AND c.current_space = :space_id) AS available_here"
-    " FROM (SELECT found.id, CASE"
+    f"{PAGE_COLUMNS} FROM (SELECT found.id, CASE"  # noqa: S608 (a constant, no input)
     " WHEN lower(found.title) = :term THEN 0"
     " WHEN lower(found.title) LIKE :prefix ESCAPE '!' THEN 1"
     " WHEN found.initials = :term THEN 2"
@@ -37,14 +39,6 @@ RANKED_PAGE = (
 )
 
 # The candidates are already the page (newest first, limited and offset).
-NEWEST_PAGE = (
-    "SELECT b.id, b.isbn, b.title, b.subtitle, b.authors, b.illustrators, b.translators, b.publisher,"
-    " b.year, b.age_band, b.themes, b.series, b.summary, b.draft, b.has_cover,"
-    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available') AS available,"
-    " (SELECT count(*) FROM reading_copy c WHERE c.book = b.id AND c.status = 'available'"
-    " AND c.current_space = :space_id) AS available_here"
-    " FROM (:candidates) AS found JOIN reading_book b ON b.id = found.id"
-    " ORDER BY b.id DESC"
-)
+NEWEST_PAGE = f"{PAGE_COLUMNS} FROM (:candidates) AS found JOIN reading_book b ON b.id = found.id ORDER BY b.id DESC"
 
 STATEMENTS = {"RANKED_PAGE": RANKED_PAGE, "NEWEST_PAGE": NEWEST_PAGE}
