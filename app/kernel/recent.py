@@ -1,5 +1,6 @@
-"""Answers read moments ago, kept in this process for a few seconds: for anonymous reads where
-an answer that old is as good as a fresh one (a space's week: issue 17). Nothing that writes
+"""Answers read moments ago, kept in this process for a few seconds, for reads where an answer
+that old is as good as a fresh one: a space's week for anonymous readers (2 s), the
+statistics' summaries and dashboards (5 s, app/stats/services/kept.py). Nothing that writes
 reads them, so bookings and check-ins stay exact. Time is the injected clock's."""
 
 from __future__ import annotations
