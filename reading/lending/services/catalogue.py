@@ -8,9 +8,12 @@ matches on each engine: services/matching.py; covers: services/covers.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from piccolo.querystring import QueryString
 
 from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
@@ -23,7 +26,7 @@ from reading.lending.errors import BookNotFound, IsbnExists
 from reading.lending.isbn import hyphenated, looks_like_isbn, normalize
 from reading.lending.schemas import BookIn, BookOut, BookPage, BookUpdate
 from reading.lending.services import search_sql
-from reading.lending.services.matching import NEWEST_FIRST, escape, like, matches
+from reading.lending.services.matching import NEWEST_FIRST, ByPiece, escape, like, matches
 from reading.lending.tables import Book, Copy
 
 SEARCH_CANDIDATES = 400
@@ -202,6 +205,19 @@ async def availability(book_ids: list[int], space_id: int | None) -> dict[int, t
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+def candidates(
+    match: tuple[Any, Any] | ByPiece, conditions: Sequence[Any], columns: Sequence[Any], limit: int, offset: int
+) -> QueryString:
+    """A query of `columns` of the titles `match` finds that meet `conditions`, in its order."""
+    if isinstance(match, ByPiece):
+        return match.candidates(columns, conditions, limit, offset)
+    condition, order = match
+    query = Book.select(*columns).order_by(order, ascending=False).limit(limit).offset(offset)
+    for where in (condition, *conditions) if condition is not None else conditions:
+        query = query.where(where)
+    return query.querystrings[0]
+
+
 async def search(
     q: str | None = None,
     *,
@@ -215,18 +231,16 @@ async def search(
     """A page (`offset` ≥ 0) of the newest SEARCH_CANDIDATES matches, ranked for a text term,
     with each title's available copies: one statement (services/search_sql.py)."""
     conditions: list[Any] = []
-    order = NEWEST_FIRST
+    match: tuple[Any, Any] | ByPiece = (None, NEWEST_FIRST)
     text = (q or "").strip()
     ranked = bool(text) and not looks_like_isbn(text)
     if text and not ranked:
         try:
             conditions.append(Book.isbn == normalize(text))
         except Exception:  # not a valid ISBN: digits within the search text
-            condition, order = await matches(text.lower(), prefix=False)
-            conditions.append(condition)
+            match = await matches(text.lower(), prefix=False)
     elif ranked:
-        condition, order = await matches(text.lower())
-        conditions.append(condition)
+        match = await matches(text.lower())
     if age_band:
         conditions.append(Book.age_band == age_band)
     if theme:  # one of the comma-separated themes, exactly
@@ -236,8 +250,7 @@ async def search(
             Book.id.is_in(Copy.select(Copy.book).where((Copy.current_space == space_id) & (Copy.status == "available")))
         )
     if ranked:  # the newest SEARCH_CANDIDATES matches, ranked in SQL
-        candidates = Book.select(Book.id, Book.title, Book.initials).order_by(order, ascending=False)
-        candidates = candidates.limit(SEARCH_CANDIDATES)
+        found = candidates(match, conditions, (Book.id, Book.title, Book.initials), SEARCH_CANDIDATES, 0)
         term = text.lower()
         sql = search_sql.RANKED_PAGE
         bounds: dict[str, Any] = {"term": term, "prefix": f"{escape(term)}%", "within": f"%{escape(term)}%"}
@@ -246,11 +259,9 @@ async def search(
         size = min(offset + limit, SEARCH_CANDIDATES) - offset
         if size <= 0:
             return []
-        candidates = Book.select(Book.id).order_by(order, ascending=False).limit(size).offset(offset)
+        found = candidates(match, conditions, (Book.id,), size, offset)
         sql, bounds = search_sql.NEWEST_PAGE, {}
-    for condition in conditions:
-        candidates = candidates.where(condition)
-    page = await Book.raw("{}", statement(sql, candidates=candidates.querystrings[0], space_id=space_id, **bounds))
+    page = await Book.raw("{}", statement(sql, candidates=found, space_id=space_id, **bounds))
     here = space_id is not None
     return [book_out(r, r["available"], r["available_here"] if here else None) for r in page]
 

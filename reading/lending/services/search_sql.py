@@ -1,9 +1,10 @@
-"""The catalogue search's hand-written SQL (used by services/catalogue.py `search()`), the same
-text on SQLite and PostgreSQL, with named parameters (`:name`).
+"""The catalogue search's hand-written SQL (used by services/catalogue.py `search()`), with
+named parameters (`:name`): the page's statements the same text on SQLite and PostgreSQL, the
+candidates' through a piece PostgreSQL's alone.
 
-One statement reads a search's page: the candidates (a Piccolo query of matching ids, its
-order and limit: services/matching.py decides how each engine finds them, through its indexes
-on PostgreSQL) are joined back to their titles, ranked in SQL and cut to the page, and each
+One statement reads a search's page: the candidates (the matching ids, in order and limited:
+services/matching.py decides how each engine finds them, through BY_PIECE and its indexes on
+PostgreSQL) are joined back to their titles, ranked in SQL and cut to the page, and each
 title's available copies, anywhere and at a space, are counted in the same statement.
 """
 
@@ -42,3 +43,15 @@ RANKED_PAGE = (
 NEWEST_PAGE = f"{PAGE_COLUMNS} FROM (:candidates) AS found JOIN reading_book b ON b.id = found.id ORDER BY b.id DESC"
 
 STATEMENTS = {"RANKED_PAGE": RANKED_PAGE, "NEWEST_PAGE": NEWEST_PAGE}
+
+# PostgreSQL's candidates through a piece (services/matching.py `ByPiece`): the titles holding
+# `:piece`, newest first, each read by `:row` (a title by `p.book`, with the search's other
+# conditions), stopping at `:limit` found: a backward index-only scan of the pieces' key.
+BY_PIECE = (
+    "SELECT b.* FROM reading_book_piece p CROSS JOIN LATERAL (:row) AS b"
+    " WHERE p.piece = :piece ORDER BY p.book DESC LIMIT :limit OFFSET :offset"
+)
+# Two sets of candidates (each newest first, limited), merged newest first.
+EITHER = "SELECT * FROM ((:first) UNION (:second)) AS found ORDER BY 1 DESC LIMIT :limit OFFSET :offset"
+
+POSTGRES_STATEMENTS = {"BY_PIECE": BY_PIECE, "EITHER": EITHER}

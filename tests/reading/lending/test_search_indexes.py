@@ -1,8 +1,8 @@
-"""Search through its PostgreSQL indexes (migrations/reading/…_search_indexes.py): a term
-finds the same titles whichever way its frequency sends it (newest first, or through the
-index); the generated 2-character pieces follow creates, edits and imports; each shape of
-query can use its index; the statistics tell frequent terms from rare ones; pypinyin loads
-only when needed."""
+"""Search through its PostgreSQL indexes (migrations/reading/…_search_indexes.py,
+…_book_pieces.py): a term finds the same titles whichever way its frequency sends it (newest
+first, or through a piece); the 2-character pieces follow creates, edits, imports, deletes and
+truncation; each shape of query can use its index; the statistics tell frequent terms from
+rare ones; pypinyin loads only when needed."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import pytest
 
 from app.kernel.db import engine
 from reading.lending.services import matching
+from reading.lending.services.catalogue import candidates
 from reading.lending.tables import Book
 from tests.helpers import postgres_only
 from tests.reading.lending.test_book_import import csv_bytes, upload
@@ -95,10 +96,28 @@ async def test_the_pieces_follow_creates_edits_and_imports(client: httpx.AsyncCl
     await queue.drain()
     assert await titles(client, "猬去") == ["刺猬去公园"] and await titles(client, "小明") == ["刺猬去公园"]
 
-    # PostgreSQL's pieces are Python's: characters, not bytes.
-    for row in await Book.raw("SELECT search_text, search_pairs FROM reading_book"):
+    # PostgreSQL's pieces are Python's: characters, not bytes; reading_book_piece holds each once.
+    await pieces_follow_the_text()
+    # An edit that leaves the search text alone rewrites no piece; a deleted title's go with it.
+    before = await Book.raw("SELECT count(*) AS n FROM reading_book_piece")
+    r = await client.patch(f"/api/v1/books/{bear['id']}", json={"year": 2001}, headers=staff)
+    assert r.status_code == 200, r.text
+    await Book.delete().where(Book.title == "刺猬去公园")
+    after = await Book.raw("SELECT count(*) AS n FROM reading_book_piece")
+    await pieces_follow_the_text()
+    assert 0 < after[0]["n"] < before[0]["n"] and await titles(client, "猬去") == []
+    await engine().run_ddl("TRUNCATE reading_book CASCADE")
+    assert await Book.raw("SELECT * FROM reading_book_piece") == []
+
+
+async def pieces_follow_the_text() -> None:
+    pieces = await Book.raw("SELECT piece, book FROM reading_book_piece")
+    expected = set()
+    for row in await Book.raw("SELECT id, search_text, search_pairs FROM reading_book"):
         text = row["search_text"]
         assert sorted(row["search_pairs"]) == sorted(text[i : i + 2] for i in range(len(text) - 1)), text
+        expected |= {(piece, row["id"]) for piece in row["search_pairs"]}
+    assert {(r["piece"], r["book"]) for r in pieces} == expected and len(pieces) == len(expected)
 
 
 async def explain(query: Any, **settings: str) -> str:
@@ -111,6 +130,17 @@ async def explain(query: Any, **settings: str) -> str:
     return json.dumps(json.loads(plan))
 
 
+def nodes(plan: Any) -> list[dict[str, Any]]:
+    """Every node of a JSON plan."""
+    found = []
+    stack = [plan[0]["Plan"]]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(node.get("Plans", []))
+    return found
+
+
 @postgres_only
 async def test_each_shape_of_query_can_use_its_index(client: httpx.AsyncClient, fresh_stats: None) -> None:
     staff = await quick_staff("cataloguer")
@@ -118,15 +148,22 @@ async def test_each_shape_of_query_can_use_its_index(client: httpx.AsyncClient, 
         await add_book(client, staff, isbn13(n + 1), title)
 
     async def plan(term: str) -> str:
-        condition, order = await matching.matches(term)
-        query = Book.select(Book.id).where(condition).order_by(order, ascending=False).limit(400)
-        return await explain(query, enable_seqscan="off", enable_indexscan="off")
+        match = await matching.matches(term)
+        assert isinstance(match, matching.ByPiece), term
+        query = candidates(match, [Book.draft == False], (Book.id, Book.title, Book.initials), 400, 0)
+        return await explain(Book.raw("{}", query), enable_seqscan="off", enable_bitmapscan="off", enable_sort="off")
 
-    assert "reading_book_search_pairs" in await plan("熊和")  # 2 characters, rare
-    assert "reading_book_search_pairs" in await plan("熊和狮")  # and more
+    for term in ("熊和", "熊和狮"):  # a piece's titles newest first, from its key alone
+        scans = [n for n in nodes(json.loads(await plan(term))) if n.get("Index Name") == "reading_book_piece_pkey"]
+        assert [(n["Node Type"], n.get("Scan Direction")) for n in scans] == [("Index Only Scan", "Backward")], term
     for letters in ("cc", "ccwy"):
         used = await plan(letters)
-        assert "reading_book_search_pairs" in used and "reading_book_initials_prefix" in used, letters
+        assert "reading_book_piece_pkey" in used and "reading_book_initials_prefix" in used, letters
+    # Without other conditions a title's rank is read from reading_book_ranked alone.
+    match = await matching.matches("熊和")
+    assert isinstance(match, matching.ByPiece)
+    query = candidates(match, [], (Book.id, Book.title, Book.initials), 400, 0)
+    assert "reading_book_ranked" in await explain(Book.raw("{}", query), enable_seqscan="off")
 
 
 @postgres_only
@@ -136,12 +173,19 @@ async def test_the_statistics_tell_frequent_pieces_from_rare_ones(client: httpx.
         await add_book(client, staff, isbn13(n + 1), f"小熊的第{n}个故事")
     await add_book(client, staff, isbn13(99), "鲸鱼")
     await engine().run_ddl("ANALYZE reading_book")
-    assert await matching._frequent(["小熊"], None)
-    assert await matching._frequent(["个故", "故事"], None)  # each piece in every title: a bound
-    assert not await matching._frequent(["鲸鱼"], None) and not await matching._frequent(["小熊", "熊猫"], None)
-    assert await matching._frequent(["xx"], "xx")  # the initials xxdd…gs
-    assert not await matching._frequent(["jy"], "jy")
+    shares = await matching._shares(["小熊", "熊猫", "鲸鱼"], None)
+    assert shares.pieces["小熊"] >= matching.FREQUENT_SHARE > shares.pieces["熊猫"] + shares.pieces["鲸鱼"]
+    assert (await matching._shares(["xx"], "xx")).prefix >= matching.FREQUENT_SHARE  # the initials xxdd…gs
+    assert (await matching._shares(["jy"], "jy")).prefix < matching.FREQUENT_SHARE
+    # A piece: through it, however frequent; a longer term through its rarest piece, rechecked.
+    assert await matching.matches("小熊") == matching.ByPiece("小熊", None, None)
+    assert await matching.matches("小熊猫") == matching.ByPiece("熊猫", "小熊猫", None)
+    assert await matching.matches("jy") == matching.ByPiece("jy", None, ("jy", "jz"))
+    # Every piece frequent, or the initials' prefix: newest first, no index.
+    assert not isinstance(await matching.matches("个故事"), matching.ByPiece)
+    assert not isinstance(await matching.matches("xx"), matching.ByPiece)
     assert await titles(client, "小熊") == [f"小熊的第{n}个故事" for n in range(39, 19, -1)]
+    assert await titles(client, "个故事") == [f"小熊的第{n}个故事" for n in range(39, 19, -1)]
     assert await titles(client, "鲸鱼") == ["鲸鱼"]
 
 

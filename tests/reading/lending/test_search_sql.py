@@ -13,6 +13,7 @@ import pytest
 
 from app.kernel.sql import statement
 from reading.lending.services import matching, search_sql
+from reading.lending.services.catalogue import candidates
 from reading.lending.services.matching import escape
 from reading.lending.tables import Book, Copy
 from tests.helpers import postgres_only
@@ -101,22 +102,47 @@ async def test_the_newest_page_keeps_the_candidates_order_and_counts(catalogue: 
 def test_every_statement_is_tested_here() -> None:
     """A statement added to search_sql.py needs its test in this module."""
     assert set(search_sql.STATEMENTS) == {"RANKED_PAGE", "NEWEST_PAGE"}
+    assert set(search_sql.POSTGRES_STATEMENTS) == {"BY_PIECE", "EITHER"}
+
+
+@postgres_only
+async def test_the_candidates_through_a_piece(catalogue: dict[str, Any]) -> None:
+    """BY_PIECE reads a piece's titles newest first, rechecks a longer term and meets the
+    other conditions before its limit and offset; EITHER merges the initials' titles, once
+    each, newest first."""
+    ids = catalogue["ids"]
+
+    async def found(match: matching.ByPiece, *conditions: Any, limit: int = 400, offset: int = 0) -> list[int]:
+        query = candidates(match, conditions, (Book.id, Book.title, Book.initials), limit, offset)
+        return [r["id"] for r in await Book.raw("{}", query)]
+
+    davids = [ids[t] for t in ("大卫上学去", "小熊", "我的大卫", "大卫", "大卫，不可以")]  # newest first
+    assert await found(matching.ByPiece("大卫", None, None)) == davids
+    assert await found(matching.ByPiece("大卫", None, None), limit=2, offset=1) == davids[1:3]
+    assert await found(matching.ByPiece("大卫", None, None), Book.title != "小熊", limit=2) == [davids[0], davids[2]]
+    assert await found(matching.ByPiece("大卫", "大卫上", None)) == [ids["大卫上学去"]]  # rechecked
+    assert await found(matching.ByPiece("卫上", "大卫上", None)) == [ids["大卫上学去"]]
+    # dw: the initials' titles (dw, dwsxq, dwbky, DW的书's dwds) with the piece's (none here).
+    by_initials = [ids[t] for t in ("DW的书", "大卫上学去", "大卫", "大卫，不可以")]
+    assert await found(matching.ByPiece("dw", None, ("dw", "dx"))) == by_initials
+    assert await found(matching.ByPiece("dw", None, ("dw", "dx")), limit=2, offset=1) == by_initials[1:3]
+    # Both ways at once: 大卫 holds the piece and starts the initials (dw…), and comes once.
+    both = await found(matching.ByPiece("大卫", None, ("dw", "dx")))
+    assert both == sorted(set(davids) | set(by_initials), reverse=True)
 
 
 @postgres_only
 async def test_the_statement_keeps_the_indexes(catalogue: dict[str, Any]) -> None:
-    """Wrapped in the page's statement the candidates still go through search_pairs and the
-    initials' btree, and the copies are counted through the partial index of available ones
-    (at city scale, 24 copies a title, reading them through reading_copy.book cost 1.7 ms a
-    page; checked with EXPLAIN ANALYZE on the bench's database)."""
+    """Wrapped in the page's statement the candidates still go through reading_book_piece and
+    the initials' btree, and the copies are counted through the partial index of available
+    ones (at city scale, 24 copies a title, reading them through reading_copy.book cost 1.7 ms
+    a page; checked with EXPLAIN ANALYZE on the bench's database)."""
     matching._stats.clear()  # read again: the catalogue is new
     for term in ("大卫", "dwsx"):
-        condition, order = await matching.matches(term)
-        candidates = Book.select(Book.id, Book.title, Book.initials).where(condition)
-        candidates = candidates.order_by(order, ascending=False).limit(400)
+        match = await matching.matches(term)
         query = statement(
             search_sql.RANKED_PAGE,
-            candidates=candidates.querystrings[0],
+            candidates=candidates(match, [], (Book.id, Book.title, Book.initials), 400, 0),
             space_id=catalogue["a"],
             term=term,
             prefix=f"{term}%",
@@ -124,7 +150,7 @@ async def test_the_statement_keeps_the_indexes(catalogue: dict[str, Any]) -> Non
             limit=20,
             offset=0,
         )
-        plan = await explain(Book.raw("{}", query), enable_seqscan="off", enable_indexscan="off")
-        assert "reading_book_search_pairs" in plan, term
+        plan = await explain(Book.raw("{}", query), enable_seqscan="off", enable_bitmapscan="off")
+        assert "reading_book_piece_pkey" in plan, term
         assert term == "大卫" or "reading_book_initials_prefix" in plan
         assert "reading_copy_available" in plan, plan
