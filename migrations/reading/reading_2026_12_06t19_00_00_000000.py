@@ -11,10 +11,11 @@ The pieces table is kept by statement triggers on `reading_book` (set-based, thr
 transition tables, so a seed's COPY or an import adds its titles' pieces in one statement):
 inserts add pieces, deletes remove them, an update of the search text replaces them, a
 TRUNCATE empties it. 14 pieces a title: 1.4 million rows, 100 MB with the index at 100,000
-titles. The GIN index is dropped (nothing reads it now); `search_pairs` stays, the triggers'
+titles. The initials' prefix btree carries each title's id and title too. The GIN index is
+dropped (nothing reads it now); `search_pairs` stays, the triggers'
 source and, through ANALYZE, the pieces' frequencies (services/matching.py).
 
-Backwards drops all of it and restores the GIN index.
+Backwards drops all of it and restores the GIN index and the plain initials btree.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -78,6 +79,11 @@ FORWARDS = (
     ),
     f"INSERT INTO reading_book_piece (piece, book) {_PIECES.format(rows='reading_book')}",
     "CREATE INDEX reading_book_ranked ON reading_book (id) INCLUDE (title, initials)",
+    # The initials' prefix with what a candidate carries, so that its titles come from the
+    # index alone: without it PostgreSQL preferred reading all of reading_book_ranked (8 ms for
+    # `mt`, 4,000 titles; 1.1 ms through this one).
+    "DROP INDEX IF EXISTS reading_book_initials_prefix",
+    "CREATE INDEX reading_book_initials_prefix ON reading_book (initials text_pattern_ops) INCLUDE (id, title)",
     "DROP INDEX IF EXISTS reading_book_search_pairs",
     # The planner's estimates for the new table (autovacuum then keeps them, and the
     # visibility map that index-only scans read).
@@ -85,6 +91,8 @@ FORWARDS = (
 )
 
 BACKWARDS = (
+    "DROP INDEX IF EXISTS reading_book_initials_prefix",
+    "CREATE INDEX reading_book_initials_prefix ON reading_book (initials text_pattern_ops)",
     "CREATE INDEX IF NOT EXISTS reading_book_search_pairs ON reading_book USING gin (search_pairs)"
     " WITH (gin_pending_list_limit = 128)",
     "DROP INDEX IF EXISTS reading_book_ranked",

@@ -101,27 +101,30 @@ async def _shares(pieces: list[str], prefix: str | None) -> Shares:
 
 @dataclass(frozen=True, slots=True)
 class ByPiece:
-    """A term's candidates on PostgreSQL, newest first: the titles holding `piece` (its rarest
-    2-character piece) in `reading_book_piece`, rechecked for the whole `term` when it is
-    longer, merged with the titles whose initials fall in `initials` (a range; ASCII terms)."""
+    """A term's candidates on PostgreSQL, newest first: the titles holding `pieces` (its one or
+    two rarest 2-character pieces) in `reading_book_piece`, rechecked for the whole `term` when
+    it is longer, merged with the titles whose initials fall in `initials` (a range; ASCII
+    terms)."""
 
-    piece: str
+    pieces: tuple[str, ...]
     term: str | None
     initials: tuple[str, str] | None
 
     def candidates(self, columns: Sequence[Any], conditions: Sequence[Any], limit: int, offset: int) -> QueryString:
         """A query of `columns` of the matches that also meet `conditions`, newest first."""
+        if len(self.pieces) == 1:
+            titles = statement(search_sql.ONE_PIECE, piece=self.pieces[0])
+        else:
+            titles = statement(search_sql.TWO_PIECES, piece=self.pieces[0], other=self.pieces[1])
         row = Book.select(*columns).where(WhereRaw('"reading_book"."id" = p.book'))
         if self.term is not None:
             row = row.where(WhereRaw('strpos("reading_book"."search_text", {}) > 0', self.term))
         for condition in conditions:
             row = row.where(condition)
-        # OFFSET 0 keeps PostgreSQL from flattening the lateral row into a join it may choose
-        # to merge (reading the titles newest first until 400 match: 4 ms, EXPLAIN ANALYZE).
-        each = row.offset(0).querystrings[0]
+        each = row.offset(0).querystrings[0]  # a fence: see search_sql.BY_PIECE
         if self.initials is None:
-            return statement(search_sql.BY_PIECE, row=each, piece=self.piece, limit=limit, offset=offset)
-        by_piece = statement(search_sql.BY_PIECE, row=each, piece=self.piece, limit=limit + offset, offset=0)
+            return statement(search_sql.BY_PIECE, titles=titles, row=each, limit=limit, offset=offset)
+        by_piece = statement(search_sql.BY_PIECE, titles=titles, row=each, limit=limit + offset, offset=0)
         low, high = self.initials
         prefixed = Book.select(*columns).where(
             WhereRaw('("reading_book"."initials" ~>=~ {} AND "reading_book"."initials" ~<~ {})', low, high)
@@ -138,7 +141,8 @@ async def matches(lowered: str, *, prefix: bool = True) -> tuple[Any, Any] | ByP
     PostgreSQL mostly a `ByPiece`.
 
     On PostgreSQL (migrations/reading/…_search_indexes.py, …_book_pieces.py) a term of 2+
-    characters goes through its rarest piece, newest first, in `reading_book_piece`; a longer
+    characters goes through its one or two rarest pieces, newest first, in `reading_book_piece`
+    (the two together hold few titles that are not the term's); a longer
     term whose pieces are all frequent (so the term may be too, and a piece's titles are
     mostly not the term's) and a term whose initials' prefix is frequent are read newest first
     with no index (`strpos`), as is a single character."""
@@ -149,8 +153,8 @@ async def matches(lowered: str, *, prefix: bool = True) -> tuple[Any, Any] | ByP
     pieces = sorted({lowered[i : i + 2] for i in range(len(lowered) - 1)})
     if pieces:
         shares = await _shares(pieces, lowered if letters else None)
-        rarest = min(pieces, key=lambda piece: (shares.pieces.get(piece, 0.0), piece))
-        frequent = len(lowered) > 2 and shares.pieces.get(rarest, 0.0) >= FREQUENT_SHARE
+        rarest = tuple(sorted(pieces, key=lambda piece: (shares.pieces[piece], piece))[:2])
+        frequent = len(lowered) > 2 and shares.pieces[rarest[0]] >= FREQUENT_SHARE
         if not frequent and shares.prefix < FREQUENT_SHARE:
             # every string starting with the ASCII prefix, in byte order (text_pattern_ops);
             # `LIKE 'x%'` can use the index only with the pattern known when planning

@@ -102,14 +102,14 @@ async def test_the_newest_page_keeps_the_candidates_order_and_counts(catalogue: 
 def test_every_statement_is_tested_here() -> None:
     """A statement added to search_sql.py needs its test in this module."""
     assert set(search_sql.STATEMENTS) == {"RANKED_PAGE", "NEWEST_PAGE"}
-    assert set(search_sql.POSTGRES_STATEMENTS) == {"BY_PIECE", "EITHER"}
+    assert set(search_sql.POSTGRES_STATEMENTS) == {"ONE_PIECE", "TWO_PIECES", "BY_PIECE", "EITHER"}
 
 
 @postgres_only
 async def test_the_candidates_through_a_piece(catalogue: dict[str, Any]) -> None:
-    """BY_PIECE reads a piece's titles newest first, rechecks a longer term and meets the
-    other conditions before its limit and offset; EITHER merges the initials' titles, once
-    each, newest first."""
+    """BY_PIECE reads a piece's titles (ONE_PIECE) or two pieces' (TWO_PIECES) newest first,
+    rechecks a longer term and meets the other conditions before its limit and offset; EITHER
+    merges the initials' titles, once each, newest first."""
     ids = catalogue["ids"]
 
     async def found(match: matching.ByPiece, *conditions: Any, limit: int = 400, offset: int = 0) -> list[int]:
@@ -117,17 +117,21 @@ async def test_the_candidates_through_a_piece(catalogue: dict[str, Any]) -> None
         return [r["id"] for r in await Book.raw("{}", query)]
 
     davids = [ids[t] for t in ("大卫上学去", "小熊", "我的大卫", "大卫", "大卫，不可以")]  # newest first
-    assert await found(matching.ByPiece("大卫", None, None)) == davids
-    assert await found(matching.ByPiece("大卫", None, None), limit=2, offset=1) == davids[1:3]
-    assert await found(matching.ByPiece("大卫", None, None), Book.title != "小熊", limit=2) == [davids[0], davids[2]]
-    assert await found(matching.ByPiece("大卫", "大卫上", None)) == [ids["大卫上学去"]]  # rechecked
-    assert await found(matching.ByPiece("卫上", "大卫上", None)) == [ids["大卫上学去"]]
+    assert await found(matching.ByPiece(("大卫",), None, None)) == davids
+    assert await found(matching.ByPiece(("大卫",), None, None), limit=2, offset=1) == davids[1:3]
+    assert await found(matching.ByPiece(("大卫",), None, None), Book.title != "小熊", limit=2) == [davids[0], davids[2]]
+    assert await found(matching.ByPiece(("大卫",), "大卫上", None)) == [ids["大卫上学去"]]  # rechecked
+    assert await found(matching.ByPiece(("卫上",), "大卫上", None)) == [ids["大卫上学去"]]
+    # Two pieces: the titles holding both (大卫 and 卫，: only 大卫，不可以), rechecked or not.
+    assert await found(matching.ByPiece(("卫，", "大卫"), None, None)) == [ids["大卫，不可以"]]
+    assert await found(matching.ByPiece(("卫，", "大卫"), "大卫，不", None)) == [ids["大卫，不可以"]]
+    assert await found(matching.ByPiece(("大卫", "卫上"), "大卫上", None), offset=1) == []
     # dw: the initials' titles (dw, dwsxq, dwbky, DW的书's dwds) with the piece's (none here).
     by_initials = [ids[t] for t in ("DW的书", "大卫上学去", "大卫", "大卫，不可以")]
-    assert await found(matching.ByPiece("dw", None, ("dw", "dx"))) == by_initials
-    assert await found(matching.ByPiece("dw", None, ("dw", "dx")), limit=2, offset=1) == by_initials[1:3]
+    assert await found(matching.ByPiece(("dw",), None, ("dw", "dx"))) == by_initials
+    assert await found(matching.ByPiece(("dw",), None, ("dw", "dx")), limit=2, offset=1) == by_initials[1:3]
     # Both ways at once: 大卫 holds the piece and starts the initials (dw…), and comes once.
-    both = await found(matching.ByPiece("大卫", None, ("dw", "dx")))
+    both = await found(matching.ByPiece(("大卫",), None, ("dw", "dx")))
     assert both == sorted(set(davids) | set(by_initials), reverse=True)
 
 
