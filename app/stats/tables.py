@@ -95,13 +95,16 @@ class Reach(Table, tablename="stats_reach"):
 
 
 class RollupState(Table, tablename="stats_rollup_state"):
-    """One row: the last local day the rollups hold (days after it are read live), and a token
-    new with every run: what was read from the rollups is remembered until it changes."""
+    """One row: the last local day the rollups hold (days after it are read live), up to which
+    instant they hold that day, and a token new with every run: what was read from the
+    rollups is remembered until it changes."""
 
     id: Serial
     built_through = Date()
     built_at = Timestamptz()
     run = UUID(null=True, default=None)
+    # The last day's stamped rows are held up to this instant (None: the whole day).
+    built_until = Timestamptz(null=True, default=None)
 
 
 class StatsReport(Table, tablename="stats_report"):

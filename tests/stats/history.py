@@ -21,8 +21,9 @@ from spaces.tables import Booking, CheckIn, Closure, OpeningHours, Slot, Space, 
 from tests.helpers import FrozenClock
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
-# How the figures are read: all live; from rollups built through 27 November (the test
-# clock's yesterday: day rows, 28-30 November live); through 9 December (November's month row).
+# How the figures are read: all live; from rollups built through 27 November and the 28th's
+# stamped rows before 09:58 (the test clock's morning: day rows, the rest of the 28th and
+# 29-30 November live); through 10 December (November's month row).
 ROLLUPS = ("live", "days", "months")
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 

@@ -10,12 +10,24 @@ from typing import Any
 import httpx
 import pytest
 
+from app.stats.services.kept import FRESH
 from app.stats.services.rollup import catch_up
 from app.stats.tables import Rollup, RollupState
 from reading.lending.tables import Loan
+from reading.programme.tables import ReadingSession
 from spaces.tables import CheckIn, WalkIn
 from tests.helpers import FrozenClock
-from tests.stats.history import NOVEMBER, add_check_in, add_slot, roll, seed_november, utc
+from tests.stats.history import (
+    NOVEMBER,
+    add_booking,
+    add_check_in,
+    add_slot,
+    add_user,
+    insert_row,
+    roll,
+    seed_november,
+    utc,
+)
 
 
 async def get(client: httpx.AsyncClient, headers: dict[str, str], path: str, **params: Any) -> Any:
@@ -52,6 +64,54 @@ async def test_today_and_the_days_since_the_run_are_live(client: httpx.AsyncClie
     assert {p["period"]: p["value"] for p in series["items"]}["2026-11-28"] == 1
 
 
+async def test_today_is_held_up_to_the_run_for_stamped_rows(
+    client: httpx.AsyncClient, admin: dict[str, str], clock: FrozenClock
+) -> None:
+    """A run holds today's check-ins (and the door, loans, returns) stamped before it, less
+    HELD_BEFORE; what is stamped after counts live. Bookings, activities and sessions (a
+    status changes, a session is logged late) and the reading log count today live."""
+    h = await seed_november()
+    a, f1, f2 = h.spaces["A"], h.families["F1"], h.families["F2"]
+    today = {"from": "2026-11-28", "to": "2026-11-28"}
+
+    async def summary(**period: str) -> Any:
+        clock.advance(seconds=FRESH)  # past the answer kept for the same request (kept.fresh)
+        return await get(client, admin, "summary", **period)
+
+    slot = await add_slot(a, utc(2026, 11, 28, 1), theme="science")
+    early = await add_check_in(a, slot, utc(2026, 11, 28, 1), family=f2, children=[h.children["k3"]], people=2)
+    live = await summary(**today)
+    await roll("days")  # 10:00 on the 28th in Beijing (02:00 UTC)
+    state = await RollupState.select().first()
+    assert state is not None and state["built_through"].isoformat() == "2026-11-28"
+    assert state["built_until"] == utc(2026, 11, 28, 1, 58)  # the run less HELD_BEFORE
+    assert await summary(**today) == live
+    assert (await summary(**NOVEMBER))["visits"] == 6  # November's 5 and today's
+
+    # The early check-in is held: gone from the history, it counts until the next run.
+    await CheckIn.delete().where(CheckIn.id == early)
+    assert (await summary(**today))["visits"] == 1
+    # Stamped at the run's instant or after: live.
+    await add_check_in(a, slot, utc(2026, 11, 28, 1, 58), family=f1, children=[], people=1)
+    found = await summary(**today)
+    assert (found["visits"], found["families"], found["activities"]) == (2, 2, 1)
+    # A booking of today and a session logged late for this morning count at once.
+    await add_booking(slot, f1, "no_show", 1, [])
+    volunteer = await add_user("late_volunteer")
+    at = utc(2026, 11, 28, 0, 30)
+    session = ReadingSession(
+        space=a, started_at=at, minutes=20, adults=1, children=2, logged_by=volunteer, created_at=at, updated_at=at
+    )
+    await insert_row(session)
+    found = await summary(**today)
+    assert (found["bookings"], found["no_shows"], found["sessions"], found["volunteers"]) == (1, 1, 1, 1)
+    # The next run lets the deleted check-in go; the rest is as it was.
+    await roll("days")
+    again = await summary(**today)
+    assert (again["visits"], again["families"], again["people"]) == (1, 1, 1)
+    assert (again["bookings"], again["no_shows"], again["sessions"], again["activities"]) == (1, 1, 1, 1)
+
+
 async def test_a_run_counts_the_last_month_again_and_is_idempotent(
     client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
@@ -68,7 +128,7 @@ async def test_a_run_counts_the_last_month_again_and_is_idempotent(
     assert await Rollup.count() == rows
     assert (await get(client, admin, "summary"))["visits"] == 6
     state = await RollupState.select().first()
-    assert state is not None and state["built_through"].isoformat() == "2026-11-27"
+    assert state is not None and state["built_through"].isoformat() == "2026-11-28"  # today, up to the run
     # A family's only November check-in goes (its December one stays): the next run clears its bit.
     await CheckIn.delete().where((CheckIn.family == h.families["F3"]) & (CheckIn.slot == h.slots["S4"]))
     assert (await get(client, admin, "summary"))["families"] == 3

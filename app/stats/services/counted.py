@@ -49,10 +49,22 @@ def rolled_until(scope: Scope) -> date | None:
 
 
 def split(scope: Scope) -> tuple[Scope | None, Scope | None]:
-    """The scope's days the rollups hold, and the days to count live (either may be None)."""
+    """The scope's days the rollups hold, and the days to count live (either may be None).
+
+    When the rollups hold their last day up to an instant (`held_until`: today, up to their
+    run), that day is in both parts: the held part ends at the instant and the later part
+    starts there, for stamped rows; the others' day is wholly in the later part
+    (sources.part). A part is not split again."""
+    if scope.since is not None:
+        return None, scope
+    if scope.until is not None:
+        return scope, None
     cut = rolled_until(scope)
     if cut is None:
         return None, scope
+    if scope.held_until is not None and cut == scope.rolled_through:
+        held = replace(scope.shifted(scope.first, cut), until=scope.held_until)
+        return held, replace(scope.shifted(cut, scope.last), since=scope.held_until)
     later = scope.shifted(cut + timedelta(days=1), scope.last) if cut < scope.last else None
     return scope.shifted(scope.first, cut), later
 

@@ -161,7 +161,10 @@ async def _live(first: date, today: date, recent_start: date, before_start: date
 async def _check_ins(window_start: date, before_start: date, recent_start: date, today: date) -> dict[int, Seen]:
     """Per space, the check-ins of the window up to yesterday: the days the rollups hold from
     them, the rest from the history."""
-    through, run = await rollup_state()
+    held = await rollup_state()
+    run = held.run
+    # The last day the rollups hold whole (a day they hold up to an instant is read live).
+    through = held.through if held.through is None or held.until is None else held.through - timedelta(days=1)
     if through is None or run is None or through < window_start:
         return await _live(window_start, today, recent_start, before_start)
     held_until = min(through, today - timedelta(days=1))

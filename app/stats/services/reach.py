@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.stats.services import kept, sql
@@ -45,9 +45,10 @@ def held(measure: str, scope: Scope, keys: Sequence[str]) -> bool:
 # --- building ------------------------------------------------------------------------------
 
 
-async def rebuild(first: date, last: date, write: Any) -> None:
-    """Set the masks' bits for the days [first, last] of one month again from the history
-    (inside the rollups' transaction; `write(statement, params)` runs a statement)."""
+async def rebuild(first: date, last: date, write: Any, *, until: datetime | None = None) -> None:
+    """Set the masks' bits for the days [first, last] of one month again from the history, up
+    to `until` on the last (inside the rollups' transaction; `write(statement, params)` runs a
+    statement). Check-ins and loans are stamped when written (sources.py)."""
     column = f"m{first.month}"
     bits = day_bits(first, last)
     # Only the rows with one of these days set (none when the days are new): an UPDATE of
@@ -56,7 +57,7 @@ async def rebuild(first: date, last: date, write: Any) -> None:
         f"UPDATE stats_reach SET {column} = {column} & ~{bits} WHERE year = {first.year} AND ({column} & {bits}) <> 0",
         [],
     )
-    scope = Scope(first, last, None)
+    scope = Scope(first, last, None, until=until)
     merged = f"{column} = stats_reach.{column} | excluded.{column}"
     for kind in (VISIT, LOAN):
         local = sql.local(f"h.{kind.time}", "day", scope.start, scope.end)

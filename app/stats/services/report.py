@@ -58,8 +58,9 @@ def parse(name: str) -> tuple[date, str]:
 
 
 async def month_scope(first: date) -> Scope:
-    through, run = await rollup_state()
-    return Scope(first, next_month(first) - timedelta(days=1), None, rolled_through=through, rollup_run=run)
+    held = await rollup_state()
+    last = next_month(first) - timedelta(days=1)
+    return Scope(first, last, None, rolled_through=held.through, rollup_run=held.run, held_until=held.until)
 
 
 async def monthly(first: date, *, clock: Clock) -> MonthlyReport:

@@ -4,9 +4,12 @@ the history by a job that catches up idempotently (hourly, and `python -m app st
 Each run rebuilds the days since the last run and the month before it (`REOPEN_DAYS`: a
 no-show is marked, a reading session logged, a few days late), one month per transaction:
 the month's day rows are deleted and counted again by the same queries the live figures use
-(sources.py), then its month row is summed from them. Reads take the rollups up to the day
-recorded in `stats_rollup_state` and count the days after it live (counted.py), so a figure
-never waits for the job, and today's are always live.
+(sources.py), then its month row is summed from them. Today is built too, up to the run
+(less `HELD_BEFORE`), for the rows stamped when written (check-ins, the door, loans,
+returns); a booking's status, a session logged late or the reading log count today live.
+Reads take the rollups up to the day and instant recorded in `stats_rollup_state` and count
+what follows live (counted.py), so a figure never waits for the job, and what happened since
+the last run always counts.
 """
 
 # S608: the SQL is built from this package's constants and checked integers; values are parameters.
@@ -23,10 +26,13 @@ from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_sqlite, serialize_on, write_transaction
 from app.stats.services import reach, sources, sql
 from app.stats.services.counted import BAND_COLUMNS, DISTINCT, ROLLED, ROLLED_UNKNOWN
-from app.stats.services.scope import Scope, month_spans, next_month
+from app.stats.services.scope import Scope, local_start, month_spans, next_month
 from app.stats.tables import Rollup, RollupState
 
 REOPEN_DAYS = 31
+# Today is held up to this long before the run: a row stamped earlier but committed after the
+# run read the history would otherwise be counted by neither part until the next run.
+HELD_BEFORE = timedelta(minutes=2)
 DISTRICT = -1  # the rows of the whole district (0: the reading log, of no space)
 WORK_MEM = "64MB"
 KEY = "(grain, space, day, theme)"
@@ -88,9 +94,10 @@ def _bands(scope: Scope) -> tuple[str, list[Any]]:
     return statement, [scope.start, scope.end]
 
 
-async def _build(first: date, last: date) -> None:
-    """Count the days [first, last] of one month again, and sum its month row."""
-    scope = Scope(first, last, None)
+async def _build(first: date, last: date, until: datetime | None = None) -> None:
+    """Count the days [first, last] of one month again, and sum its month row; `until`: the
+    last day's stamped rows only before that instant, and not its other rows (sources.part)."""
+    scope = Scope(first, last, None, until=until)
     month = first.replace(day=1)
     following = next_month(month)
     async with write_transaction():
@@ -107,7 +114,7 @@ async def _build(first: date, last: date) -> None:
             keys = ("space", "day", "theme") if source.space is not None else ("day",)
             await _upsert(sources.select(source, scope, keys, additive), additive, by_space=source.space is not None)
         await _upsert(_bands(scope), [*BAND_COLUMNS.values(), ROLLED_UNKNOWN], by_space=True)
-        await reach.rebuild(first, last, _write)
+        await reach.rebuild(first, last, _write, until=until)
         # The whole district's days (space -1): a year of them is a few hundred rows, not a million.
         where = "grain = 'day' AND day >= {} AND day <= {} AND space > 0"
         await _summed("day", "day", str(DISTRICT), where, "day, theme", [first, last])
@@ -142,37 +149,40 @@ async def _earliest() -> date | None:
     return min(found, default=None)
 
 
-async def _record(through: date, now: datetime) -> None:
+async def _record(through: date, until: datetime, now: datetime) -> None:
     async with write_transaction():
         await serialize_on("stats-rollup")
         # A new run token: readers remember what they read from the rollups per token (kept.py).
         run = uuid4()
         if await RollupState.exists():
-            await RollupState.update(
-                {RollupState.built_through: through, RollupState.built_at: now, RollupState.run: run}, force=True
-            )
+            state: dict[Any, Any] = {RollupState.built_through: through, RollupState.built_until: until}
+            await RollupState.update({**state, RollupState.built_at: now, RollupState.run: run}, force=True)
         else:
-            await RollupState.insert(RollupState(built_through=through, built_at=now, run=run))
+            await RollupState.insert(RollupState(built_through=through, built_until=until, built_at=now, run=run))
 
 
 async def catch_up(*, clock: Clock, full: bool = False) -> RollupRun:
-    """Build the rollups through yesterday: from the first history on the first run (or
-    `full`), else the days since the last run and the `REOPEN_DAYS` before."""
-    through = local_today(clock) - timedelta(days=1)
+    """Build the rollups through today up to now (`HELD_BEFORE`; today's stamped rows only:
+    sources.py): from the first history on the first run (or `full`), else the days since the
+    last run and the `REOPEN_DAYS` before."""
+    now = clock.now()
+    through = local_today(clock)
+    until = max(now - HELD_BEFORE, local_start(through))
     state = await RollupState.select(RollupState.built_through).first()
     if full or state is None:
         first = await _earliest()
     else:
         first = min(state["built_through"] + timedelta(days=1), through - timedelta(days=REOPEN_DAYS - 1))
     if first is None or first > through:
-        # No history before today: record nothing, so that history arriving later (an
-        # import, demo or synthetic data) is built from its first day by the next run.
+        # No history: record nothing, so that history arriving later (an import, demo or
+        # synthetic data) is built from its first day by the next run.
         return RollupRun(None, through, 0)
     months = 0
-    for start, end in month_spans(first, through):
-        await _build(start, end)
+    spans = month_spans(first, through)
+    for start, end in spans:
+        await _build(start, end, until if end == through else None)
         months += 1
-    await _record(through, clock.now())
+    await _record(through, until, now)
     if months and not is_sqlite():
         # Fresh planner statistics: with the tables' sizes unknown, a year's count joined the
         # families row by row (0.45 s instead of a hash join).

@@ -43,14 +43,21 @@ class Scope:
     theme: str = ""
     rolled_through: date | None = None  # the last day the rollups hold (None: count it all live)
     rollup_run: str | None = None  # the rollups' run token: what was read of them holds until it changes
+    # The instant before which the rollups hold that last day's stamped rows (sources.py
+    # `stamped`); None: they hold all of it.
+    held_until: datetime | None = None
+    # A part of a scope cut at `held_until` (counted.split): the held part ends there, the
+    # later part starts there (for stamped rows; the others count the whole day live).
+    since: datetime | None = None
+    until: datetime | None = None
 
     @property
     def start(self) -> datetime:
-        return local_start(self.first)
+        return self.since or local_start(self.first)
 
     @property
     def end(self) -> datetime:
-        return local_start(self.last + timedelta(days=1))
+        return self.until or local_start(self.last + timedelta(days=1))
 
     @property
     def district(self) -> bool:
@@ -104,12 +111,19 @@ def covered(scope: Scope, spaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in spaces if s["id"] in allowed]
 
 
-async def rollup_state() -> tuple[date | None, str | None]:
-    """The last local day the rollups hold, if they were built, and their run token."""
-    row = await RollupState.select(RollupState.built_through, RollupState.run).first()
+@dataclass(frozen=True, slots=True)
+class Held:
+    through: date | None = None  # the last local day the rollups hold, if they were built
+    run: str | None = None  # their run token
+    until: datetime | None = None  # on that day, the stamped rows before this instant only
+
+
+async def rollup_state() -> Held:
+    """What the rollups hold (nothing, before their first run)."""
+    row = await RollupState.select(RollupState.built_through, RollupState.run, RollupState.built_until).first()
     if row is None:
-        return None, None
-    return row["built_through"], None if row["run"] is None else str(row["run"])
+        return Held()
+    return Held(row["built_through"], None if row["run"] is None else str(row["run"]), row["built_until"])
 
 
 def local_start(day: date) -> datetime:
@@ -160,5 +174,5 @@ async def resolve(filters: Filters, *, actor: Actor, clock: Clock) -> Scope:
     if not actor.is_admin:
         mine = set(actor.space_ids)
         ids = tuple(sorted(mine if ids is None else mine.intersection(ids)))
-    through, run = await rollup_state()
-    return Scope(first, last, ids, street, filters.space_id, theme, through, run)
+    held = await rollup_state()
+    return Scope(first, last, ids, street, filters.space_id, theme, held.through, held.run, held.until)

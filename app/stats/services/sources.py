@@ -10,7 +10,8 @@ activities, reading sessions); loans, returns and the reading log have none.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from app.stats.services import kept, sql
@@ -31,6 +32,10 @@ class Source:
     # distinct measures of few people (staff, lead readers): whom each counts. Their held
     # days' people are kept per rollup run as a set (counted.py), the later days' added.
     subjects: dict[str, str] = field(default_factory=dict)
+    # Rows written at their time and not changed after (check-ins, the door, loans, returns):
+    # the rollups hold today's up to their run. The others (a booking's status, an activity
+    # cancelled, a session logged late, the reading log by date) count today live.
+    stamped: bool = False
 
 
 def _checkins() -> Source:
@@ -54,6 +59,7 @@ def _checkins() -> Source:
             "new_families": "COUNT(DISTINCT CASE WHEN f.created_at >= {} THEN c.family END)",
         },
         start_params={"new_families": 1},
+        stamped=True,
     )
 
 
@@ -63,6 +69,7 @@ DOOR = Source(
     space="s.space",
     theme="s.theme",
     measures={"door": "COUNT(*)", "door_adults": "SUM(w.adults)", "door_children": "SUM(w.children)"},
+    stamped=True,
 )
 BOOKINGS = Source(
     body="spaces_booking b JOIN spaces_slot s ON s.id = b.slot",
@@ -128,6 +135,7 @@ LOANS = Source(
     space="l.space",
     theme=None,
     measures={"loans": "COUNT(*)", "borrowers": "COUNT(DISTINCT l.family)"},
+    stamped=True,
 )
 RETURNS = Source(
     body="reading_loan l",
@@ -135,6 +143,7 @@ RETURNS = Source(
     space="l.returned_space",
     theme=None,
     measures={"returns": "COUNT(*)"},
+    stamped=True,
 )
 READING_LOG = Source(
     body="reading_log_entry e",
@@ -183,6 +192,7 @@ def select(
     row per group of `keys` (named `k0`, `k1`…), and its parameters (`{}` placeholders).
     `distinct`: no aggregates, each row of keys and measures once."""
     params: list[Any] = []
+    scope = part(source, scope)
     selected = [f"{_key(source, key, scope)} AS k{i}" for i, key in enumerate(keys)]
     for name in source.measures if measures is None else measures:
         selected.append(f"{source.measures[name]} AS {name}")
@@ -212,3 +222,16 @@ async def live(
 ) -> list[dict[str, Any]]:
     """The measures counted from the history itself (once per reading: kept.one_reading)."""
     return await kept.live_rows(*select(source, scope, keys, measures))
+
+
+def part(source: Source, scope: Scope) -> Scope:
+    """A part of a scope cut where the rollups stop (counted.split) as `source` reads it: its
+    stamped rows are cut at that instant; the others' day is left whole to the later part, so
+    a held part ends the day before (an empty one starts after it ends)."""
+    if source.stamped:
+        return scope
+    if scope.until is not None:
+        return replace(scope, last=scope.last - timedelta(days=1), until=None)
+    if scope.since is not None:
+        return replace(scope, since=None)
+    return scope
