@@ -8,8 +8,9 @@ synthetic data, prepare fixtures (tests/load/prepare.py), start `python -m app s
 several web processes and an arq worker, then run each scenario with the load generator
 (tests/load/loadgen.py) in its own process: the floors (`/healthz`, `/readyz`), the check-in
 wave, the hot slot release with browsing, the space week read burst, book search, circulation,
-and the statistics (the rollups built, then a year's summary and weekly series at 8 readers);
-then the resident memory
+and the statistics (the rollups built, then a year's summary, weekly series and dashboard at 8
+readers; again after the next run, which holds today's check-ins, loans and returns); then
+the resident memory
 of every process. Then the embedded variant: SQLite, one web process, jobs in-process, with
 the floors, the check-in wave and the hot slot.
 
@@ -1128,21 +1129,52 @@ def scenario_stats(
     failures: list[str],
     data: dict[str, Any],
 ) -> None:
-    """The district admins' statistics over the last year: the rollups brought up to date
-    first (timed), the first summary and dashboard after that run read alone (timed: each
-    web process reads the rollups once per run), then the summary, the weekly series and the
-    dashboard page at 8 concurrent readers."""
-    started = time.monotonic()
-    out = run([PY, "-m", "app", "stats-rollup"], target.env)
-    data["rollup_seconds"] = round(time.monotonic() - started, 1)
-    log(f"{target.label}: {out.strip()} in {data['rollup_seconds']} s")
+    """The district admins' statistics over the last year, twice:
+
+    - right after the day's activity: the rollups brought up to date first (timed), the
+      first summary and dashboard after that run read alone (timed: each web process reads
+      the rollups once per run), then the summary, the weekly series and the dashboard page
+      at 8 concurrent readers. The run cannot hold what was written in the last
+      `HELD_BEFORE`, so today's check-ins, loans and returns (all of them, here) are read live;
+    - after the next run, as the hourly job finds the day: once `HELD_BEFORE` has passed
+      since the last write (the circulation's, before this scenario), so that it holds
+      today's stamped rows and only the rest of today is read live (app/stats/services/
+      rollup.py)."""
+    from app.stats.services.rollup import HELD_BEFORE
+
+    written = time.monotonic()
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     year = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+    stats_round(target, n, floors, rows, failures, data, year, "")
+    time.sleep(max(0.0, written + HELD_BEFORE.total_seconds() + 2 - time.monotonic()))
+    stats_round(target, n, floors, rows, failures, data, year, ", today held")
+
+
+def stats_round(
+    target: Target,
+    n: int,
+    floors: dict[str, float],
+    rows: list[dict[str, Any]],
+    failures: list[str],
+    data: dict[str, Any],
+    year: str,
+    suffix: str,
+) -> None:
+    """A rollup run (timed), the first summary and dashboard after it, then the three readings."""
+    key = suffix.strip(", ").replace(" ", "_")
+    started = time.monotonic()
+    out = run([PY, "-m", "app", "stats-rollup"], target.env)
+    data[f"rollup_seconds{'_' + key if key else ''}"] = seconds = round(time.monotonic() - started, 1)
+    log(f"{target.label}: {out.strip()} in {seconds} s")
     token = target.fixtures["admin_token"]
     cookie = page_session(target, target.fixtures["admin_login"])
-    data["first_summary_ms"] = first_read(target, f"/api/v1/stats/summary?{year}", token=token)
-    data["first_dashboard_ms"] = first_read(target, f"/staff/stats?{year}", cookie=cookie)
-    log(f"{target.label}: first summary {data['first_summary_ms']} ms, dashboard {data['first_dashboard_ms']} ms")
+    first = {
+        "summary": first_read(target, f"/api/v1/stats/summary?{year}", token=token),
+        "dashboard": first_read(target, f"/staff/stats?{year}", cookie=cookie),
+    }
+    for name, ms in first.items():
+        data[f"first_{name}_ms{'_' + key if key else ''}"] = ms
+    log(f"{target.label}: first summary {first['summary']} ms, dashboard {first['dashboard']} ms{suffix}")
     # Each web process reads the rollups once per run (kept.py): the first read is timed
     # above; the rates below are of processes that have read them (the summary and the page
     # 16 times each on 8 connections, not counted, reach both).
@@ -1154,6 +1186,7 @@ def scenario_stats(
         ("statistics: visits per week", "stats-series", f"/api/v1/stats/series?metric=visits&by=week&{year}"),
         ("statistics: the dashboard page", "stats-dashboard", f"/staff/stats?{year}"),
     ):
+        label, name = label + suffix, name + (f"-{key.replace('_', '-')}" if key else "")
         log(f"{target.label}: {label} x{n} at {STATS_CONNECTIONS} connections")
         request = raw_request("GET", path, target.port, token=None if path.startswith("/staff") else token)
         if path.startswith("/staff"):
