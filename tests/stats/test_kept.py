@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from app.accounts.tables import User
+from app.stats.services import kept
 from app.stats.services.kept import FRESH
 from app.stats.tables import Reach, Rollup, RollupState
 from reading.lending.tables import Book, Copy, Loan
@@ -121,6 +122,9 @@ async def test_the_rollups_are_read_once_per_run(client: httpx.AsyncClient, admi
     assert await families(client, admin) == 0
     await roll("months")
     assert await families(client, admin) == 3
+    # What the earlier runs left is dropped once the new run's is kept.
+    runs = {key[0] for key in kept._kept}
+    assert runs == {str((await RollupState.select(RollupState.run).first() or {})["run"])}, runs
 
 
 async def test_readers_at_once_share_one_computation_and_later_ones_compute_anew() -> None:
