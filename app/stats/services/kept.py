@@ -68,6 +68,7 @@ async def value(
         _kept.move_to_end(key)
         found: T = _kept[key]
         return found
+    _forget_other_runs(run)
     found = await shared(key, compute)
     if keep(found):
         _remember(key, found)
@@ -124,14 +125,18 @@ async def fresh(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]], now: 
     return cast(T, found)
 
 
-def _remember(key: tuple[Any, ...], found: Any) -> None:
-    """Keep `found` under `key` (its run token first). A new token drops what the runs before
-    it left: they are not read again, and a city's kept cells are tens of MB (two runs' worth
-    took a web process from 149 to 154 MB in the bench)."""
-    run = key[0]
+def _forget_other_runs(run: str) -> None:
+    """Drop what runs other than `run` left, before computing for it: they are not read again
+    once a new run's token is read, and a city's kept cells are tens of MB (two runs' worth
+    took a web process from 149 to 154 MB in the bench). Dropped first, their memory serves
+    the new run's values."""
     if _kept and run != next(reversed(_kept))[0]:
         for old in [k for k in _kept if k[0] != run]:
             del _kept[old]
+
+
+def _remember(key: tuple[Any, ...], found: Any) -> None:
+    _forget_other_runs(key[0])
     _kept[key] = found
     while len(_kept) > MAX_KEPT:
         _kept.popitem(last=False)
