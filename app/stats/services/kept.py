@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from app.kernel.memory import give_back
 from app.kernel.recent import Recent
 from app.stats.services import sql
 
@@ -133,6 +134,7 @@ def _forget_other_runs(run: str) -> None:
     if _kept and run != next(reversed(_kept))[0]:
         for old in [k for k in _kept if k[0] != run]:
             del _kept[old]
+        give_back()
 
 
 def _remember(key: tuple[Any, ...], found: Any) -> None:
