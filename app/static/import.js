@@ -1,9 +1,15 @@
-/* The catalogue import's progress bar: polls the job's status (a session route, the page's
- * twin of GET /api/v1/jobs/{id}) until it is done or failed. */
+/* A job's progress bar (the catalogue import, the posters, the monthly report): polls the
+ * job's status (a session route, the page's twin of GET /api/v1/jobs/{id}) until it is done
+ * or failed, then reloads the page to show the result; but not over what the reader has
+ * typed or chosen in the meantime (the statistics' filters): then the status says the job
+ * ended, and the reader's next step shows its result. */
 (function () {
   "use strict";
   var box = document.getElementById("job");
   if (!box) return;
+  var touched = false;
+  document.addEventListener("input", function () { touched = true; }, true);
+  document.addEventListener("change", function () { touched = true; }, true);
   var bar = document.getElementById("job-progress");
   var percent = document.getElementById("job-percent");
   var state = document.getElementById("job-state");
@@ -22,7 +28,7 @@
       .then(function (response) { if (!response.ok) throw new Error("HTTP " + response.status); return response.json(); })
       .then(function (job) {
         render(job);
-        if (job.status === "done" || job.status === "failed") { window.location.reload(); return; }
+        if (job.status === "done" || job.status === "failed") { if (!touched) window.location.reload(); return; }
         setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 3000); });

@@ -104,3 +104,46 @@ async def test_dashboard_in_a_browser(live_server: Any, chromium: str, tmp_path:
             await no_serious_violations(phone)
         finally:
             await browser.close()
+
+
+async def test_a_report_ending_keeps_the_filters_being_chosen(live_server: Any, chromium: str) -> None:
+    """The dashboard reloads itself when the monthly report it shows under way ends
+    (app/static/import.js), but not over filters the admin has started to choose: that reload
+    set the street back, and the admin's 查看 then asked for every street."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from playwright.async_api import async_playwright, expect
+
+    from app.stats.tables import StatsReport
+
+    base = live_server.start()
+    await seed_november()
+    await roll("days")
+    await create_staff("e2e-stats")
+    # A making under way, the latest asked for (after any the server's own jobs ask for).
+    later = datetime.now(UTC) + timedelta(days=1)
+    await StatsReport.insert(
+        StatsReport(month=date(2026, 9, 1), status="running", progress=0.5, asked_at=later, heartbeat_at=later)
+    )
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(**DESKTOP)).new_page()
+            await log_in(page, base)
+            await page.goto(f"{base}/staff/stats?{NOVEMBER}")
+            await expect(page.locator("#job-progress")).to_be_visible()
+            await page.evaluate("window.sameDocument = true")
+            await page.locator("#street").select_option("景山")
+            await StatsReport.update({StatsReport.status: "done", StatsReport.progress: 1.0}).where(
+                StatsReport.month == date(2026, 9, 1)
+            )
+            await expect(page.locator("#job-state")).to_contain_text("月报已生成")  # the poll saw it end
+            await page.wait_for_timeout(1500)  # a reload would have come with it
+            assert await page.evaluate("window.sameDocument === true"), "the page reloaded over the filters"
+            await expect(page.locator("#street")).to_have_value("景山")
+            await page.get_by_role("button", name="查看", exact=True).click()
+            await expect(page).to_have_url(
+                f"{base}/staff/stats?from=2026-11-01&to=2026-11-30&street=%E6%99%AF%E5%B1%B1&space_id=&theme="
+            )
+        finally:
+            await browser.close()
