@@ -4,6 +4,8 @@ Piccolo's composite `Unique` constraint does not work on SQLite, so composite un
 are created here in plain SQL that both engines accept.
 """
 
+from collections.abc import Awaitable, Callable
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
@@ -13,6 +15,36 @@ async def _ddl(statement: str) -> None:
     engine = engine_finder()
     assert engine is not None, "no Piccolo engine configured"
     await engine.run_ddl(statement)
+
+
+def postgres_statements(
+    *, migration_id: str, app_name: str, description: str, forwards: tuple[str, ...], backwards: tuple[str, ...]
+) -> Callable[[], Awaitable[MigrationManager]]:
+    """A migration's `forwards()` running `forwards` on PostgreSQL, `backwards` to undo them,
+    and nothing on SQLite (which scans where these add indexes)."""
+
+    async def run(statements: tuple[str, ...]) -> None:
+        engine = engine_finder()
+        assert engine is not None, "no Piccolo engine configured"
+        if engine.engine_type != "postgres":
+            return
+        for statement in statements:
+            await engine.run_ddl(statement)
+
+    async def make() -> MigrationManager:
+        manager = MigrationManager(migration_id=migration_id, app_name=app_name, description=description)
+
+        async def run_forwards() -> None:
+            await run(forwards)
+
+        async def run_backwards() -> None:
+            await run(backwards)
+
+        manager.add_raw(run_forwards)
+        manager.add_raw_backwards(run_backwards)
+        return manager
+
+    return make
 
 
 def unique_indexes(

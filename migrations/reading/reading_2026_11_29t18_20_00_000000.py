@@ -16,9 +16,7 @@ to recheck (17 ms; 1 ms through the pieces).
 Backwards drops them and restores the plain btree.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from migrations.helpers import postgres_statements
 
 ID = "2026-11-29T18:20:00:000000"
 VERSION = "1.38.0"
@@ -62,24 +60,6 @@ BACKWARDS = (
 )
 
 
-async def _run(statements: tuple[str, ...]) -> None:
-    engine = engine_finder()
-    assert engine is not None, "no Piccolo engine configured"
-    if not isinstance(engine, PostgresEngine):
-        return
-    for statement in statements:
-        await engine.run_ddl(statement)
-
-
-async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="reading", description=DESCRIPTION)
-
-    async def run_forwards() -> None:
-        await _run(FORWARDS)
-
-    async def run_backwards() -> None:
-        await _run(BACKWARDS)
-
-    manager.add_raw(run_forwards)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+forwards = postgres_statements(
+    migration_id=ID, app_name="reading", description=DESCRIPTION, forwards=FORWARDS, backwards=BACKWARDS
+)

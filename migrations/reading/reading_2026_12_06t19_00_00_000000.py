@@ -18,9 +18,7 @@ source and, through ANALYZE, the pieces' frequencies (services/matching.py).
 Backwards drops all of it and restores the GIN index and the plain initials btree.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from migrations.helpers import postgres_statements
 
 ID = "2026-12-06T19:00:00:000000"
 VERSION = "1.38.0"
@@ -108,24 +106,6 @@ BACKWARDS = (
 )
 
 
-async def _run(statements: tuple[str, ...]) -> None:
-    engine = engine_finder()
-    assert engine is not None, "no Piccolo engine configured"
-    if not isinstance(engine, PostgresEngine):
-        return
-    for statement in statements:
-        await engine.run_ddl(statement)
-
-
-async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="reading", description=DESCRIPTION)
-
-    async def run_forwards() -> None:
-        await _run(FORWARDS)
-
-    async def run_backwards() -> None:
-        await _run(BACKWARDS)
-
-    manager.add_raw(run_forwards)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+forwards = postgres_statements(
+    migration_id=ID, app_name="reading", description=DESCRIPTION, forwards=FORWARDS, backwards=BACKWARDS
+)
