@@ -116,22 +116,20 @@ class ByPiece:
             titles = statement(search_sql.ONE_PIECE, piece=self.pieces[0])
         else:
             titles = statement(search_sql.TWO_PIECES, piece=self.pieces[0], other=self.pieces[1])
-        row = Book.select(*columns).where(WhereRaw('"reading_book"."id" = p.book'))
+        row = Book.select(*columns).where(WhereRaw('"reading_book"."id" = p.book'), *conditions)
         if self.term is not None:
             row = row.where(WhereRaw('strpos("reading_book"."search_text", {}) > 0', self.term))
-        for condition in conditions:
-            row = row.where(condition)
         each = row.offset(0).querystrings[0]  # a fence: see search_sql.BY_PIECE
+        # Merged with the initials' titles, each part keeps the first limit + offset.
+        cut, skip = (limit, offset) if self.initials is None else (limit + offset, 0)
+        by_piece = statement(search_sql.BY_PIECE, titles=titles, row=each, limit=cut, offset=skip)
         if self.initials is None:
-            return statement(search_sql.BY_PIECE, titles=titles, row=each, limit=limit, offset=offset)
-        by_piece = statement(search_sql.BY_PIECE, titles=titles, row=each, limit=limit + offset, offset=0)
+            return by_piece
         low, high = self.initials
         prefixed = Book.select(*columns).where(
-            WhereRaw('("reading_book"."initials" ~>=~ {} AND "reading_book"."initials" ~<~ {})', low, high)
+            WhereRaw('("reading_book"."initials" ~>=~ {} AND "reading_book"."initials" ~<~ {})', low, high), *conditions
         )
-        for condition in conditions:
-            prefixed = prefixed.where(condition)
-        prefixed = prefixed.order_by(EVERY_MATCH, ascending=False).limit(limit + offset)
+        prefixed = prefixed.order_by(EVERY_MATCH, ascending=False).limit(cut)
         return statement(search_sql.EITHER, first=by_piece, second=prefixed.querystrings[0], limit=limit, offset=offset)
 
 
