@@ -155,8 +155,13 @@ async def _record(through: date, until: datetime, now: datetime) -> None:
         # A new run token: readers remember what they read from the rollups per token (kept.py).
         run = uuid4()
         if await RollupState.exists():
-            state: dict[Any, Any] = {RollupState.built_through: through, RollupState.built_until: until}
-            await RollupState.update({**state, RollupState.built_at: now, RollupState.run: run}, force=True)
+            values: dict[Any, Any] = {
+                RollupState.built_through: through,
+                RollupState.built_until: until,
+                RollupState.built_at: now,
+                RollupState.run: run,
+            }
+            await RollupState.update(values, force=True)
         else:
             await RollupState.insert(RollupState(built_through=through, built_until=until, built_at=now, run=run))
 
