@@ -724,7 +724,7 @@ def scenario_checkin_wave(
         [{"name": "check-ins", "connections": conc, "requests": requests}],
         max_seconds=90 if target.engine == "postgresql" else 60,
     )
-    goal = ">= 500/s, p95 <= 100 ms, >= 0.40 x /readyz" if target.engine == "postgresql" else ">= 150/s"
+    goal = ">= 500/s, p95 <= 100 ms, <= 4 ms CPU in all" if target.engine == "postgresql" else ">= 150/s"
     row = stream_row(target, "check-in wave", "check-ins", result, floors, goal)
     issued = result["streams"]["check-ins"]["issued"]
     bounded(row, issued, len(requests))
@@ -746,7 +746,8 @@ def scenario_checkin_wave(
         failures,
     )
     if target.engine == "postgresql":
-        row["met"] = row["throughput"] >= 500 and row["p95_ms"] <= 100 and (row["vs_readyz"] or 0) >= 0.40
+        # Issue 17's goal; the CPU is everything's (web, PostgreSQL, the worker) per check-in.
+        row["met"] = row["throughput"] >= 500 and row["p95_ms"] <= 100 and row["cpu_ms_per_request"] <= 4
     else:
         row["met"] = row["throughput"] >= 150
     rows.append(row)
@@ -812,7 +813,7 @@ def scenario_hot_slot(
         max_seconds=120 if target.engine == "postgresql" else 180,
         start_at=opens.timestamp() + 0.01,
     )
-    goal = "exactly 30 confirmed, zero 5xx, p99 <= 1 s, >= 300/s" if target.engine == "postgresql" else "exact capacity"
+    goal = "exactly 30 confirmed, zero 5xx, p99 <= 1 s, >= 500/s" if target.engine == "postgresql" else "exact capacity"
     row = stream_row(target, "hot slot release", "bookings", result, floors, goal)
     no_lost(row, len(book), failures)
     parties = HOT_CAPACITY // 2  # every party is one adult and one child
@@ -838,7 +839,7 @@ def scenario_hot_slot(
     if target.engine == "postgresql":
         five = sum(n for code, n in row["statuses"].items() if code.startswith("5"))
         row["met"] = (
-            all(c["ok"] for c in row["checks"]) and five == 0 and row["p99_ms"] <= 1000 and row["throughput"] >= 300
+            all(c["ok"] for c in row["checks"]) and five == 0 and row["p99_ms"] <= 1000 and row["throughput"] >= 500
         )
     else:
         row["met"] = all(c["ok"] for c in row["checks"])
@@ -1155,6 +1156,8 @@ def stats_round(
     suffix: str,
 ) -> None:
     """A rollup run (timed), the first summary and dashboard after it, then the three readings."""
+    from app.stats.services.kept import FRESH
+
     key = suffix.strip(", ").replace(" ", "_")
     started = time.monotonic()
     out = run([PY, "-m", "app", "stats-rollup"], target.env)
@@ -1181,6 +1184,11 @@ def stats_round(
         ("statistics: the dashboard page", "stats-dashboard", f"/staff/stats?{year}"),
     ):
         label, name = label + suffix, name + (f"-{key.replace('_', '-')}" if key else "")
+        # Each burst starts with every kept answer older than FRESH, so each web process makes
+        # one reading at its start, as it would once per FRESH seconds at a steady rate. Without
+        # the wait a burst held one reading per process or none (the warm-up's still fresh), and
+        # its CPU per request moved by that reading divided by the burst.
+        time.sleep(FRESH + 0.5)
         log(f"{target.label}: {label} x{n} at {STATS_CONNECTIONS} connections")
         request = raw_request("GET", path, target.port, token=None if path.startswith("/staff") else token)
         if path.startswith("/staff"):
