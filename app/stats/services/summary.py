@@ -140,11 +140,12 @@ async def streets(scope: Scope, cells: Cells) -> list[StreetFigures]:
     spaces: Counter[str] = Counter()
     visits: Counter[str] = Counter()
     people: Counter[str] = Counter()
+    seen, present = cells.visits.get, cells.people.get  # most of a city's spaces: no key, no __missing__
     for w in where:
         street = w["street"]
         spaces[street] += 1
-        visits[street] += cells.visits[w["id"]]
-        people[street] += cells.people[w["id"]]
+        visits[street] += seen(w["id"], 0)
+        people[street] += present(w["id"], 0)
     return [
         StreetFigures(street=s, spaces=spaces[s], visits=visits[s], people=people[s])
         for s in sorted(spaces, key=lambda s: (-visits[s], s))
