@@ -24,6 +24,7 @@ from app.jobs.queue import JobQueue
 from app.jobs.registry import build_queue
 from app.kernel.clock import Clock, local_zone, system_clock
 from app.settings import ROOT, Settings, get_settings
+from app.web import dependencies_in_turn
 from app.web.auth import AuthMiddleware, access_guard, provide_actor, provide_maybe_actor
 from app.web.i18n import LocaleMiddleware, current_locale, gettext, ngettext
 from app.web.idempotency import IdempotencyMiddleware
@@ -92,6 +93,7 @@ def status_label(status: str) -> str:
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, queue: JobQueue | None = None
 ) -> Litestar:
+    dependencies_in_turn.install()  # no task per dependency (app/web/dependencies_in_turn.py)
     settings = settings or get_settings()
     clock = clock or system_clock
     queue = queue or build_queue(settings)
