@@ -1,16 +1,11 @@
-import os
-
-from piccolo.conf.apps import AppConfig
-
+from app.kernel.piccolo_apps import app_config
 from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage, Policy, PolicyChange
 from app.notify.tables import ConsoleSms, Delivery, DeliveryAttempt
-from app.settings import ROOT
 from app.tables import KeyValue, RateCounter
 
-APP_CONFIG = AppConfig(
-    app_name="app",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "app"),
-    table_classes=[
+APP_CONFIG = app_config(
+    "app",
+    [
         OutboxMessage,
         Notification,
         KeyValue,
@@ -22,6 +17,4 @@ APP_CONFIG = AppConfig(
         Policy,
         PolicyChange,
     ],
-    migration_dependencies=[],
-    commands=[],
 )

@@ -1,15 +1,4 @@
-import os
-
-from piccolo.conf.apps import AppConfig
-
+from app.kernel.piccolo_apps import app_config
 from qr.tables import Scan, TokenSubject
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-APP_CONFIG = AppConfig(
-    app_name="qr",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "qr"),
-    table_classes=[TokenSubject, Scan],
-    migration_dependencies=[],
-    commands=[],
-)
+APP_CONFIG = app_config("qr", [TokenSubject, Scan])

@@ -2,11 +2,7 @@
 existing migrations (migrations/reading/) keep applying; lending and programme each own
 their `tables.py`."""
 
-import os
-from pathlib import Path
-
-from piccolo.conf.apps import AppConfig
-
+from app.kernel.piccolo_apps import app_config
 from reading.lending.tables import (
     Book,
     BookCover,
@@ -32,12 +28,9 @@ from reading.programme.tables import (
     SessionLeadReader,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-
-APP_CONFIG = AppConfig(
-    app_name="reading",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "reading"),
-    table_classes=[
+APP_CONFIG = app_config(
+    "reading",
+    [
         Book,
         BookImport,
         BookCover,
@@ -59,6 +52,5 @@ APP_CONFIG = AppConfig(
         ReadingLogEntry,
         Certificate,
     ],
-    migration_dependencies=["spaces.piccolo_app"],
-    commands=[],
+    after=["spaces.piccolo_app"],
 )

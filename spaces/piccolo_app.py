@@ -1,8 +1,4 @@
-import os
-from pathlib import Path
-
-from piccolo.conf.apps import AppConfig
-
+from app.kernel.piccolo_apps import app_config
 from spaces.tables import (
     Booking,
     CalendarFeed,
@@ -18,12 +14,9 @@ from spaces.tables import (
     WalkIn,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-
-APP_CONFIG = AppConfig(
-    app_name="spaces",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "spaces"),
-    table_classes=[
+APP_CONFIG = app_config(
+    "spaces",
+    [
         Space,
         OpeningHours,
         Closure,
@@ -37,6 +30,5 @@ APP_CONFIG = AppConfig(
         CheckIn,
         PosterExport,
     ],
-    migration_dependencies=["app.accounts.piccolo_app"],
-    commands=[],
+    after=["app.accounts.piccolo_app"],
 )

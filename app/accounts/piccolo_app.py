@@ -1,8 +1,3 @@
-import os
-from pathlib import Path
-
-from piccolo.conf.apps import AppConfig
-
 from app.accounts.tables import (
     AccessLog,
     ApiToken,
@@ -16,13 +11,11 @@ from app.accounts.tables import (
     User,
     WeChatBinding,
 )
+from app.kernel.piccolo_apps import app_config
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-APP_CONFIG = AppConfig(
-    app_name="accounts",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "accounts"),
-    table_classes=[
+APP_CONFIG = app_config(
+    "accounts",
+    [
         Family,
         User,
         Guardian,
@@ -35,6 +28,4 @@ APP_CONFIG = AppConfig(
         NoticePreference,
         AccessLog,
     ],
-    migration_dependencies=[],
-    commands=[],
 )
