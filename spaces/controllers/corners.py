@@ -9,12 +9,23 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
+from app.kernel.clock import Clock
 from app.kernel.web import ActorDep, ClockDep
 from spaces.services import codes
 
 PNG, SVG, PDF = "image/png", "image/svg+xml", "application/pdf"
 OneCorner = FromQuery[int | None]  # one corner's poster only
+
+
+async def poster_file(
+    space_id: int, corner_id: int | None, *, pdf: bool, actor: Actor, clock: Clock, state: State
+) -> bytes:
+    """The space's A4 posters (`codes.poster_pages`) with codes for this site's address: what
+    both the API here and the space editor's downloads (space_admin.py) answer."""
+    base_url = state.settings.base_url
+    return await codes.poster_pages(space_id, corner_id, pdf=pdf, actor=actor, base_url=base_url, now=clock.now())
 
 
 class CornerCodes(Controller):
@@ -53,9 +64,7 @@ class CornerCodes(Controller):
         self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, corner_id: OneCorner = None
     ) -> Response[bytes]:
         """A4 posters, one page per corner of the space (or the one `corner_id`)."""
-        pdf = await codes.poster_pages(
-            space_id, corner_id, pdf=True, actor=actor, base_url=state.settings.base_url, now=clock.now()
-        )
+        pdf = await poster_file(space_id, corner_id, pdf=True, actor=actor, clock=clock, state=state)
         disposition = f'inline; filename="space-{space_id}-posters.pdf"'
         return Response(pdf, media_type=PDF, headers={"Content-Disposition": disposition})
 
@@ -64,9 +73,7 @@ class CornerCodes(Controller):
         self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, corner_id: OneCorner = None
     ) -> Response[bytes]:
         """The A4 poster of one corner (the first when `corner_id` is not given) as PNG."""
-        png = await codes.poster_pages(
-            space_id, corner_id, pdf=False, actor=actor, base_url=state.settings.base_url, now=clock.now()
-        )
+        png = await poster_file(space_id, corner_id, pdf=False, actor=actor, clock=clock, state=state)
         return Response(png, media_type=PNG)
 
     @get("/corners/{corner_id:int}/live-token")

@@ -16,6 +16,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, LIBRARIANS, STAFF
 from app.kernel.errors import DomainError
 from app.kernel.web import ActorDep, ClockDep, download, form_dict, refusal_page, see_other, view_context
+from spaces.controllers.corners import poster_file
 from spaces.controllers.space_forms import space_form, space_in, space_update
 from spaces.errors import InvalidCorner
 from spaces.schemas import CornerUpdate
@@ -129,9 +130,7 @@ class SpaceAdminPages(Controller):
         corner_id: FromQuery[int | None] = None,
     ) -> Response[bytes]:
         """The space's posters, a page per corner in use (or the one `corner_id`)."""
-        pdf = await codes.poster_pages(
-            space_id, corner_id, pdf=True, actor=actor, base_url=state.settings.base_url, now=clock.now()
-        )
+        pdf = await poster_file(space_id, corner_id, pdf=True, actor=actor, clock=clock, state=state)
         name = f"space-{space_id}-corner-{corner_id}.pdf" if corner_id else f"space-{space_id}-posters.pdf"
         return download(pdf, name, "application/pdf")
 
@@ -144,7 +143,5 @@ class SpaceAdminPages(Controller):
         state: State,
         corner_id: FromQuery[int | None] = None,
     ) -> Response[bytes]:
-        png = await codes.poster_pages(
-            space_id, corner_id, pdf=False, actor=actor, base_url=state.settings.base_url, now=clock.now()
-        )
+        png = await poster_file(space_id, corner_id, pdf=False, actor=actor, clock=clock, state=state)
         return download(png, f"space-{space_id}-corner-{corner_id or 'first'}.png", "image/png")
