@@ -17,9 +17,9 @@ from app.accounts.actor import Actor
 from app.accounts.roles import BOOKING_FAMILIES, FAMILIES, PUBLIC
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, see_other, to_int
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, see_other, to_int, view_context
 from spaces.controllers.bookings_api import ics_file
-from spaces.controllers.forms import booking_in, context
+from spaces.controllers.forms import booking_in
 from spaces.rules import MAX_ADULTS
 from spaces.schemas import BookingOut
 from spaces.services import calendar, cancelling, places, views
@@ -37,12 +37,12 @@ async def slot_context(
     suggested, suggested_adults = view.suggested()
     ticked = suggested if checked is None else checked
     adults = suggested_adults if adults is None else adults
-    return context(view, actor=actor, checked=ticked, adults=adults, max_adults=MAX_ADULTS, short=view.short)
+    return view_context(view, actor=actor, checked=ticked, adults=adults, max_adults=MAX_ADULTS, short=view.short)
 
 
 async def bookings_context(actor: Actor, clock: Clock, state: State, **more: Any) -> dict[str, Any]:
     view = await views.my_bookings(family_of(actor), base_url=state.settings.base_url, clock=clock)
-    return context(view, actor=actor, **more)
+    return view_context(view, actor=actor, **more)
 
 
 async def change(

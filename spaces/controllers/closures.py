@@ -14,8 +14,8 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other
-from spaces.controllers.forms import CLOSURE_FIELDS, closure_form, closure_in, context
+from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, view_context
+from spaces.controllers.forms import CLOSURE_FIELDS, closure_form, closure_in
 from spaces.schemas import ClosureIn
 from spaces.services import closures, views_staff
 
@@ -49,7 +49,7 @@ class ClosuresController(Controller):
 
 async def page_context(space_id: int, actor: Actor, clock: Clock, form: dict[str, str] | None = None) -> dict[str, Any]:
     view = await views_staff.closures(space_id, actor=actor, clock=clock)
-    return context(view, actor=actor, form=form or EMPTY)
+    return view_context(view, actor=actor, form=form or EMPTY)
 
 
 class ClosurePages(Controller):

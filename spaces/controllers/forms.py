@@ -3,9 +3,8 @@ mistake named in plain words with its field (the page shows the form again with 
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Literal
 
 from app.kernel.clock import local_zone
 from app.kernel.errors import InvalidInput
@@ -34,11 +33,6 @@ SLOT_FIELDS = (
     "repeat_weeks",
 )
 CLOSURE_FIELDS = ("first_day", "last_day", "reason")
-
-
-def context(view: Any, **more: Any) -> dict[str, Any]:
-    """A template's context: a read model's fields by name, and more."""
-    return {f.name: getattr(view, f.name) for f in fields(view)} | more
 
 
 def picked(form: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other
+from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, view_context
 from spaces.controllers import forms
 from spaces.schemas import SlotUpdate
 from spaces.services import attendance, places, slots, views_staff
@@ -26,7 +26,7 @@ async def refused(exc: DomainError, slot_id: int, actor: Actor, clock: Clock) ->
     """The slot's page again with the refusal (one that hides the page itself propagates:
     the roster of a slot the actor does not serve, or a slot that is not there)."""
     view = await views_staff.roster(slot_id, actor=actor, clock=clock)
-    return refusal_page(exc, PAGE, forms.context(view, actor=actor))
+    return refusal_page(exc, PAGE, view_context(view, actor=actor))
 
 
 async def then(
@@ -49,7 +49,7 @@ class RosterPages(Controller):
         self, slot_id: FromPath[int], actor: ActorDep, clock: ClockDep, note: FromQuery[str | None] = None
     ) -> Template:
         view = await views_staff.roster(slot_id, actor=actor, clock=clock)
-        return Template(PAGE, context=forms.context(view, actor=actor, note=note))
+        return Template(PAGE, context=view_context(view, actor=actor, note=note))
 
     @post("/bookings/{booking_id:int}/attended", opt=STAFF, status_code=200)
     async def attended(

@@ -15,8 +15,8 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock, local_today
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, parse_day, refusal_page, see_other, to_int
-from spaces.controllers.forms import AGE_BANDS, SLOT_FIELDS, THEMES, context, picked, slot_defaults, slot_in
+from app.kernel.web import ActorDep, ClockDep, form_dict, parse_day, refusal_page, see_other, to_int, view_context
+from spaces.controllers.forms import AGE_BANDS, SLOT_FIELDS, THEMES, picked, slot_defaults, slot_in
 from spaces.services import open_reading, slots, views_staff
 from spaces.services.access import ensure_serves
 from spaces.services.views import local_day
@@ -57,7 +57,7 @@ class SchedulePages(Controller):
         first = parse_day(day, local_today(clock))
         found = await views_staff.schedule(actor, picked=to_int(space), view=view, first=first, clock=clock)
         more = {"actor": actor, "note": note, "count": n, "poster_refusal": posters}
-        return Template("spaces/staff.html", context=context(found, **more))
+        return Template("spaces/staff.html", context=view_context(found, **more))
 
     @get("/spaces/{space_id:int}/slots/new", opt=STAFF)
     async def new_slot(self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep) -> Template:

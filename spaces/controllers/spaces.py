@@ -13,8 +13,7 @@ from msgspec import Struct
 from app.accounts.roles import ADMINS, LIBRARIANS, PUBLIC
 from app.kernel.clock import local_today
 from app.kernel.pagination import decode_cursor, next_cursor
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, SharedPage, parse_day
-from spaces.controllers.forms import context
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, SharedPage, parse_day, view_context
 from spaces.schemas import CornerIn, CornerOut, CornerUpdate, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
 from spaces.services import corners, spaces, views
 from spaces.services.access import ensure_serves
@@ -103,5 +102,5 @@ class SpacePages(Controller):
         first = parse_day(week, local_today(clock))
         view = await views.space_week(space_id, first, actor=maybe_actor, clock=clock)
         if maybe_actor is None:  # the week kept for anonymous readers: rendered once for them all
-            return SharedPage("spaces/space.html", context=context(view, actor=None), shared=view)
-        return Template("spaces/space.html", context=context(view, actor=maybe_actor))
+            return SharedPage("spaces/space.html", context=view_context(view, actor=None), shared=view)
+        return Template("spaces/space.html", context=view_context(view, actor=maybe_actor))
