@@ -9,9 +9,12 @@ every part inside one transaction: all of it happens, or none.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from app.kernel.jsonvalue import loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +58,16 @@ def register(part: PersonalData) -> None:
 
 def parts() -> list[PersonalData]:
     return list(_parts.values())
+
+
+def exported(rows: Iterable[Mapping[str, Any]], drop: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Stored rows as every domain's part of the export shows them (JSON-ready): dates and
+    times as ISO text, the JSON lists of ids (columns named `..._ids`) decoded, the columns in
+    `drop` left out."""
+    return [{k: _exported(k, v) for k, v in row.items() if k not in drop} for row in rows]
+
+
+def _exported(column: str, value: Any) -> Any:
+    if column.endswith("_ids"):
+        return loads(value)
+    return value.isoformat() if hasattr(value, "isoformat") else value

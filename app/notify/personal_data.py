@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.accounts.personal_data import Subject
+from app.accounts.personal_data import Subject, exported
 from app.notify.tables import ConsoleSms, Delivery
 
 
@@ -20,9 +20,7 @@ class MessagesData:
         rows = await Delivery.select(
             Delivery.channel, Delivery.status, Delivery.attempts, Delivery.created_at, Delivery.finished_at
         ).where(Delivery.recipient_id.is_in(users))
-        return {
-            "deliveries": [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()} for r in rows]
-        }
+        return {"deliveries": exported(rows)}
 
     async def erase(self, subject: Subject, *, now: datetime) -> None:
         await Delivery.delete().where(Delivery.recipient_id.is_in(list(subject.user_ids) or [-1]))

@@ -13,17 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.accounts.personal_data import Subject
+from app.accounts.personal_data import Subject, exported
 from app.kernel.jsonvalue import loads
 from spaces.services.offers import give_back
 from spaces.tables import Booking, CalendarFeed, CheckIn, Suspension
 
 UPCOMING = ("confirmed", "offered", "waitlisted")
 HOLDS_PLACES = ("confirmed", "offered")
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +44,9 @@ class SpacesData:
         )
         feed = await CalendarFeed.exists().where(CalendarFeed.family == subject.family_id)
         return {
-            "bookings": [{k: _plain(loads(v) if k == "child_ids" else v) for k, v in r.items()} for r in bookings],
-            "check_ins": [{k: _plain(loads(v) if k == "child_ids" else v) for k, v in r.items()} for r in check_ins],
-            "suspensions": [{k: _plain(v) for k, v in r.items()} for r in suspensions],
+            "bookings": exported(bookings),
+            "check_ins": exported(check_ins),
+            "suspensions": exported(suspensions),
             "calendar_feed": "a private calendar feed URL exists" if feed else None,
         }
 

@@ -9,7 +9,7 @@ from app.accounts import personal_data
 from app.accounts.consent import CURRENT_POLICY
 from app.accounts.errors import ChildNotFound, TooManyChildren
 from app.accounts.people import age_band, clean_name, parse_birth_month
-from app.accounts.personal_data import Subject
+from app.accounts.personal_data import Subject, exported
 from app.accounts.schemas import ChildIn, ChildOut, ChildUpdate, ConsentIn, FamilyOut, GuardianOut
 from app.accounts.services import access_log
 from app.accounts.services.registration import check_consent
@@ -111,12 +111,6 @@ async def remove_child(family_id: int, child_id: int) -> None:
         raise ChildNotFound()
 
 
-def _jsonable(rows: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    return [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in drop} for row in rows
-    ]
-
-
 async def subject_of(family_id: int) -> Subject:
     users = await User.select(User.id, User.login).where(User.family == family_id)
     children = await Child.select(Child.id).where(Child.family == family_id)
@@ -141,21 +135,21 @@ async def _identity_export(family_id: int) -> dict[str, Any]:
     users = await User.select().where(User.family == family_id)
     user_ids = [u["id"] for u in users] or [-1]
     return {
-        "family": _jsonable(await Family.select().where(Family.id == family_id))[0],
-        "accounts": _jsonable(users, drop=("password_hash", "session_epoch")),
-        "guardians": _jsonable(await Guardian.select().where(Guardian.family == family_id)),
-        "children": _jsonable(await Child.select().where(Child.family == family_id)),
-        "consents": _jsonable(await Consent.select().where(Consent.family == family_id)),
-        "notifications": _jsonable(await Notification.select().where(Notification.user_id.is_in(user_ids))),
+        "family": exported(await Family.select().where(Family.id == family_id))[0],
+        "accounts": exported(users, drop=("password_hash", "session_epoch")),
+        "guardians": exported(await Guardian.select().where(Guardian.family == family_id)),
+        "children": exported(await Child.select().where(Child.family == family_id)),
+        "consents": exported(await Consent.select().where(Consent.family == family_id)),
+        "notifications": exported(await Notification.select().where(Notification.user_id.is_in(user_ids))),
         # Who among the staff looked at the family's data, when and why (PIPL Art. 45).
         "staff_access": [
             {"at": e.at.isoformat(), "by": e.user_name, "what": e.what, "why": e.why, "space_id": e.space_id}
             for e in await access_log.entries(family_id=family_id, limit=10_000)
         ],
-        "notice_preferences": _jsonable(
+        "notice_preferences": exported(
             await NoticePreference.select().where(NoticePreference.user.is_in(user_ids)), drop=("id",)
         ),
-        "wechat": _jsonable(
+        "wechat": exported(
             await WeChatBinding.select(WeChatBinding.user, WeChatBinding.bound_at).where(
                 WeChatBinding.user.is_in(user_ids)
             )

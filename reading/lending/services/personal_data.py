@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.accounts.personal_data import Subject
+from app.accounts.personal_data import Subject, exported
 from app.kernel import outbox
 from app.kernel.outbox import Param
 from reading.lending import notices as _kinds  # noqa: F401 (registers the kinds it words)
@@ -20,10 +20,6 @@ from reading.lending.services.copies import record_event
 from reading.lending.services.holds import ACTIVE, release_hold_copy
 from reading.lending.tables import Hold, Loan
 from spaces.services.staff import staff_of
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +35,7 @@ class LendingData:
             Hold.id, Hold.book._.title, Hold.pickup_space._.name, Hold.status, Hold.created_at, Hold.ready_at,
             Hold.expires_at, Hold.closed_at,
         ).where(Hold.family == subject.family_id).order_by(Hold.id)  # fmt: skip
-        return {"loans": [_plain(r) for r in loans], "holds": [_plain(r) for r in holds]}
+        return {"loans": exported(loans), "holds": exported(holds)}
 
     async def erase(self, subject: Subject, *, now: datetime) -> None:
         await _end_holds(subject.family_id, now)

@@ -13,17 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.accounts.personal_data import Subject
-from app.kernel.jsonvalue import loads
+from app.accounts.personal_data import Subject, exported
 from reading.programme.tables import Certificate, LeadReader, LeadReaderApplication, ReadingLogEntry
 
 ERASED_NAME = "（已删除）"
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v.isoformat() if hasattr(v, "isoformat") else loads(v) if k.endswith("_ids") else v for k, v in row.items()
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +42,10 @@ class ProgrammeData:
             Certificate.issued_at, Certificate.revoked_at,
         ).where(Certificate.user.is_in(users))  # fmt: skip
         return {
-            "reading_log": [_plain(r) for r in log],
-            "lead_reader_applications": [_plain(r) for r in applications],
-            "lead_readers": [_plain(r) for r in readers],
-            "certificates": [_plain(r) for r in certificates],
+            "reading_log": exported(log),
+            "lead_reader_applications": exported(applications),
+            "lead_readers": exported(readers),
+            "certificates": exported(certificates),
         }
 
     async def erase(self, subject: Subject, *, now: datetime) -> None:
