@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -71,6 +71,23 @@ async def reclaim_stalled(table: type[Table], now: datetime, *columns: Column) -
         if marked:
             claimed.append(row)
     return claimed
+
+
+async def table_reruns(
+    table: type[Table], job: str, job_id: Callable[[int], str], argument: str, now: datetime
+) -> list[Rerun]:
+    """The runs kept in `table` (its columns id, attempt, status, created_at, heartbeat_at) to
+    enqueue again as `job(argument=id)`: queued ones whose start may have been lost, and running
+    ones whose worker stopped giving signs of life (`reclaim_stalled`), as a new attempt's job.
+    The one watchdog query of every job that runs off such a table (imports, poster exports)."""
+    id_, status, created_at = (table._meta.get_column_by_name(name) for name in ("id", "status", "created_at"))
+    queued = await table.select(id_).where((status == "queued") & (created_at < now - QUEUED_GRACE))
+    again = [Rerun(job, job_id(r["id"]), {argument: r["id"]}) for r in queued]
+    again += [
+        Rerun(job, f"{job_id(row['id'])}-a{row['attempt'] + 1}", {argument: row["id"]})
+        for row in await reclaim_stalled(table, now)
+    ]
+    return again
 
 
 @contextlib.asynccontextmanager

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from app.kernel.clock import Clock
-from app.kernel.jobs import QUEUED_GRACE, Rerun, reclaim_stalled
+from app.kernel.jobs import Rerun, table_reruns
 from app.kernel.jsonvalue import loads
 from app.kernel.lazy import lazy
 from spaces.errors import PosterExportNotFound
@@ -207,17 +207,7 @@ async def _fail(export_id: int, attempt: int, error: str, now: datetime) -> None
 async def reruns(now: datetime) -> list[Rerun]:
     """Exports to run again: queued ones whose start may have been lost, and running ones
     whose worker stopped giving signs of life (marked `retrying`; the next run starts over)."""
-    again = [
-        Rerun(JOB, job_id(r["id"]), {"export_id": r["id"]})
-        for r in await PosterExport.select(PosterExport.id).where(
-            (PosterExport.status == "queued") & (PosterExport.created_at < now - QUEUED_GRACE)
-        )
-    ]
-    again += [
-        Rerun(JOB, f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"export_id": row["id"]})
-        for row in await reclaim_stalled(PosterExport, now)
-    ]
-    return again
+    return await table_reruns(PosterExport, JOB, job_id, "export_id", now)
 
 
 # --- reading it back -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import engine, write_transaction
 from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
-from app.kernel.jobs import QUEUED_GRACE, JobQueue, Rerun, reclaim_stalled
+from app.kernel.jobs import JobQueue, Rerun, table_reruns
 from app.kernel.jsonvalue import loads
 from reading.lending import books
 from reading.lending.errors import InvalidCsv
@@ -133,17 +133,7 @@ async def _finish(import_id: int, attempt: int, status: str, result: dict[str, A
 async def reruns(now: datetime) -> list[Rerun]:
     """Imports to run again: queued ones whose start may have been lost, and running ones
     whose worker stopped giving signs of life (marked `retrying`)."""
-    again = [
-        Rerun("import_books", job_id(r["id"]), {"import_id": r["id"]})
-        for r in await BookImport.select(BookImport.id).where(
-            (BookImport.status == "queued") & (BookImport.created_at < now - QUEUED_GRACE)
-        )
-    ]
-    again += [
-        Rerun("import_books", f"{job_id(row['id'])}-a{row['attempt'] + 1}", {"import_id": row["id"]})
-        for row in await reclaim_stalled(BookImport, now)
-    ]
-    return again
+    return await table_reruns(BookImport, "import_books", job_id, "import_id", now)
 
 
 def job_id(import_id: int) -> str:
