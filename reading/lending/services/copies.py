@@ -169,18 +169,7 @@ async def transition(
     changed = await Copy.update(values).where((Copy.id == copy_id) & (Copy.status == before)).returning(Copy.id)
     if not changed:
         raise IllegalTransition(copy_status=before)
-    await CopyEvent.insert(
-        CopyEvent(
-            copy=copy_id,
-            kind=kind,
-            from_status=before,
-            to_status=to,
-            space=space_id,
-            actor=actor_id,
-            detail=detail or {},
-            at=now,
-        )
-    )
+    await _write_event(copy_id, kind, before, to, now=now, space_id=space_id, actor_id=actor_id, detail=detail)
 
 
 async def record_event(
@@ -189,14 +178,29 @@ async def record_event(
     """A note in the copy's history that does not change its status (e.g. its borrower erased)."""
     row = await Copy.select(Copy.status).where(Copy.id == copy_id).first()
     status = str(row["status"]) if row else ""
+    await _write_event(copy_id, kind, status, status, now=now, space_id=space_id, actor_id=None, detail=detail)
+
+
+async def _write_event(
+    copy_id: int,
+    kind: str,
+    before: str,
+    to: str,
+    *,
+    now: datetime,
+    space_id: int | None,
+    actor_id: int | None,
+    detail: dict[str, Any] | None,
+) -> None:
+    """One line of the copy's history: a transition's, or a note that keeps its status."""
     await CopyEvent.insert(
         CopyEvent(
             copy=copy_id,
             kind=kind,
-            from_status=status,
-            to_status=status,
+            from_status=before,
+            to_status=to,
             space=space_id,
-            actor=None,
+            actor=actor_id,
             detail=detail or {},
             at=now,
         )
