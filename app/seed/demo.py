@@ -6,15 +6,12 @@ some history with a family lead reader (demo_history)."""
 from __future__ import annotations
 
 from app.accounts.actor import Actor
-from app.accounts.consent import CURRENT_POLICY
-from app.accounts.schemas import ChildIn, ConsentIn, FamilyRegistration
-from app.accounts.services.registration import register_family
 from app.accounts.services.users import create_staff_user
 from app.accounts.tables import User
 from app.kernel.clock import Clock, system_clock
 from app.seed.demo_activities import seed_activities
 from app.seed.demo_books import seed_books
-from app.seed.demo_history import NEIGHBOUR_PASSWORD, NEIGHBOURS, seed_history
+from app.seed.demo_history import NEIGHBOUR_PASSWORD, NEIGHBOURS, register_demo_family, seed_history
 from spaces.schemas import OpeningHoursIn, SpaceIn
 from spaces.services.spaces import add_corner, create_space
 from spaces.services.staff import assign
@@ -139,18 +136,5 @@ async def _staff(space_ids: list[int]) -> dict[str, tuple[str, Actor]]:
 async def _family() -> str:
     """The demo family with two children; its login line."""
     phone, password, guardian = DEMO_FAMILY
-    if not await User.exists().where(User.login == phone):
-        await register_family(
-            FamilyRegistration(
-                phone=phone,
-                password=password,
-                guardian_name=guardian,
-                consent=ConsentIn(policy_version=CURRENT_POLICY.version, accepted=True),
-                children=[
-                    ChildIn(nickname="小雨", birth_month="2021-05"),
-                    ChildIn(nickname="豆豆", birth_month="2023-09"),
-                ],
-            ),
-            clock=system_clock,
-        )
+    await register_demo_family(phone, password, guardian, [("小雨", "2021-05"), ("豆豆", "2023-09")], system_clock)
     return f"  {'family':<15} login {phone:<12} password {password}"

@@ -54,18 +54,26 @@ class Who:
     children: list[int]
 
 
-async def _family(phone: str, guardian: str, children: list[tuple[str, str]], clock: Clock) -> Who:
+async def register_demo_family(
+    phone: str, password: str, guardian: str, children: list[tuple[str, str]], clock: Clock
+) -> None:
+    """A demo family that accepted the consent policy, with these children (nickname, birth
+    month), unless its login exists already: the demo seed may run again."""
     if not await User.exists().where(User.login == phone):
         await register_family(
             FamilyRegistration(
                 phone=phone,
-                password=NEIGHBOUR_PASSWORD,
+                password=password,
                 guardian_name=guardian,
                 consent=ConsentIn(policy_version=CURRENT_POLICY.version, accepted=True),
                 children=[ChildIn(nickname=n, birth_month=m) for n, m in children],
             ),
             clock=clock,
         )
+
+
+async def _family(phone: str, guardian: str, children: list[tuple[str, str]], clock: Clock) -> Who:
+    await register_demo_family(phone, NEIGHBOUR_PASSWORD, guardian, children, clock)
     return await family_actor(phone)
 
 
