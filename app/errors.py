@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -146,11 +147,7 @@ def is_bad_value(exc: Exception) -> bool:
     The statement failed, so its transaction rolled back: the client sent bad input."""
     if isinstance(exc, OverflowError | RecursionError):  # a number too large; JSON nested too deep
         return True
-    try:
-        from asyncpg.exceptions import DataError
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, DataError)
+    return _is_asyncpg(exc, "DataError")
 
 
 def is_missing_reference(exc: Exception) -> bool:
@@ -160,18 +157,21 @@ def is_missing_reference(exc: Exception) -> bool:
 
     if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
         return True
+    return _is_asyncpg(exc, "ForeignKeyViolationError")
+
+
+def _is_asyncpg(exc: Exception, name: str) -> bool:
+    """`exc` is asyncpg's exception `name` (never, where asyncpg is not installed)."""
     try:
-        from asyncpg.exceptions import ForeignKeyViolationError
+        from asyncpg import exceptions
     except ImportError:  # pragma: no cover
         return False
-    return isinstance(exc, ForeignKeyViolationError)
+    return isinstance(exc, getattr(exceptions, name))
 
 
-def is_database_busy(exc: BaseException) -> bool:
-    """True when `exc`, or an exception it wraps (`__cause__`, `__context__`, an exception
-    group's members), is SQLite's "database is locked" / "database is busy"."""
-    import sqlite3
-
+def _wrapped(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception it wraps (`__cause__`, `__context__`, an exception group's
+    members), each once: where the busy and the down checks look for the database's error."""
     pending: list[BaseException] = [exc]
     seen: set[int] = set()
     while pending:
@@ -179,14 +179,21 @@ def is_database_busy(exc: BaseException) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, sqlite3.OperationalError):
-            message = str(current).lower()
-            if any(busy in message for busy in _BUSY_MESSAGES):
-                return True
+        yield current
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)
         pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return False
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """True when `exc`, or an exception it wraps (`__cause__`, `__context__`, an exception
+    group's members), is SQLite's "database is locked" / "database is busy"."""
+    import sqlite3
+
+    return any(
+        isinstance(e, sqlite3.OperationalError) and any(busy in str(e).lower() for busy in _BUSY_MESSAGES)
+        for e in _wrapped(exc)
+    )
 
 
 DATABASE_DOWN_CODE = "database_unavailable"
@@ -213,21 +220,10 @@ def is_database_down(exc: BaseException) -> bool:
         ConnectionError,
         TimeoutError,
     )
-    pending: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, down) or (isinstance(current, OSError) and current.errno in _NETWORK_ERRNOS):
-            return True
-        if _shutdown_race(current):
-            return True
-        if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-    return False
+    return any(
+        isinstance(e, down) or (isinstance(e, OSError) and e.errno in _NETWORK_ERRNOS) or _shutdown_race(e)
+        for e in _wrapped(exc)
+    )
 
 
 def _shutdown_race(exc: BaseException) -> bool:

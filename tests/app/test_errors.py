@@ -315,3 +315,30 @@ def test_what_counts_as_the_database_going_away() -> None:
     # asyncpg's other internal errors are bugs to see, not a database away.
     assert is_database_down(pg.InternalClientError("missing codec information for OID 1234")) is False
     assert is_database_down(pg.OutdatedSchemaCacheError("cached statement plan is invalid")) is False
+
+
+def test_the_database_checks_look_inside_causes_contexts_and_groups() -> None:
+    """`is_database_busy` and `is_database_down` walk what an exception wraps (app.errors
+    `_wrapped`), each exception once, a cycle included."""
+    import errno
+    import sqlite3
+
+    from asyncpg import exceptions as pg
+
+    from app.errors import is_bad_value, is_database_busy, is_database_down, is_missing_reference
+
+    locked = sqlite3.OperationalError("database is locked")
+    outer = RuntimeError("outer")
+    outer.__context__ = ExceptionGroup("several", [ValueError("other"), locked])
+    assert is_database_busy(outer)
+    assert not is_database_busy(sqlite3.OperationalError("no such table: x"))
+    refused = OSError(errno.ECONNREFUSED, "refused")
+    caused = RuntimeError("query failed")
+    caused.__cause__ = refused
+    assert is_database_down(caused)
+    looped = RuntimeError("a")
+    other = RuntimeError("b")
+    looped.__context__, other.__context__ = other, looped
+    assert not is_database_down(looped) and not is_database_busy(looped)
+    assert is_bad_value(pg.DataError("bad")) and not is_bad_value(ValueError("bad"))
+    assert is_missing_reference(pg.ForeignKeyViolationError("fk")) and not is_missing_reference(pg.DataError("x"))
