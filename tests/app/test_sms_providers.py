@@ -112,3 +112,16 @@ async def test_console_writes_the_message_for_staff() -> None:
     assert result.status is Status.SENT
     assert result.message_id.startswith("console-")
     assert [m.text for m in await latest()] == ["【故事角】您的验证码是 123456，5 分钟内有效。"]
+
+
+def test_the_providers_share_how_they_read_an_answer_and_where_they_send() -> None:
+    from app.notify.sms.base import Status, answered, endpoint
+
+    ok = answered("OK", "fine", retry=("Throttling",), sent=("OK",), message_id="m1")
+    assert (ok.status, ok.message_id, ok.error) == (Status.SENT, "m1", "")
+    throttled = answered("Throttling.User", "slow down", retry=("Throttling",))
+    assert (throttled.status, throttled.error) == (Status.RETRY, "Throttling.User: slow down")
+    refused = answered("isv.MOBILE_NUMBER_ILLEGAL", "x" * 600, retry=("Throttling",), sent=("OK",))
+    assert refused.status is Status.FAILED and len(refused.error) == 500
+    assert endpoint("", "sms.tencentcloudapi.com") == ("https", "sms.tencentcloudapi.com")
+    assert endpoint("http://127.0.0.1:9001", "sms.tencentcloudapi.com") == ("http", "127.0.0.1:9001")

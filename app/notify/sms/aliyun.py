@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.notify.config import SmsConfig
-from app.notify.sms.base import SendResult, SmsMessage, Status, classify
+from app.notify.sms.base import SendResult, SmsMessage, Status, answered, endpoint
 
 # Throttling (isv.BUSINESS_LIMIT_CONTROL per number, Throttling per account) and the
 # provider's own trouble are tried again; an illegal number, a bad template or key are final.
@@ -26,14 +25,14 @@ class AliyunProvider:
         from alibabacloud_dysmsapi20170525.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
 
-        endpoint = urlsplit(self.config.endpoint) if self.config.endpoint else None
+        scheme, host = endpoint(self.config.endpoint, "dysmsapi.aliyuncs.com")
         timeout_ms = int(self.config.timeout * 1000)
         return Client(
             Config(
                 access_key_id=self.config.secret_id,
                 access_key_secret=self.config.secret_key,
-                endpoint=endpoint.netloc if endpoint else "dysmsapi.aliyuncs.com",
-                protocol=endpoint.scheme if endpoint else "https",
+                endpoint=host,
+                protocol=scheme,
                 read_timeout=timeout_ms,
                 connect_timeout=timeout_ms,
             )
@@ -54,11 +53,8 @@ class AliyunProvider:
             code = str(getattr(exc, "code", "") or "")
             if not code:
                 return SendResult(Status.RETRY, error=f"unreachable: {exc!r}"[:500])
-            return SendResult(classify(code, retry=RETRY), error=f"{code}: {getattr(exc, 'message', exc)}"[:500])
+            return answered(code, getattr(exc, "message", exc), retry=RETRY)
         body = response.body
-        code = str(body.code or "")
-        return SendResult(
-            classify(code, retry=RETRY, sent=("OK",)),
-            message_id=str(body.biz_id or ""),
-            error="" if code == "OK" else f"{code}: {body.message}"[:500],
+        return answered(
+            str(body.code or ""), body.message, retry=RETRY, sent=("OK",), message_id=str(body.biz_id or "")
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import urlsplit
 
 
 class Status(StrEnum):
@@ -43,3 +44,19 @@ def classify(code: str, *, retry: tuple[str, ...], sent: tuple[str, ...] = ()) -
     if code in sent:
         return Status.SENT
     return Status.RETRY if code.startswith(retry) else Status.FAILED
+
+
+def answered(
+    code: str, message: object, *, retry: tuple[str, ...], sent: tuple[str, ...] = (), message_id: str = ""
+) -> SendResult:
+    """A provider's answer (or refusal) with its code and message, as every provider reports
+    it: the status by `classify`, the error (its code and message) unless it was sent."""
+    error = "" if code in sent else f"{code}: {message}"[:500]
+    return SendResult(classify(code, retry=retry, sent=sent), message_id=message_id, error=error)
+
+
+def endpoint(configured: str, default_host: str) -> tuple[str, str]:
+    """The scheme and host to send to: the configured endpoint (a fake provider in tests), else
+    the provider's own host over HTTPS."""
+    url = urlsplit(configured) if configured else None
+    return (url.scheme, url.netloc) if url else ("https", default_host)

@@ -5,12 +5,11 @@ one does not carry it (about 7 MB)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from app.notify.config import SmsConfig
-from app.notify.sms.base import SendResult, SmsMessage, Status, classify
+from app.notify.sms.base import SendResult, SmsMessage, Status, answered, endpoint
 
 # Codes worth trying again later: throttling (per number, per account), the provider's own
 # trouble. Everything else (an invalid number, a template not approved, a bad key) is final.
@@ -29,10 +28,10 @@ class TencentProvider:
         from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.sms.v20210111.sms_client_async import SmsClient
 
-        endpoint = urlsplit(self.config.endpoint) if self.config.endpoint else None
+        scheme, host = endpoint(self.config.endpoint, "sms.tencentcloudapi.com")
         http = HttpProfile(
-            protocol=endpoint.scheme if endpoint else "https",
-            endpoint=endpoint.netloc if endpoint else "sms.tencentcloudapi.com",
+            protocol=scheme,
+            endpoint=host,
             reqTimeout=int(self.config.timeout),
         )
         profile = ClientProfile(httpProfile=http)
@@ -58,7 +57,7 @@ class TencentProvider:
             response = await client.SendSms(request)
         except TencentCloudSDKException as exc:
             code = str(exc.get_code() or "")
-            return SendResult(classify(code, retry=RETRY), error=f"{code}: {exc.get_message()}"[:500])
+            return answered(code, exc.get_message(), retry=RETRY)
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
                 return SendResult(Status.RETRY, error=f"connect timeout: {exc}"[:500])
@@ -72,8 +71,4 @@ class TencentProvider:
             return SendResult(Status.RETRY, error="no send status in the answer")
         status = statuses[0]
         code = str(status.Code or "")
-        return SendResult(
-            classify(code, retry=RETRY, sent=("Ok",)),
-            message_id=str(status.SerialNo or ""),
-            error="" if code == "Ok" else f"{code}: {status.Message}"[:500],
-        )
+        return answered(code, status.Message, retry=RETRY, sent=("Ok",), message_id=str(status.SerialNo or ""))
