@@ -7,19 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.notify.config import SmsConfig
-from app.notify.sms.base import SendResult, SmsMessage, Status, answered, endpoint
+from app.notify.sms.base import CloudProvider, SendResult, SmsMessage, Status, answered, endpoint
 
 # Throttling (isv.BUSINESS_LIMIT_CONTROL per number, Throttling per account) and the
 # provider's own trouble are tried again; an illegal number, a bad template or key are final.
 RETRY = ("isv.BUSINESS_LIMIT_CONTROL", "Throttling", "ServiceUnavailable", "InternalError", "isp.SYSTEM_ERROR")
 
 
-class AliyunProvider:
+class AliyunProvider(CloudProvider):
     name = "aliyun"
-
-    def __init__(self, config: SmsConfig) -> None:
-        self.config = config
 
     def _client(self) -> Any:
         from alibabacloud_dysmsapi20170525.client import Client

@@ -7,6 +7,8 @@ from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from app.notify.config import SmsConfig
+
 
 class Status(StrEnum):
     SENT = "sent"
@@ -36,6 +38,14 @@ class SmsProvider(Protocol):
     name: str
 
     async def send(self, message: SmsMessage) -> SendResult: ...
+
+
+class CloudProvider:
+    """A provider in the cloud (Alibaba, Tencent), reached with the configured keys, sign and
+    endpoint; each builds its own SDK client from them."""
+
+    def __init__(self, config: SmsConfig) -> None:
+        self.config = config
 
 
 def classify(code: str, *, retry: tuple[str, ...], sent: tuple[str, ...] = ()) -> Status:

@@ -8,19 +8,15 @@ from typing import Any
 
 import httpx
 
-from app.notify.config import SmsConfig
-from app.notify.sms.base import SendResult, SmsMessage, Status, answered, endpoint
+from app.notify.sms.base import CloudProvider, SendResult, SmsMessage, Status, answered, endpoint
 
 # Codes worth trying again later: throttling (per number, per account), the provider's own
 # trouble. Everything else (an invalid number, a template not approved, a bad key) is final.
 RETRY = ("LimitExceeded", "RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError")
 
 
-class TencentProvider:
+class TencentProvider(CloudProvider):
     name = "tencent"
-
-    def __init__(self, config: SmsConfig) -> None:
-        self.config = config
 
     def _client(self) -> Any:
         from tencentcloud.common import credential
