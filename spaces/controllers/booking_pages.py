@@ -22,7 +22,7 @@ from spaces.controllers.bookings_api import ics_file
 from spaces.controllers.forms import booking_in
 from spaces.rules import MAX_ADULTS
 from spaces.schemas import BookingOut
-from spaces.services import calendar, cancelling, places, views
+from spaces.services import cancelling, places, views
 from spaces.services.access import family_of
 
 SLOT_PAGE = "spaces/slot.html"
@@ -106,7 +106,4 @@ class BookingPages(Controller):
     @get("/bookings/{booking_id:int}/calendar.ics", opt=FAMILIES, media_type="text/calendar")
     async def ics(self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The booking as an iCalendar file, for the browser session (the API needs a token)."""
-        base_url = state.settings.base_url
-        return ics_file(
-            await calendar.booking_ics(booking_id, actor=actor, base_url=base_url, now=clock.now()), booking_id
-        )
+        return await ics_file(booking_id, actor, clock, state)

@@ -11,7 +11,9 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, QueryParameter
 from msgspec import Struct
 
+from app.accounts.actor import Actor
 from app.accounts.roles import FAMILIES, PUBLIC, STAFF
+from app.kernel.clock import Clock
 from app.kernel.pagination import decode_cursor, next_cursor
 from app.kernel.web import ActorDep, ClockDep, download
 from spaces.schemas import BookingOut
@@ -33,8 +35,11 @@ class FeedOut(Struct):
     feed_url: str
 
 
-def ics_file(body: bytes, booking_id: int) -> Response[bytes]:
-    """A booking's calendar file to save; a family's own, so never kept by a shared cache."""
+async def ics_file(booking_id: int, actor: Actor, clock: Clock, state: State) -> Response[bytes]:
+    """A booking's calendar file to save (the API's and the page's); a family's own, so never
+    kept by a shared cache."""
+    base_url = state.settings.base_url
+    body = await calendar.booking_ics(booking_id, actor=actor, base_url=base_url, now=clock.now())
     response = download(body, f"booking-{booking_id}.ics", ICS)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -87,10 +92,7 @@ class BookingsController(Controller):
     @get("/{booking_id:int}/calendar.ics", opt=FAMILIES, media_type="text/calendar")
     async def ics(self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The booking as an iCalendar file."""
-        base_url = state.settings.base_url
-        return ics_file(
-            await calendar.booking_ics(booking_id, actor=actor, base_url=base_url, now=clock.now()), booking_id
-        )
+        return await ics_file(booking_id, actor, clock, state)
 
 
 class CalendarController(Controller):

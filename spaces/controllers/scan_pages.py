@@ -14,7 +14,9 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from app.accounts.actor import Actor
 from app.accounts.roles import FAMILIES
+from app.kernel.clock import Clock
 from app.kernel.web import ActorDep, ClockDep
 from qr.openers import Visit
 from qr.tokens import Purpose
@@ -64,6 +66,12 @@ class BookingOpener:
 OPENERS = (CornerOpener(Purpose.corner, live=False), CornerOpener(Purpose.live, live=True), BookingOpener())
 
 
+async def _booking_png(booking_id: int, actor: Actor, clock: Clock, state: State) -> Response[bytes]:
+    """The booking's code as PNG: the same image on the family's page and over the API."""
+    png = await codes.booking_image(booking_id, actor=actor, base_url=state.settings.base_url, now=clock.now())
+    return Response(png, media_type="image/png")
+
+
 class BookingCodes(Controller):
     """A booking's code, for its family to show at the door: on its pages and over the API."""
 
@@ -72,12 +80,10 @@ class BookingCodes(Controller):
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Response[bytes]:
         """The booking's QR code, for staff to scan at the door."""
-        png = await codes.booking_image(booking_id, actor=actor, base_url=state.settings.base_url, now=clock.now())
-        return Response(png, media_type="image/png")
+        return await _booking_png(booking_id, actor, clock, state)
 
     @get("/bookings/{booking_id:int}/qr.png", opt=FAMILIES, media_type="image/png", include_in_schema=False)
     async def page_png(
         self, booking_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State
     ) -> Response[bytes]:
-        png = await codes.booking_image(booking_id, actor=actor, base_url=state.settings.base_url, now=clock.now())
-        return Response(png, media_type="image/png")
+        return await _booking_png(booking_id, actor, clock, state)
