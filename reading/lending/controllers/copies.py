@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.actor import Actor
 from app.accounts.roles import LIBRARIANS, STAFF
+from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.numbers import whole_number
@@ -25,6 +26,11 @@ CopyIds = Annotated[str | None, QueryParameter(max_length=5000)]
 
 
 PAGE = "lending/staff_copies.html"
+
+
+async def _space_labels(space_id: int, copy_ids: str | None, actor: Actor, clock: Clock, state: State) -> bytes:
+    """The label sheets of a space's copies, for the page's download and the API alike."""
+    return await labels.label_pdf(space_id, copy_ids, actor=actor, base_url=state.settings.base_url, now=clock.now())
 
 
 async def _context(book_id: int, actor: Actor, space: int | None, **more: Any) -> dict[str, Any]:
@@ -107,7 +113,7 @@ class CopyPages(Controller):
         self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, copy_ids: CopyIds = None
     ) -> Response[bytes]:
         """A4 label sheets (3 × 8) of the copies whose home is the space (default: all of them)."""
-        pdf = await labels.label_pdf(space_id, copy_ids, actor=actor, base_url=state.settings.base_url, now=clock.now())
+        pdf = await _space_labels(space_id, copy_ids, actor, clock, state)
         return download(pdf, f"labels-{space_id}.pdf", "application/pdf", inline=True)
 
 
@@ -134,5 +140,4 @@ class CopiesApi(Controller):
         self, space_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State, copy_ids: CopyIds = None
     ) -> Response[bytes]:
         """A4 label sheets (3 × 8): QR code, title and barcode per copy (default: all at the space)."""
-        pdf = await labels.label_pdf(space_id, copy_ids, actor=actor, base_url=state.settings.base_url, now=clock.now())
-        return Response(pdf, media_type="application/pdf")
+        return Response(await _space_labels(space_id, copy_ids, actor, clock, state), media_type="application/pdf")
