@@ -5,6 +5,9 @@ Registered when imported (by `spaces.services.notices`)."""
 from app.kernel.i18n import N_
 from app.kernel.notices import NoticeKind, Urgency, register
 
+# Both reminders (a day, and two hours, before) say the same about coming and cancelling.
+_REMINDER_BODY = N_("{starts_at} 在{space}。到场后请扫描阅读角的二维码签到；不能前来请提前取消，把名额留给其他家庭。")
+
 register(
     NoticeKind(
         "booking_confirmed",
@@ -36,13 +39,13 @@ register(
         "reminder_reminded_day",
         N_("活动前一天提醒"),
         title=N_("活动提醒：明天「{title}」"),
-        body=N_("{starts_at} 在{space}。到场后请扫描阅读角的二维码签到；不能前来请提前取消，把名额留给其他家庭。"),
+        body=_REMINDER_BODY,
     ),
     NoticeKind(
         "reminder_reminded_hours",
         N_("活动前 2 小时提醒"),
         title=N_("活动提醒：2 小时后「{title}」"),
-        body=N_("{starts_at} 在{space}。到场后请扫描阅读角的二维码签到；不能前来请提前取消，把名额留给其他家庭。"),
+        body=_REMINDER_BODY,
     ),
     NoticeKind(
         "no_show",
