@@ -3,7 +3,7 @@ edit), and what happens at it (book, roster, walk-ins)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
@@ -49,7 +49,7 @@ def _range(start: datetime | None, end: datetime | None, now: datetime) -> tuple
         if value is not None and value.tzinfo is None:
             raise InvalidInput(N_("时间需要带时区"), fields=[{"field": name, "message": "ISO 8601 with offset"}])
     start = start or now
-    return start, end or start + slots.COMING
+    return start, end or start + timedelta(days=7)
 
 
 class SpaceSlotsController(Controller):
@@ -64,10 +64,7 @@ class SpaceSlotsController(Controller):
         start: Annotated[Time | None, QueryParameter(name="from")] = None,
         end: Annotated[Time | None, QueryParameter(name="to")] = None,
     ) -> SlotPage:
-        """Slots starting in [from, to) (default: the coming 7 days, as read at most 2 seconds
-        before), full ones included."""
-        if start is None and end is None:
-            return SlotPage(items=await slots.coming_slots(space_id, clock.now()))
+        """Slots starting in [from, to) (default: the coming 7 days), full ones included."""
         first, last = _range(start, end, clock.now())
         return SlotPage(items=await slots.list_slots(space_id, first, last))
 

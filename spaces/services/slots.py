@@ -14,7 +14,6 @@ from app.kernel import policies
 from app.kernel.clock import Clock, local_zone
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.jsonvalue import loads
-from app.kernel.recent import Recent
 from app.kernel.sql import statement
 from spaces.errors import CapacityBelowBooked, InvalidSlot, SlotNotFound, SpaceNotFound
 from spaces.rules import theme_code
@@ -62,23 +61,6 @@ async def get_slot(slot_id: int) -> SlotOut:
 
 async def list_slots(space_id: int, start: datetime, end: datetime, *, limit: int = 500) -> list[SlotOut]:
     return [slot for slot, _ in await marked_slots(space_id, start, end, limit=limit)]
-
-
-COMING = timedelta(days=7)
-# The API's list of a space's coming week as every caller reads it when asking for no period:
-# it marks no family's booking, so it is the same for all, and it is kept at most 2 seconds
-# (issue 17, as the anonymous week page: spaces/services/views.py). Nothing that writes reads
-# it, so bookings stay exact; its window is that of the read it was kept from.
-_COMING_WEEKS: Recent[int, list[SlotOut]] = Recent(seconds=2)
-
-
-async def coming_slots(space_id: int, now: datetime) -> list[SlotOut]:
-    """The space's slots starting in the coming 7 days, read at most 2 seconds before `now`."""
-    kept = _COMING_WEEKS.get(space_id, now)
-    if kept is None:
-        kept = await list_slots(space_id, now, now + COMING)
-        _COMING_WEEKS.put(space_id, kept, now)
-    return kept
 
 
 async def marked_slots(

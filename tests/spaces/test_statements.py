@@ -439,29 +439,3 @@ async def test_a_refused_booking_reads_once_after_auth(
     seen: list[str] = []
     assert await count_statements(refused, ("",), seen) == 3, seen
     assert "app_rate_counter" in seen[1] and "spaces_slot sl JOIN spaces_space" in seen[2]
-
-
-async def test_the_api_coming_week_is_kept_two_seconds_and_a_period_read_afresh(
-    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
-) -> None:
-    """The slot list without a period (the coming 7 days) is the same for every caller: read at
-    most 2 seconds before; a period of one's own is read afresh; bookings stay exact."""
-    (fam, other) = await quick_families(2)
-    slot = await make_slot(client, space, clock, capacity=3)
-    path = f"/api/v1/spaces/{space['id']}/slots"
-    period = {"from": clock.now().isoformat(), "to": (clock.now() + timedelta(days=7)).isoformat()}
-
-    async def remaining(**params: str) -> int:
-        answer = await client.get(path, params=params)
-        assert answer.status_code == 200, answer.text
-        return next(s["remaining"] for s in answer.json()["items"] if s["id"] == slot["id"])
-
-    assert await remaining() == 3
-    assert (await book(client, slot["id"], fam)).status_code == 201
-    assert await remaining() == 3  # the coming week read a moment ago
-    assert await count_statements(remaining) == 0
-    assert await remaining(**period) == 1  # a period of one's own: read now
-    # The write path never reads what is kept: the place left is taken, then none.
-    assert (await book(client, slot["id"], other)).status_code == 409
-    clock.advance(seconds=2)
-    assert await remaining() == 1
