@@ -36,6 +36,25 @@ class FrozenClock:
         self._now = now
 
 
+def http_scope(method: str, path: str, *, headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
+    """An ASGI HTTP scope, for calling an app directly (no server, no client in between)."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*(headers or []), (b"host", b"testserver")],
+        "client": ("10.0.0.1", 1234),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+
+
 _phones = itertools.count(10_000_000)
 
 

@@ -12,7 +12,7 @@ from asgi_lifespan import LifespanManager
 
 from app.accounts.tables import User
 from tests.app.conftest import expect_problem
-from tests.helpers import create_staff, family_body, next_phone
+from tests.helpers import create_staff, family_body, http_scope, next_phone
 
 MB = 1_000_000
 
@@ -38,21 +38,8 @@ async def test_an_idempotent_request_over_the_size_limit_is_refused_before_it_is
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/v1/families",
-        "raw_path": b"/api/v1/families",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"idempotency-key", b"k-1"), (b"host", b"testserver")],
-        "client": ("10.0.0.1", 1234),
-        "server": ("testserver", 80),
-        "state": {},
-    }
+    headers = [(b"content-type", b"application/json"), (b"idempotency-key", b"k-1")]
+    scope = http_scope("POST", "/api/v1/families", headers=headers)
     await app(scope, receive, send)
     assert sent[0]["status"] == 413
     assert pulled <= 11, f"read {pulled} MB of a 60 MB body before refusing it"

@@ -12,6 +12,7 @@ from litestar import Litestar, get
 from litestar.di import NamedDependency, Provide
 
 from app.web import dependencies_in_turn
+from tests.helpers import http_scope
 
 REQUESTS = 20_000
 
@@ -39,20 +40,7 @@ def _app() -> Litestar:
 
 
 async def _microseconds(app: Litestar, path: str) -> float:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [],
-        "client": ("127.0.0.1", 1),
-        "server": ("bench", 80),
-    }
+    scope = http_scope("GET", path)
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
