@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.test_lend_browser import corner_token
 from tests.e2e.test_register_browser import CHROMIUM_ARGS, PHONE_VIEWPORT
-from tests.e2e.test_stats_browser import DESKTOP, no_serious_violations
+from tests.e2e.test_stats_browser import DESKTOP, no_serious_violations, own_report_ended
 from tests.e2e.test_wechat_browser import WECHAT_UA
 from tests.fakes.fixtures import activity_body, space_body
 from tests.helpers import create_staff, family_body
@@ -108,6 +108,7 @@ async def test_no_serious_violation_on_any_page_of_the_journeys(live_server: Any
             await log_in(page, base, "/login", ids["family"]["phone"], ids["family"]["password"])
             await check(page, base, FAMILY, ids)
 
+            await own_report_ended()  # else /staff/stats may reload itself under axe
             desktop = await browser.new_context(**DESKTOP)
             page = await desktop.new_page()
             await log_in(page, base, "/staff/login", "axe-admin", "staff-pass-1")
