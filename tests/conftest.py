@@ -81,9 +81,8 @@ from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
-from asgi_lifespan import LifespanManager  # noqa: E402
 
-from tests.helpers import FrozenClock  # noqa: E402
+from tests.helpers import FrozenClock, lifespan  # noqa: E402
 
 # The fakes of the SMS providers and WeChat (`tencent_sms`, `aliyun_sms`, `fake_wechat`).
 pytest_plugins = ["tests.fakes.fixtures"]
@@ -217,7 +216,7 @@ async def app(settings: Any, clock: FrozenClock, queue: Any) -> AsyncIterator[An
     from app.web.app import create_app
 
     application = create_app(settings, clock=clock, queue=queue)
-    async with LifespanManager(application):
+    async with lifespan(application):
         yield application
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
 from app.accounts.consent import CURRENT_POLICY
 
@@ -252,3 +253,12 @@ def _sequential(node: Any) -> list[str]:
         return []
     here = [node.get("Relation Name", "?")] if node.get("Node Type") == "Seq Scan" else []
     return here + [name for value in node.values() for name in _sequential(value)]
+
+
+def lifespan(application: Any) -> LifespanManager:
+    """The app started and stopped around a test. Stopping lets in-process jobs finish for up
+    to DRAIN_SECONDS (a monthly report's drawing on a loaded machine takes a while): the
+    manager waits longer than that, instead of failing the test at its own 5 seconds."""
+    from app.jobs.queue import DRAIN_SECONDS
+
+    return LifespanManager(application, shutdown_timeout=DRAIN_SECONDS + 10)

@@ -17,6 +17,9 @@ from typing import Any
 from app.kernel.jobs import JobQueue as JobQueue
 
 log = logging.getLogger("storycorner.jobs")
+# How long a stopping web process lets the jobs it runs in-process finish (the embedded
+# default); a job still running then is cancelled, and one kept in a table runs again.
+DRAIN_SECONDS = 10
 
 JobFunction = Callable[..., Awaitable[Any]]
 
@@ -102,7 +105,7 @@ class InProcessQueue:
             await asyncio.gather(self._cron_task, return_exceptions=True)
             self._cron_task = None
         try:
-            await asyncio.wait_for(self.drain(), timeout=10)
+            await asyncio.wait_for(self.drain(), timeout=DRAIN_SECONDS)
         except TimeoutError:
             log.warning("jobs still running at shutdown: %s", sorted(self._running))
 

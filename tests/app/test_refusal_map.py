@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from litestar import get
 from litestar.params import FromPath
 
 from app.kernel.errors import CATEGORIES, DomainError, Gone, status_for
 from app.kernel.web import refusal, refusal_page
 from qr.errors import TokenRevoked
+from tests.helpers import lifespan
 from tests.web.msgids import domain_error_classes
 
 
@@ -90,7 +90,7 @@ async def walk_client(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     application.register(api_refusal)
     application.register(page_refusal)
     async with (
-        LifespanManager(application),
+        lifespan(application),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver") as client,
     ):
         yield client

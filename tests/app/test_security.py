@@ -8,11 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.accounts.tables import User
 from tests.app.conftest import expect_problem
-from tests.helpers import create_staff, family_body, http_scope, next_phone
+from tests.helpers import create_staff, family_body, http_scope, lifespan, next_phone
 
 MB = 1_000_000
 
@@ -86,7 +85,7 @@ async def test_hsts_when_served_over_https(settings: Any, clock: Any, queue: Any
 
     secure = dataclasses.replace(settings, base_url="https://reading.example.cn")
     application = create_app(secure, clock=clock, queue=queue)
-    async with LifespanManager(application), client_at(application, "10.0.0.9") as c:
+    async with lifespan(application), client_at(application, "10.0.0.9") as c:
         r = await c.get("/")
     assert r.headers["strict-transport-security"].startswith("max-age=31536000")
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgi_lifespan import LifespanManager
-
 from app import database
 from app.kernel.db import engine
 from spaces.tables import Space
-from tests.helpers import postgres_only
+from tests.helpers import lifespan, postgres_only
 
 
 async def _setting() -> str:
@@ -26,7 +24,7 @@ async def test_the_web_app_plans_serially_and_the_jobs_in_parallel(settings: Any
 
     await database.stop()  # the tests' shared pool: the app makes its own, as in production
     try:
-        async with LifespanManager(create_app(settings, clock=clock, queue=queue)):
+        async with lifespan(create_app(settings, clock=clock, queue=queue)):
             assert await _setting() == "0"
         assert await database.start(settings)  # as the worker and the CLI start it
         assert await _setting() != "0"

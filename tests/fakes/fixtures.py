@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.notify import channels
 from app.notify.config import MessagingConfig, SmsConfig, WeChatConfig
@@ -20,6 +19,7 @@ from tests.fakes import aliyun, tencent, wechat
 from tests.fakes.aliyun import FakeAliyunSms
 from tests.fakes.tencent import FakeTencentSms
 from tests.fakes.wechat import FakeWeChat
+from tests.helpers import lifespan
 
 SMS_TEMPLATES = {"code": "1100001", "waitlist_offer": "1100002", "booking_confirmed": "1100003"}
 WECHAT_TEMPLATES = {"waitlist_offer": "tmpl-waitlist-offer", "booking_confirmed": "tmpl-booking-confirmed"}
@@ -104,7 +104,7 @@ async def app_client(
     from app.web.app import create_app
 
     application = create_app(configure(settings, config), clock=clock, queue=queue)
-    async with LifespanManager(application):
+    async with lifespan(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

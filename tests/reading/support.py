@@ -18,9 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from tests.helpers import FrozenClock, bearer
+from tests.helpers import FrozenClock, bearer, lifespan
 from tests.reading.conftest import make_space
 from tests.spaces.conftest import quick_families as quick_families  # re-exported for the lending tests
 
@@ -49,7 +48,7 @@ def one_app_per_module() -> tuple[Any, Any, Any, Any]:
         from app.web.app import create_app
 
         application = create_app(settings, clock=clock, queue=queue)
-        async with LifespanManager(application):
+        async with lifespan(application):
             yield application
 
     @pytest.fixture(autouse=True)
