@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import msgspec
 from msgspec import Struct
 
 from app.accounts.actor import Actor
@@ -59,7 +60,9 @@ async def scans(
     space_id: int, *, actor: Actor, where: ScanFilter, before_id: int | None = None, limit: int = 50
 ) -> list[ScanOut]:
     ensure_serves(actor, space_id)
-    query = Scan.select().where(Scan.space_id == space_id)
+    query = Scan.select(Scan.id, Scan.at, Scan.outcome, Scan.purpose, Scan.corner_id, Scan.family_id).where(
+        Scan.space_id == space_id
+    )
     if where.corner_id is not None:
         query = query.where(Scan.corner_id == where.corner_id)
     if where.outcome:
@@ -76,14 +79,8 @@ async def scans(
     corner_rows = await Corner.select(Corner.id, Corner.name).where(Corner.space == space_id)
     corners = {int(c["id"]): str(c["name"]) for c in corner_rows}
     return [
-        ScanOut(
-            id=r["id"],
-            at=r["at"],
-            outcome=r["outcome"],
-            purpose=r["purpose"],
-            corner_id=r["corner_id"],
-            corner_name=corners.get(r["corner_id"]) if r["corner_id"] else None,
-            family=families.get(r["family_id"]) if r["family_id"] else None,
+        msgspec.convert(
+            {**r, "corner_name": corners.get(r["corner_id"]), "family": families.get(r["family_id"])}, ScanOut
         )
         for r in rows
     ]
