@@ -11,9 +11,10 @@ instead of twelve. A return, and every other routing of a copy, takes the title'
 
 from __future__ import annotations
 
-# The columns of `copies.copy_out()`, by its names, for a copy `c` joined to its title `bk`.
+# The fields of `CopyOut` (`copies.copy_out()`), for a copy `c` joined to its title `bk`.
 COPY_COLUMNS = (
-    'c.id, c.barcode, c.book, bk.title AS "book.title", c.status, c.home_space, c.current_space, c.last_seen_at'
+    "c.id, c.barcode, c.book AS book_id, bk.title, c.status, c.home_space AS home_space_id,"
+    " c.current_space AS current_space_id, c.last_seen_at"
 )
 
 # The copy (`{copy}`: by barcode or by id) with what a loan of it to `:family_id` checks: the

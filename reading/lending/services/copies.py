@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import msgspec
+
 from app.accounts.actor import Actor
 from app.kernel.db import write_transaction
 from app.kernel.errors import InvalidInput
@@ -49,29 +51,26 @@ FOUND_FROM = ("missing", "damaged")
 # What staff may mark a copy by hand.
 MARKABLE = ("available", "missing", "damaged", "withdrawn")
 
+# A copy as `CopyOut` names its fields (`copy_out()` converts a row as it comes).
 COPY_COLUMNS = (
     Copy.id,
     Copy.barcode,
-    Copy.book,
-    Copy.book.title,
+    Copy.book.as_alias("book_id"),
+    Copy.book.title.as_alias("title"),
     Copy.status,
-    Copy.home_space,
-    Copy.current_space,
+    Copy.home_space.as_alias("home_space_id"),
+    Copy.current_space.as_alias("current_space_id"),
     Copy.last_seen_at,
 )
 
 
 def copy_out(row: dict[str, Any]) -> CopyOut:
-    return CopyOut(
-        id=row["id"],
-        barcode=row["barcode"],
-        book_id=row["book"],
-        title=row["book.title"],
-        status=row["status"],
-        home_space_id=row["home_space"],
-        current_space_id=row["current_space"],
-        last_seen_at=row["last_seen_at"],
-    )
+    """A row of COPY_COLUMNS (or of circulation_sql's COPY_COLUMNS)."""
+    return msgspec.convert(row, CopyOut)
+
+
+def copies_out(rows: list[dict[str, Any]]) -> list[CopyOut]:
+    return msgspec.convert(rows, list[CopyOut])
 
 
 async def by_barcode(barcode: str) -> CopyOut:
@@ -90,18 +89,18 @@ async def by_id(copy_id: int) -> CopyOut:
 
 async def by_ids(copy_ids: list[int] | set[int]) -> list[CopyOut]:
     rows = await Copy.select(*COPY_COLUMNS).where(Copy.id.is_in(sorted(copy_ids) or [-1])).order_by(Copy.id)
-    return [copy_out(r) for r in rows]
+    return copies_out(rows)
 
 
 async def of_book(book_id: int) -> list[CopyOut]:
     rows = await Copy.select(*COPY_COLUMNS).where(Copy.book == book_id).order_by(Copy.id).limit(1000)
-    return [copy_out(r) for r in rows]
+    return copies_out(rows)
 
 
 async def on_shelf(space_id: int) -> list[CopyOut]:
     """The copies the records put on the shelf of a space (available there)."""
     rows = await Copy.select(*COPY_COLUMNS).where((Copy.current_space == space_id) & (Copy.status == "available"))
-    return [copy_out(r) for r in rows]
+    return copies_out(rows)
 
 
 def serving_space(copy: CopyOut) -> int:
@@ -243,7 +242,7 @@ async def add_copies(book_id: int, space_id: int, count: int, *, now: datetime, 
     async with write_transaction():
         ids = await shelve(book_id, space_id, count, now=now, actor_id=actor_id)
     rows = await Copy.select(*COPY_COLUMNS).where(Copy.id.is_in(ids)).order_by(Copy.id)
-    return [copy_out(r) for r in rows]
+    return copies_out(rows)
 
 
 async def add_at(book_id: int, space_id: int, count: int, *, actor: Actor, now: datetime) -> list[CopyOut]:

@@ -68,7 +68,7 @@ async def lend_scene(copy: int | str, family_id: int, now: datetime) -> LendScen
     if not rows:
         raise CopyNotFound()
     row = rows[0]
-    space_id = row["current_space"]
+    space_id = row["current_space_id"]
     stored = {(str(key), int(space)): int(value) for key, space, value in loads(row["policies"], [])}
     ready = loads(row["ready_hold"], None)
     return LendScene(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import msgspec
+
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
@@ -21,6 +23,15 @@ from reading.lending.tables import Copy, Transfer, TransferItem
 from spaces.errors import NotStaffOfSpace, SpaceNotFound
 from spaces.tables import Space
 
+# A transfer as `TransferOut` names its fields (its copies are read apart).
+TRANSFER_COLUMNS = (
+    Transfer.id,
+    Transfer.from_space.as_alias("from_space_id"),
+    Transfer.to_space.as_alias("to_space_id"),
+    Transfer.created_at,
+    Transfer.received_at,
+)
+
 
 async def copies_for(barcodes: list[str]) -> list[CopyOut]:
     """The copies of these barcodes; all of them, or CopyNotFound naming the unknown ones."""
@@ -30,7 +41,7 @@ async def copies_for(barcodes: list[str]) -> list[CopyOut]:
     missing = [b for b in wanted if b not in found]
     if missing:
         raise CopyNotFound(barcodes=missing)
-    return [copies.copy_out(r) for r in rows]
+    return copies.copies_out(rows)
 
 
 async def visible_transfer(transfer_id: int, actor: Actor) -> TransferOut:
@@ -42,19 +53,12 @@ async def visible_transfer(transfer_id: int, actor: Actor) -> TransferOut:
 
 
 async def transfer_out(transfer_id: int) -> TransferOut:
-    row = await Transfer.select().where(Transfer.id == transfer_id).first()
+    row = await Transfer.select(*TRANSFER_COLUMNS).where(Transfer.id == transfer_id).first()
     if row is None:
         raise TransferNotFound()
     items = await TransferItem.select(TransferItem.copy).where(TransferItem.transfer == transfer_id)
     rows = await Copy.select(*copies.COPY_COLUMNS).where(Copy.id.is_in([i["copy"] for i in items] or [-1]))
-    return TransferOut(
-        id=row["id"],
-        from_space_id=row["from_space"],
-        to_space_id=row["to_space"],
-        created_at=row["created_at"],
-        received_at=row["received_at"],
-        items=[copies.copy_out(r) for r in rows],
-    )
+    return msgspec.convert({**row, "items": rows}, TransferOut)
 
 
 async def create_transfer(data: TransferIn, *, actor: Actor, clock: Clock) -> TransferOut:
