@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
+
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
@@ -34,13 +36,14 @@ from reading.lending.services.catalogue import cursor_number
 from reading.lending.tables import Hold, Loan
 from spaces.services.access import ensure_serves
 
+# A loan as `LoanOut` names its fields, and where it was lent (`space`).
 LOAN_COLUMNS = (
     Loan.id,
-    Loan.copy,
-    Loan.copy.barcode,
-    Loan.copy.book,
-    Loan.copy._.book._.title,
-    Loan.family,
+    Loan.copy.as_alias("copy_id"),
+    Loan.copy.barcode.as_alias("barcode"),
+    Loan.copy.book.as_alias("book_id"),
+    Loan.copy._.book._.title.as_alias("title"),
+    Loan.family.as_alias("family_id"),
     Loan.borrowed_at,
     Loan.due_on,
     Loan.renewals,
@@ -51,19 +54,7 @@ LOAN_COLUMNS = (
 
 def loan_out(row: dict[str, Any], today: date) -> LoanOut:
     overdue = (today - row["due_on"]).days if row["returned_at"] is None else 0
-    return LoanOut(
-        id=row["id"],
-        copy_id=row["copy"],
-        barcode=row["copy.barcode"],
-        book_id=row["copy.book"],
-        title=row["copy.book.title"],
-        family_id=row["family"],
-        borrowed_at=row["borrowed_at"],
-        due_on=row["due_on"],
-        renewals=row["renewals"],
-        returned_at=row["returned_at"],
-        overdue_days=max(0, overdue),
-    )
+    return msgspec.convert({**row, "overdue_days": max(0, overdue)}, LoanOut)
 
 
 async def _one(loan_id: int, today: date) -> LoanOut:
@@ -139,14 +130,14 @@ async def renew(loan_id: int, *, actor: Actor, clock: Clock) -> LoanOut:
     row = await Loan.select(*LOAN_COLUMNS).where(Loan.id == loan_id).first()
     if row is None or row["returned_at"] is not None:
         raise LoanNotFound()
-    if row["family"] != actor.family_id and not (
+    if row["family_id"] != actor.family_id and not (
         actor.is_staff and (row["space"] is None or actor.serves(row["space"]))
     ):
         raise LoanNotFound()
     rules = await rules_for(row["space"])
     if row["renewals"] >= rules.renewals:
         raise RenewalLimitReached()
-    if await Hold.exists().where((Hold.book == row["copy.book"]) & (Hold.status == "waiting")):
+    if await Hold.exists().where((Hold.book == row["book_id"]) & (Hold.status == "waiting")):
         raise OnHoldForOther(N_("有家庭在排队预约这本书，暂不能续借"))
     new_due = max(row["due_on"], today) + timedelta(days=rules.loan_days)
     async with write_transaction():
