@@ -4,8 +4,11 @@ passes on to the next family."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
@@ -31,48 +34,53 @@ from spaces.tables import Space
 ACTIVE = ["waiting", "ready"]
 
 
-async def _position(hold: dict[str, Any]) -> int | None:
-    if hold["status"] != "waiting":
-        return None
-    ahead = await Hold.count().where((Hold.book == hold["book"]) & (Hold.status == "waiting") & (Hold.id < hold["id"]))
-    return int(ahead) + 1
+# A hold as `HoldOut` names its fields (its place in the queue is counted apart).
+HOLD_COLUMNS = (
+    Hold.id,
+    Hold.book.as_alias("book_id"),
+    Hold.book._.title.as_alias("title"),
+    Hold.pickup_space.as_alias("pickup_space_id"),
+    Hold.status,
+    Hold.created_at,
+    Hold.expires_at,
+)
 
 
-async def hold_out(hold_id: int) -> HoldOut:
-    row = (
-        await Hold.select(
-            Hold.id, Hold.book, Hold.book._.title, Hold.pickup_space, Hold.status, Hold.created_at, Hold.expires_at
-        )
-        .where(Hold.id == hold_id)
-        .first()
-    )
-    if row is None:
-        raise HoldNotFound()
-    return HoldOut(
-        id=row["id"],
-        book_id=row["book"],
-        title=row["book.title"],
-        pickup_space_id=row["pickup_space"],
-        status=row["status"],
-        position=await _position(row),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-    )
+async def _positions(rows: list[dict[str, Any]]) -> list[int | None]:
+    """Each waiting hold's place in its title's queue (1: next; None when not waiting): the
+    waiting holds of its title before it, counted for all the rows in one query."""
+    books = sorted({r["book_id"] for r in rows if r["status"] == "waiting"})
+    queues: dict[int, list[int]] = {}
+    if books:
+        waiting = Hold.select(Hold.id, Hold.book).where(Hold.book.is_in(books) & (Hold.status == "waiting"))
+        for h in await waiting.order_by(Hold.id):
+            queues.setdefault(h["book"], []).append(h["id"])
+    return [bisect_left(queues.get(r["book_id"], []), r["id"]) + 1 if r["status"] == "waiting" else None for r in rows]
 
 
 async def _holds_out(query: Any, limit: int) -> list[HoldOut]:
+    """The holds a select of HOLD_COLUMNS finds, by id."""
     rows = await query.order_by(Hold.id).limit(limit)
-    return [await hold_out(r["id"]) for r in rows]
+    positions = await _positions(rows)
+    return msgspec.convert([{**r, "position": p} for r, p in zip(rows, positions, strict=True)], list[HoldOut])
+
+
+async def hold_out(hold_id: int) -> HoldOut:
+    found = await _holds_out(Hold.select(*HOLD_COLUMNS).where(Hold.id == hold_id), 1)
+    if not found:
+        raise HoldNotFound()
+    return found[0]
 
 
 async def active_holds(family_id: int) -> list[HoldOut]:
     """A family's holds still waiting or ready."""
-    return await _holds_out(Hold.select(Hold.id).where((Hold.family == family_id) & Hold.status.is_in(ACTIVE)), 200)
+    query = Hold.select(*HOLD_COLUMNS).where((Hold.family == family_id) & Hold.status.is_in(ACTIVE))
+    return await _holds_out(query, 200)
 
 
 async def list_holds(actor: Actor, space_id: int | None) -> list[HoldOut]:
     """The API's holds: a family's own; staff: the holds to pull at a space (ready or waiting)."""
-    query = Hold.select(Hold.id).where(Hold.status.is_in(ACTIVE))
+    query = Hold.select(*HOLD_COLUMNS).where(Hold.status.is_in(ACTIVE))
     if actor.is_staff and space_id is not None:
         ensure_serves(actor, space_id)
         query = query.where(Hold.pickup_space == space_id)
