@@ -16,6 +16,7 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from piccolo.query.mixins import OnConflictAction
 
 from app.accounts.actor import Actor
@@ -33,6 +34,16 @@ from spaces.errors import NotStaffOfSpace, SpaceNotFound
 from spaces.services.access import ensure_serves
 from spaces.tables import Space
 
+# A stocktake as `StocktakeOut` names its fields (its scans are counted apart).
+STOCKTAKE_COLUMNS = (
+    Stocktake.id,
+    Stocktake.space.as_alias("space_id"),
+    Stocktake.started_at,
+    Stocktake.finished_at,
+    Stocktake.applied_at,
+    Stocktake.report,
+)
+
 
 async def start_stocktake(space_id: int, *, actor: Actor, clock: Clock) -> StocktakeOut:
     if not actor.serves(space_id):
@@ -46,19 +57,11 @@ async def start_stocktake(space_id: int, *, actor: Actor, clock: Clock) -> Stock
 
 
 async def stocktake_out(stocktake_id: int) -> StocktakeOut:
-    row = await Stocktake.select().where(Stocktake.id == stocktake_id).first()
+    row = await Stocktake.select(*STOCKTAKE_COLUMNS).where(Stocktake.id == stocktake_id).first()
     if row is None:
         raise StocktakeNotFound()
     scanned = await StocktakeScan.count().where(StocktakeScan.stocktake == stocktake_id)
-    return StocktakeOut(
-        id=row["id"],
-        space_id=row["space"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        applied_at=row["applied_at"],
-        scanned=int(scanned),
-        report=loads(row["report"]) or None,
-    )
+    return msgspec.convert({**row, "scanned": int(scanned), "report": loads(row["report"]) or None}, StocktakeOut)
 
 
 async def space_of(stocktake_id: int, actor: Actor) -> int:
