@@ -10,8 +10,11 @@ Volunteer hours, from these sessions, are in `services/hours.py`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
@@ -79,28 +82,54 @@ async def _check_lead_readers(ids: list[int]) -> list[int]:
     return wanted
 
 
-async def session_out(session_id: int) -> SessionOut:
-    row = await ReadingSession.select().where(ReadingSession.id == session_id).first()
-    if row is None:
-        raise SessionNotFound()
-    leads = await SessionLeadReader.select(SessionLeadReader.lead_reader).where(SessionLeadReader.session == session_id)
-    books = await SessionBook.select(SessionBook.book).where(SessionBook.session == session_id)
-    return SessionOut(
-        id=row["id"],
-        space_id=row["space"],
-        slot_id=row["slot"],
-        started_at=row["started_at"],
-        minutes=row["minutes"],
-        adults=row["adults"],
-        children=row["children"],
-        theme=row["theme"],
-        notes=row["notes"],
-        lead_reader_ids=sorted(r["lead_reader"] for r in leads),
-        book_ids=sorted(r["book"] for r in books),
-        logged_by=row["logged_by"],
-        reviewed=row["reviewed_at"] is not None,
-        created_at=row["created_at"],
+# A session as `SessionOut` names its fields (its lead readers, its books and whether it was
+# reviewed come apart).
+SESSION_COLUMNS = (
+    ReadingSession.id,
+    ReadingSession.space.as_alias("space_id"),
+    ReadingSession.slot.as_alias("slot_id"),
+    ReadingSession.started_at,
+    ReadingSession.minutes,
+    ReadingSession.adults,
+    ReadingSession.children,
+    ReadingSession.theme,
+    ReadingSession.notes,
+    ReadingSession.logged_by,
+    ReadingSession.reviewed_at,
+    ReadingSession.created_at,
+)
+
+
+async def _sessions_out(query: Any) -> list[SessionOut]:
+    """The sessions a select of SESSION_COLUMNS finds, in its order, with their lead readers
+    and books (one query each for all of them)."""
+    rows = await query
+    ids = [r["id"] for r in rows] or [-1]
+    leads: dict[int, list[int]] = defaultdict(list)
+    for r in await SessionLeadReader.select().where(SessionLeadReader.session.is_in(ids)):
+        leads[r["session"]].append(r["lead_reader"])
+    books: dict[int, list[int]] = defaultdict(list)
+    for r in await SessionBook.select().where(SessionBook.session.is_in(ids)):
+        books[r["session"]].append(r["book"])
+    return msgspec.convert(
+        [
+            {
+                **r,
+                "lead_reader_ids": sorted(leads[r["id"]]),
+                "book_ids": sorted(books[r["id"]]),
+                "reviewed": r["reviewed_at"] is not None,
+            }
+            for r in rows
+        ],
+        list[SessionOut],
     )
+
+
+async def session_out(session_id: int) -> SessionOut:
+    found = await _sessions_out(ReadingSession.select(*SESSION_COLUMNS).where(ReadingSession.id == session_id))
+    if not found:
+        raise SessionNotFound()
+    return found[0]
 
 
 async def _by_client_key(user_id: int, client_key: str | None) -> SessionOut | None:
@@ -211,7 +240,7 @@ async def update_session(session_id: int, data: SessionUpdate, *, actor: Actor, 
 async def list_sessions(
     *, actor: Actor, space_id: int | None, start: datetime | None, end: datetime | None, limit: int = 200
 ) -> list[SessionOut]:
-    query = ReadingSession.select(ReadingSession.id)
+    query = ReadingSession.select(*SESSION_COLUMNS)
     served = served_where(ReadingSession.space, actor=actor, space_id=space_id)
     if served is not None:
         query = query.where(served)
@@ -219,8 +248,7 @@ async def list_sessions(
         query = query.where(ReadingSession.started_at >= start)
     if end is not None:
         query = query.where(ReadingSession.started_at < end)
-    rows = await query.order_by(ReadingSession.started_at, ascending=False).limit(limit)
-    return [await session_out(r["id"]) for r in rows]
+    return await _sessions_out(query.order_by(ReadingSession.started_at, ascending=False).limit(limit))
 
 
 async def prefill(slot_id: int, *, actor: Actor) -> SessionPrefill:
