@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from piccolo.querystring import QueryString
 
 from app.kernel.clock import Clock
@@ -51,25 +52,17 @@ _isbn_display = lru_cache(maxsize=8192)(hyphenated)
 
 
 def book_out(row: dict[str, Any], available: int = 0, available_here: int | None = None) -> BookOut:
-    return BookOut(
-        id=row["id"],
-        isbn=row["isbn"],
-        isbn_display=_isbn_display(row["isbn"]),
-        title=row["title"],
-        subtitle=row["subtitle"],
-        authors=row["authors"],
-        illustrators=row["illustrators"],
-        translators=row["translators"],
-        publisher=row["publisher"],
-        year=row["year"],
-        age_band=row["age_band"] or None,
-        themes=[t for t in row["themes"].split(",") if t],
-        series=row["series"],
-        summary=row["summary"],
-        draft=row["draft"],
-        has_cover=row["has_cover"],
-        available=available,
-        available_here=available_here,
+    """A title from its row (the columns keep BookOut's names) and its copies on the shelf."""
+    return msgspec.convert(
+        {
+            **row,
+            "isbn_display": _isbn_display(row["isbn"]),
+            "age_band": row["age_band"] or None,
+            "themes": [t for t in row["themes"].split(",") if t],
+            "available": available,
+            "available_here": available_here,
+        },
+        BookOut,
     )
 
 
