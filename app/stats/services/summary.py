@@ -152,17 +152,32 @@ async def streets(scope: Scope, cells: Cells) -> list[StreetFigures]:
     ]
 
 
+# The summary's figures that are a source's measure under the same name.
+AS_MEASURED = (
+    "families",
+    "new_families",
+    "bookings",
+    "attended",
+    "no_shows",
+    "cancelled",
+    "activities",
+    "sessions",
+    "session_minutes",
+    "session_adults",
+    "session_children",
+    "volunteers",
+    "loans",
+    "returns",
+)
+
+
 def from_totals(scope: Scope, t: dict[str, int]) -> Summary:
     """The summary's headline figures from the sources' totals."""
     kept = t["attended"] + t["no_shows"]
     adults = t["adults"] + t["door_adults"]
     children = t["children"] + t["door_children"]
-    return Summary(
-        first=scope.first,
-        last=scope.last,
-        street=scope.street,
-        space_id=scope.space_id,
-        theme=scope.theme,
+    figures: dict[str, Any] = {name: t[name] for name in AS_MEASURED}
+    figures.update(
         visits=t["checkins"] + t["door"],
         visits_walk_in=t["walk_in"] + t["door"],
         visits_booked=t["booked"],
@@ -170,28 +185,17 @@ def from_totals(scope: Scope, t: dict[str, int]) -> Summary:
         people=adults + children,
         adults=adults,
         children=children,
-        families=t["families"],
-        new_families=t["new_families"],
-        bookings=t["bookings"],
-        attended=t["attended"],
-        no_shows=t["no_shows"],
-        cancelled=t["cancelled"],
         attendance_rate=ratio(t["attended"], kept),
         no_show_rate=ratio(t["no_shows"], kept),
-        activities=t["activities"],
-        sessions=t["sessions"],
-        session_minutes=t["session_minutes"],
-        session_adults=t["session_adults"],
-        session_children=t["session_children"],
         lead_readers_active=t["lead_readers"],
         lead_reader_sessions=t["lead_sessions"],
         lead_reader_minutes=t["lead_minutes"],
-        volunteers=t["volunteers"],
         volunteer_hours=round(t["volunteer_minutes"] / 60, 2),
-        loans=t["loans"],
-        returns=t["returns"],
         active_borrowers=t["borrowers"],
         reading_log_entries=t["reading_log"] if scope.district else None,
+    )
+    return Summary(
+        first=scope.first, last=scope.last, street=scope.street, space_id=scope.space_id, theme=scope.theme, **figures
     )
 
 
