@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
@@ -190,18 +191,8 @@ class AccountsController(Controller):
     ) -> NotificationPage:
         """The in-app inbox, newest first, in the reader's language (`Accept-Language: en`)."""
         rows = await inbox(actor.user_id, locale=current_locale.get(), before_id=decode_cursor(cursor), limit=limit)
-        items = [
-            NotificationOut(
-                id=r.id,
-                kind=r.kind,
-                title=r.title,
-                body=r.body,
-                link=r.link,
-                created_at=r.created_at.isoformat(),
-                read=r.read,
-            )
-            for r in rows
-        ]
+        # The inbox's items as they are, but the moment as `isoformat()` text, as the API has always written it.
+        items = [NotificationOut(**{**asdict(r), "created_at": r.created_at.isoformat()}) for r in rows]
         return NotificationPage(items=items, next_cursor=next_cursor([i.id for i in items], limit))
 
     @post("/notifications/read", status_code=204)

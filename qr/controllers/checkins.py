@@ -19,14 +19,8 @@ class CheckInController(Controller):
     async def create(self, data: JSONBody[CheckInIn], actor: ActorDep, clock: ClockDep) -> Response[CheckInOut]:
         """Family scanned a corner (or live) code, or staff scanned a booking code. A repeat for
         the same family and slot answers 200 with `duplicate: true` and the first time."""
-        request = checkin.ScanRequest(
-            token=data.token,
-            scanner=actor,
-            nonce=data.nonce,
-            child_ids=data.child_ids,
-            override_reason=data.override_reason,
-            adults=data.adults,
-        )
+        # The body's fields are the scan's own (token, nonce, children, override, adults).
+        request = checkin.ScanRequest(scanner=actor, **msgspec.structs.asdict(data))
         result = await checkin.dispatch(request, clock=clock)
         body = msgspec.convert(result, CheckInOut, from_attributes=True)  # without where it happened
         return Response(body, status_code=200 if result.duplicate else 201)
