@@ -99,14 +99,18 @@ async def login_context(request: Request[Any, Any, Any], actor: Any, target: str
     }
 
 
-async def remembering(request: Request[Any, Any, Any], template: Template, target: str, clock: Any) -> Template:
-    """A log-in form opened on the way to a check-in (`next=/q/<token>`) remembers the scan."""
+async def entry_form(
+    request: Request[Any, Any, Any], template: str, actor: Any, target: str, clock: Any, **more: Any
+) -> Template:
+    """The log-in or registration form (`login_context`, then `more`); opened on the way to a
+    check-in (`next=/q/<token>`), it remembers the scan."""
+    page = Template(template, context={**await login_context(request, actor, target, clock), **more})
     token = scan_memory.scan_token(target)
     if token is not None:
         cookie = await scan_memory.remember(request, token, now=clock.now())
         if cookie is not None:
-            template.cookies.append(cookie)
-    return template
+            page.cookies.append(cookie)
+    return page
 
 
 def policy_context() -> dict[str, Any]:
@@ -130,9 +134,7 @@ class SessionController(Controller):
         next: FromQuery[str | None] = None,
         staff: FromQuery[bool] = False,
     ) -> Template:
-        target = safe_next(next)
-        context = await login_context(request, maybe_actor, target, clock)
-        return await remembering(request, Template("login.html", context={**context, "staff": staff}), target, clock)
+        return await entry_form(request, "login.html", maybe_actor, safe_next(next), clock, staff=staff)
 
     @get("/staff/login", opt=PUBLIC)
     async def staff_login_form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
@@ -212,8 +214,7 @@ class RegisterController(Controller):
         next: FromQuery[str | None] = None,
     ) -> Template:
         target = safe_next(next, "/family")
-        context = {**await login_context(request, maybe_actor, target, clock), **policy_context(), "form": {}}
-        return await remembering(request, Template("register.html", context=context), target, clock)
+        return await entry_form(request, "register.html", maybe_actor, target, clock, **policy_context(), form={})
 
     @post("/register", opt=with_limit(PUBLIC, REGISTRATION))
     async def register(self, request: Request[Any, Any, Any], clock: ClockDep, queue: QueueDep) -> Template | Redirect:
