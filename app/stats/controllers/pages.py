@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -15,14 +15,13 @@ from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, STAFF
 from app.kernel.clock import Clock
 from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download, form_dict, refusal_page, see_other, to_int
+from app.stats.controllers.api import FiltersDep, From, To
 from app.stats.errors import BadFilter
 from app.stats.services import archive, figures
 from app.stats.services.dashboard import Dashboard, dashboard
 from app.stats.services.scope import Filters
 from app.stats.services.space_table import TableView
 
-From = Annotated[str | None, QueryParameter(name="from")]
-To = Annotated[str | None, QueryParameter(name="to")]
 TEMPLATE = "stats/dashboard.html"
 
 
@@ -35,9 +34,6 @@ async def form_filters(
 ) -> Filters:
     """The dashboard form's filters (its space may come empty: every space)."""
     return Filters(first, last, street, to_int(space_id), theme)
-
-
-FiltersDep = NamedDependency[Filters]
 
 
 async def _context(page: Dashboard, actor: Actor, clock: Clock, **more: Any) -> dict[str, Any]:
