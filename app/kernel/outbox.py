@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,35 +35,16 @@ async def add(
     return await _insert(recipient_id, kind, title, body, link, now, payload or {}, None)
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """A notice as the outbox keeps it: its kind and parameters, and the Chinese words beside
-    them (for exports and for a kind removed later)."""
-
-    kind: str
-    title: str
-    body: str
-    link: str
-    params: dict[str, Param]
-
-
-def stored(kind: str, params: Mapping[str, Param], link: str = "") -> Stored:
-    """A notice of a registered kind with its parameters (strings and numbers; a time as ISO
-    text under a name ending in `_at`), as `notice()` writes it, for a hand-written statement
-    that writes it in the change's own statement."""
+async def notice(*, recipient_id: int, kind: str, params: Mapping[str, Param], now: datetime, link: str = "") -> int:
+    """Queue a notice of a registered kind with its parameters (strings and numbers; a time as
+    ISO text under a name ending in `_at`); call inside the change's `write_transaction()`.
+    The Chinese words are stored beside them for exports and for a kind removed later."""
     entry = notices.get(kind)
     if entry is None or not entry.title:
         raise LookupError(f"notice kind {kind!r} is not registered with words")
-    values = dict(params)
+    values = {name: value for name, value in params.items()}
     shown = notices.render(kind, values, "zh-CN", title="", body="", link=link)
-    return Stored(kind, shown.title[:200], shown.body, shown.link, values)
-
-
-async def notice(*, recipient_id: int, kind: str, params: Mapping[str, Param], now: datetime, link: str = "") -> int:
-    """Queue a notice of a registered kind with its parameters (`stored`); call inside the
-    change's `write_transaction()`."""
-    found = stored(kind, params, link)
-    return await _insert(recipient_id, kind, found.title, found.body, found.link, now, {}, found.params)
+    return await _insert(recipient_id, kind, shown.title[:200], shown.body, shown.link, now, {}, values)
 
 
 async def _insert(

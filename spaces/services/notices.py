@@ -16,8 +16,3 @@ async def tell(user_id: int | None, kind: str, now: datetime, **params: Param) -
     `write_transaction()`. A time travels as ISO text under a name ending in `_at`."""
     if user_id is not None:
         await outbox.notice(recipient_id=user_id, kind=kind, params=params, now=now, link="/bookings")
-
-
-def told(kind: str, **params: Param) -> outbox.Stored:
-    """What `tell` writes, for a statement that writes it itself (statements.BOOK)."""
-    return outbox.stored(kind, params, link="/bookings")

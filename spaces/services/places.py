@@ -7,23 +7,18 @@ active booking per family and slot. Count-then-insert is the bug this avoids.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Family
-from app.kernel import outbox
 from app.kernel.clock import Clock, local_today
-from app.kernel.db import is_sqlite, is_unique_violation, write_transaction
-from app.kernel.sql import statement
+from app.kernel.db import is_unique_violation, write_transaction
 from spaces.errors import AlreadyBooked, BookingClosed, PartyTooLarge, SlotFull, SlotNotFound, SpaceFull
 from spaces.schemas import BookingIn, BookingOut, WalkInOut
-from spaces.services import notices
 from spaces.services.access import ensure_serves, family_of
 from spaces.services.booking_rules import BookableSlot, bookable_slot, check_cap, check_rules
 from spaces.services.bookings import get_booking
 from spaces.services.notices import tell
-from spaces.services.statements import BOOK
 from spaces.tables import Booking, Slot, WalkIn
 
 
@@ -50,55 +45,13 @@ async def book(slot_id: int, data: BookingIn, *, actor: Actor, clock: Clock) -> 
             # of each seeing room (the count in check_rules only refuses early).
             await Family.update({Family.created_at: Family.created_at}).where(Family.id == family_id)
             await check_cap(family_id, slot.rules.max_future_bookings, now)
-            # PostgreSQL, no waitlist: the places, the booking and its notice in one statement,
-            # so the slot's row, on which every booker of a hot slot queues, is held for that
-            # statement and the commit. SQLite's write transactions are serial anyway.
-            if slot.waitlist or is_sqlite():
-                status = await _confirm_or_wait(slot, people)
-                booking_id = await _insert(slot, family_id, data, people, status, actor.user_id, now)
-            else:
-                booking_id = await _book_at_once(slot, family_id, data, people, actor.user_id, now)
+            status = await _confirm_or_wait(slot, people)
+            booking_id = await _insert(slot, family_id, data, people, status, actor.user_id, now)
     except Exception as exc:
         if is_unique_violation(exc):
             raise AlreadyBooked() from exc
         raise
     return await get_booking(booking_id)
-
-
-async def _book_at_once(
-    slot: BookableSlot, family_id: int, data: BookingIn, people: int, user_id: int, now: datetime
-) -> int:
-    """PostgreSQL, a slot without a waitlist: the places, the booking and its notice in one
-    statement (statements.BOOK); refused when too few places are left."""
-    told = notices.told("booking_confirmed", **_told(slot, people))
-    day, hours = _reminded(slot, now)
-    query = statement(
-        BOOK,
-        slot=slot.id,
-        family=family_id,
-        user_id=user_id,
-        adults=data.adults,
-        child_ids=json.dumps(sorted(set(data.child_ids))),
-        people=people,
-        now=now,
-        reminded_day=day,
-        reminded_hours=hours,
-        kind=told.kind,
-        title=told.title,
-        body=told.body,
-        link=told.link,
-        params=json.dumps(told.params, ensure_ascii=False),
-    )
-    rows = await Booking.raw("{}", query)
-    if not rows:
-        raise await _full(slot, people)
-    outbox.written.set(True)
-    return int(rows[0]["id"])
-
-
-async def _full(slot: BookableSlot, people: int) -> SlotFull:
-    left = await Slot.select(Slot.remaining).where(Slot.id == slot.id).first()
-    return SlotFull(remaining=max(left["remaining"], 0) if left else 0, party=people)
 
 
 async def _confirm_or_wait(slot: BookableSlot, people: int) -> str:
@@ -107,7 +60,8 @@ async def _confirm_or_wait(slot: BookableSlot, people: int) -> str:
     if await take_places(slot.id, people):
         return "confirmed"
     if not slot.waitlist:
-        raise await _full(slot, people)
+        left = await Slot.select(Slot.remaining).where(Slot.id == slot.id).first()
+        raise SlotFull(remaining=max(left["remaining"], 0) if left else 0, party=people)
     # Joining the waitlist: lock the slot row first (a no-op update). A transaction freeing
     # places right now then either committed before, and what it could not offer is free for
     # this family, or waits for this booking and offers to it. Without the lock (PostgreSQL: a
@@ -129,7 +83,6 @@ async def _insert(
     slot: BookableSlot, family_id: int, data: BookingIn, people: int, status: str, user_id: int, now: datetime
 ) -> int:
     """The booking row and its notification, in the booking's transaction."""
-    day, hours = _reminded(slot, now)
     rows = await Booking.insert(
         Booking(
             slot=slot.id,
@@ -140,23 +93,13 @@ async def _insert(
             child_ids=sorted(set(data.child_ids)),
             people=people,
             created_at=now,
-            reminded_day=day,
-            reminded_hours=hours,
+            # A booking made inside a reminder's lead time needs no such reminder.
+            reminded_day=slot.starts_at - now < timedelta(hours=24),
+            reminded_hours=slot.starts_at - now < timedelta(hours=2),
         )
     ).returning(Booking.id)
-    await tell(user_id, f"booking_{status}", now, **_told(slot, people))
+    await tell(user_id, f"booking_{status}", now, title=slot.title, starts_at=slot.starts_at.isoformat(), people=people)
     return int(rows[0]["id"])
-
-
-def _reminded(slot: BookableSlot, now: datetime) -> tuple[bool, bool]:
-    """Whether the day's and the two hours' reminders count as sent: a booking made inside a
-    reminder's lead time needs no such reminder."""
-    return slot.starts_at - now < timedelta(hours=24), slot.starts_at - now < timedelta(hours=2)
-
-
-def _told(slot: BookableSlot, people: int) -> dict[str, str | int]:
-    """The booking notice's parameters."""
-    return {"title": slot.title, "starts_at": slot.starts_at.isoformat(), "people": people}
 
 
 async def register_walk_in(slot_id: int, *, adults: int, children: int, actor: Actor, clock: Clock) -> WalkInOut:

@@ -103,23 +103,6 @@ VISIT = (
     " SELECT id FROM checked"
 )
 
-# BOOK (PostgreSQL, a slot without a waitlist; SQLite's write transactions are serial, and it
-# takes the same three writes one by one): a confirmed booking in one statement. It takes the
-# places if enough are left (nothing else is written when not: no row comes back), inserts the
-# booking and its notice (`outbox.stored`). Every booker of a hot slot queues on the slot's
-# row: each holds it for this statement and the commit, not for three statements and the commit.
-BOOK = (
-    "WITH taken AS (UPDATE spaces_slot SET remaining = remaining - :people"
-    " WHERE id = :slot AND remaining >= :people AND NOT cancelled RETURNING id),"
-    " booked AS (INSERT INTO spaces_booking"
-    " (slot, family, booked_by, status, adults, child_ids, people, created_at, reminded_day, reminded_hours)"
-    " SELECT taken.id, :family, :user_id, 'confirmed', :adults, CAST(:child_ids AS JSONB), :people,"
-    " CAST(:now AS TIMESTAMPTZ), :reminded_day, :reminded_hours FROM taken RETURNING id),"
-    " told AS (INSERT INTO kernel_outbox (recipient_id, kind, title, body, link, params, created_at)"
-    " SELECT :user_id, :kind, :title, :body, :link, CAST(:params AS JSONB), CAST(:now AS TIMESTAMPTZ) FROM booked)"
-    " SELECT id FROM booked"
-)
-
 # SLOT_FOR_BOOKING: what a family's booking reads before its transaction (services/
 # booking_rules.py), one round trip instead of up to seven: the slot and its space's rules,
 # the stored values of the cap and the horizon (the space's and the district's), whether the
@@ -155,6 +138,5 @@ STATEMENTS = {
     "CORNER_SCENE": CORNER_SCENE,
     "BOOKING_SCENE": BOOKING_SCENE,
     "VISIT": VISIT,
-    "BOOK": BOOK,
     "SLOT_FOR_BOOKING": SLOT_FOR_BOOKING,
 }

@@ -15,9 +15,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import FAMILY
 from app.kernel import policies
 from app.kernel.clock import local_zone
-from app.kernel.jsonvalue import loads
 from app.kernel.sql import dialect, statement
-from app.kernel.tables import OutboxMessage
 from qr import checkin
 from qr.checkin import Attempt, ScanRequest
 from qr.services import tokens
@@ -26,7 +24,7 @@ from spaces.errors import SlotNotFound
 from spaces.services import booking_rules, bookings, slots, spaces, statements, views
 from spaces.services import checkin_steps as steps
 from spaces.services.views import day_start
-from spaces.tables import Booking, Slot, Suspension
+from spaces.tables import Suspension
 from tests.helpers import ON_SQLITE, FrozenClock, postgres_only, register_family, scanned_whole, staff_headers
 from tests.helpers import statements as count_statements
 from tests.spaces.conftest import book, make_slot, quick_families
@@ -41,7 +39,6 @@ def test_every_statement_is_tested_here() -> None:
         "CORNER_SCENE",
         "BOOKING_SCENE",
         "VISIT",
-        "BOOK",
         "SLOT_FOR_BOOKING",
     }
     # SLOTS spells out the active statuses: they must be bookings.ACTIVE.
@@ -253,12 +250,6 @@ async def test_the_plans_use_the_indexes(client: httpx.AsyncClient, space: dict[
             **{"subject": "1", "user_id": 1, "outcome": "checked_in", "id": 1, "slot": 1, "people": 2, "space": 1},
             **{"family": 1, "corner": 1, "child_ids": "[]", "now": start},
         ),
-        "BOOK": statement(
-            statements.BOOK,
-            **{"slot": 1, "family": 1, "user_id": 1, "adults": 1, "child_ids": "[]", "people": 1, "now": start},
-            **{"reminded_day": False, "reminded_hours": False, "kind": "booking_confirmed", "title": "t"},
-            **{"body": "b", "link": "/bookings", "params": "{}"},
-        ),
     }
     for name, query in queries.items():
         assert await scanned_whole(query) == [], name
@@ -448,37 +439,3 @@ async def test_a_refused_booking_reads_once_after_auth(
     seen: list[str] = []
     assert await count_statements(refused, ("",), seen) == 3, seen
     assert "app_rate_counter" in seen[1] and "spaces_slot sl JOIN spaces_space" in seen[2]
-
-
-async def test_a_booking_writes_in_one_statement(
-    client: httpx.AsyncClient, space: dict[str, Any], clock: FrozenClock
-) -> None:
-    """BOOK (PostgreSQL, a slot without a waitlist): the places, the booking and its notice in
-    one statement, so that a hot slot's row is held for it and the commit alone; SQLite takes
-    the same three writes one by one. Either way the booking and its notice are there, and a
-    refusal leaves neither."""
-    fam, late = await quick_families(2)
-    slot = await make_slot(client, space, clock, capacity=2)
-
-    async def booked() -> None:
-        r = await book(client, slot["id"], fam)
-        assert r.status_code == 201, r.text
-        assert r.json()["status"] == "confirmed" and r.json()["people"] == 2
-
-    seen: list[str] = []
-    await count_statements(booked, ("",), seen)
-    writes = [
-        s for s in seen if s.lstrip().upper().startswith(("UPDATE", "INSERT", "WITH")) and "app_rate_counter" not in s
-    ]
-    # The family's lock, then BOOK; SQLite: the lock, the places, the booking, the notice.
-    assert len(writes) == (4 if ON_SQLITE else 2), writes
-    assert ON_SQLITE or writes[1].lstrip().startswith("WITH taken AS")
-    notices = await OutboxMessage.select(OutboxMessage.recipient_id, OutboxMessage.kind, OutboxMessage.params)
-    assert [(n["recipient_id"], n["kind"]) for n in notices] == [(fam["user_id"], "booking_confirmed")]
-    assert loads(notices[0]["params"], {})["people"] == 2
-    assert (await Slot.select(Slot.remaining).where(Slot.id == slot["id"]).first())["remaining"] == 0
-
-    r = await book(client, slot["id"], late)
-    assert r.status_code == 409 and r.json()["code"] == "slot_full", r.text
-    assert await Booking.count().where(Booking.slot == slot["id"]) == 1
-    assert await OutboxMessage.count() == 1
