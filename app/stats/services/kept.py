@@ -126,6 +126,22 @@ async def fresh(key: tuple[Any, ...], compute: Callable[[], Awaitable[T]], now: 
     return cast(T, found)
 
 
+def peek(run: str, key: tuple[Any, ...]) -> Any:
+    """What `keep` left for the run and key, or None."""
+    found = _kept.get((run, *key))
+    if found is not None:
+        _kept.move_to_end((run, *key))
+    return found
+
+
+def keep(run: str, key: tuple[Any, ...], found: Any, *, remember: bool = True) -> None:
+    """Remember `found` for the run and key, replacing what was there (`remember` False: forget it)."""
+    if remember:
+        _remember((run, *key), found)
+    else:
+        _kept.pop((run, *key), None)
+
+
 def _forget_other_runs(run: str) -> None:
     """Drop what runs other than `run` left, before computing for it: they are not read again
     once a new run's token is read, and a city's kept cells are tens of MB (two runs' worth

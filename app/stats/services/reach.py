@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app.stats.services import kept, sql
+from app.stats.services import grown, kept, sql
 from app.stats.services.scope import Scope, day_bits, month_spans
 
 
@@ -181,5 +181,6 @@ async def count(
         newcomers = f" WHERE {_unseen(kind, held_part, keys)}"
         cut = statement.rindex(" GROUP BY ") if width else len(statement)
         statement = statement[:cut] + newcomers + statement[cut:]
-        parts.append(await sql.rows(statement, [*[whole.start] * starts, *params]))
+        stamp = grown.Stamp(kind.table, kind.time)  # check-ins or loans: kept until they change
+        parts.append(await grown.rows(stamp, later, statement, [*[whole.start] * starts, *params]))
     return sql.merge(parts, width, measures)

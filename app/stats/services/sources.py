@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from app.stats.services import kept, sql
+from app.stats.services import grown, kept, sql
+from app.stats.services.grown import Stamp
 from app.stats.services.scope import Scope
 
 
@@ -36,6 +37,9 @@ class Source:
     # the rollups hold today's up to their run. The others (a booking's status, an activity
     # cancelled, a session logged late, the reading log by date) count today live.
     stamped: bool = False
+    # The stamp's table and indexed column: what a reading counted of the rows after the run
+    # is kept until they change (grown.py). The door has no index on its stamp, and few rows.
+    stamp: Stamp | None = None
 
 
 def _checkins() -> Source:
@@ -60,6 +64,7 @@ def _checkins() -> Source:
         },
         start_params={"new_families": 1},
         stamped=True,
+        stamp=grown.CHECK_INS,
     )
 
 
@@ -136,6 +141,7 @@ LOANS = Source(
     theme=None,
     measures={"loans": "COUNT(*)", "borrowers": "COUNT(DISTINCT l.family)"},
     stamped=True,
+    stamp=grown.LOANS,
 )
 RETURNS = Source(
     body="reading_loan l",
@@ -144,6 +150,7 @@ RETURNS = Source(
     theme=None,
     measures={"returns": "COUNT(*)"},
     stamped=True,
+    stamp=grown.RETURNS,
 )
 READING_LOG = Source(
     body="reading_log_entry e",
@@ -220,8 +227,12 @@ def select(
 async def live(
     source: Source, scope: Scope, keys: Sequence[str] = (), measures: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
-    """The measures counted from the history itself (once per reading: kept.one_reading)."""
-    return await kept.live_rows(*select(source, scope, keys, measures))
+    """The measures counted from the history itself (once per reading: kept.one_reading; today's
+    stamped rows after the run until they change: grown.py)."""
+    statement, params = select(source, scope, keys, measures)
+    if source.stamp is not None:
+        return await grown.rows(source.stamp, scope, statement, params)
+    return await kept.live_rows(statement, params)
 
 
 def part(source: Source, scope: Scope) -> Scope:

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.accounts.people import AGE_BANDS, age_band
 from app.stats.schemas import StreetFigures, Summary, ThemeFigures
-from app.stats.services import counted, kept, sources, sql
+from app.stats.services import counted, grown, kept, sources, sql
 from app.stats.services.scope import THEMES, Scope, covered, places
 
 UNKNOWN_BAND = "unknown"  # children counted at the door, or no longer on record
@@ -115,7 +115,8 @@ async def _live_bands(scope: Scope) -> list[tuple[Any, str, int]]:
         f"FROM spaces_check_in c JOIN spaces_slot s ON s.id = c.slot {sql.json_ids('c.child_ids', 'j')} "
         f"LEFT JOIN accounts_child ch ON ch.id = j.value WHERE {' AND '.join(conditions)} GROUP BY 1, 2"
     )
-    return [(row["born"], str(row["month"]), int(row["n"])) for row in await sql.rows(statement, params)]
+    found = await grown.rows(grown.CHECK_INS, scope, statement, params)
+    return [(row["born"], str(row["month"]), int(row["n"])) for row in found]
 
 
 def themes(scope: Scope, cells: Cells) -> list[ThemeFigures]:
