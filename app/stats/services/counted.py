@@ -114,6 +114,13 @@ def additive_measures() -> list[str]:
 async def grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
     """Every additive measure of every source (and the held days' age bands), one row per group
     of `keys`: the held days in one pass over the rollups, the later days from each source."""
+    return sql.merge(await grouped_parts(scope, keys), len(keys), ROLLED)
+
+
+async def grouped_parts(scope: Scope, keys: Sequence[str]) -> list[list[dict[str, Any]]]:
+    """What `grouped` adds up, part by part (the rollups', then each source's), for callers
+    that only sum them: merging first gave each of a city's ~6,000 groups of today every
+    measure (~50 ms a reading)."""
     held, later = split(scope)
     parts = [await _held(held, keys, ROLLED, _spaces(held, keys, of_no_space=True))] if held is not None else []
     live_days = scope if held is None else later
@@ -122,7 +129,7 @@ async def grouped(scope: Scope, keys: Sequence[str]) -> list[dict[str, Any]]:
             additive = [m for m in source.measures if m not in DISTINCT]
             if additive and (source.space is not None or scope.district):  # as the held rows: space 0
                 parts.append(await sources.live(source, live_days, keys, additive))
-    return sql.merge(parts, len(keys), ROLLED)
+    return parts
 
 
 async def _held(scope: Scope, keys: Sequence[str], measures: Sequence[str], spaces: str) -> list[dict[str, Any]]:

@@ -72,7 +72,10 @@ class Cells:
 
 
 async def _cells(scope: Scope) -> Cells:
-    return Cells().add(await counted.grouped(scope, ("space", "theme")))
+    found = Cells()
+    for part in await counted.grouped_parts(scope, ("space", "theme")):
+        found.add(part)  # sums, so the parts need no merging
+    return found
 
 
 async def cells(scope: Scope) -> Cells:
