@@ -67,9 +67,10 @@ async def rows(stamp: Stamp, scope: Scope, statement: str, params: Sequence[Any]
         return await kept.live_rows(statement, params)
     since = scope.since
     key = ("grown", statement, tuple(params))
-    now = await kept.once(("mark", stamp, since), lambda: _current(stamp, since))
     found: tuple[Mark, Rows] | None = kept.peek(scope.rollup_run, key)
-    if found is not None and found[0] == now:
+    # The pair alone only when there is something to compare it with: on a miss the statement
+    # below reads it anyway.
+    if found is not None and found[0] == await kept.once(("mark", stamp, since), lambda: _current(stamp, since)):
         return found[1]
     marked = await kept.live_rows(
         f"SELECT m.*, q.* FROM ({_marks(stamp)}) m "
