@@ -47,7 +47,7 @@ def search_text(values: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
-# python-stdnum looks the ranges up on every call (7 % of a search's CPU); an ISBN's display form never changes.
+# An ISBN's display form never changes: a page's titles are mostly hyphenated already (2.4 µs a miss).
 _isbn_display = lru_cache(maxsize=8192)(hyphenated)
 
 

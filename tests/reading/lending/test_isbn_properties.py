@@ -4,10 +4,15 @@ ISBN-10 or ISBN-13 is refused with `invalid_isbn`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from stdnum import isbn as stdnum_isbn
+from stdnum import numdb
 
+from reading.lending import isbn as isbn_module
 from reading.lending.errors import InvalidIsbn
 from reading.lending.isbn import hyphenated, normalize
 
@@ -111,3 +116,38 @@ def test_nine_digits_read_as_an_isbn10_that_lost_its_leading_zero() -> None:
     Excel does to a number column); the check digit still has to be right."""
     assert normalize("123456789") == normalize("0123456789") == isbn13("978012345678")
     assert refused("123456788")
+
+
+def test_hyphenated_splits_at_every_range_boundary_as_python_stdnum() -> None:
+    """The indexed range table (isbn._Level) hyphenates as python-stdnum does: numbers at both
+    ends of every range of every level, and just outside them, the rest filled three ways."""
+    assert isbn_module._RANGES is not None, "the table was not indexed: hyphenated() fell back to stdnum"
+    numbers: set[str] = set()
+
+    def walk(prefixes: list[Any], before: str) -> None:
+        for _length, low, high, _props, children in prefixes:
+            for edge in (low, high, str(int(low) - 1).zfill(len(low)), str(int(high) + 1).zfill(len(high))):
+                start = before + edge
+                if len(start) <= 12 and start.isdigit():
+                    for fill in "059":
+                        numbers.add(isbn13((start + fill * 12)[:12]))
+            if len(before) < 12:
+                walk(children, before + low)
+                walk(children, before + high)
+
+    walk(numdb.get("isbn").prefixes, "")
+    numbers = {n for n in numbers if n[:3] in ("978", "979")}
+    assert len(numbers) > 5_000
+    wrong = [
+        (n, hyphenated(n), stdnum_isbn.format(n)) for n in sorted(numbers) if hyphenated(n) != stdnum_isbn.format(n)
+    ]
+    assert not wrong, wrong[:5]
+
+
+@quick
+@given(first12=twelve_digits)
+@example(first12="978754471744")  # 978-7-5447-1744-5
+@example(first12="979100000000")
+def test_hyphenated_is_python_stdnums_format(first12: str) -> None:
+    number = isbn13(first12)
+    assert hyphenated(number) == stdnum_isbn.format(number)
