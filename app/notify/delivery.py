@@ -113,22 +113,27 @@ async def _plan(message: dict[str, Any], now: datetime) -> None:
 
 
 async def send_due(*, clock: Clock = system_clock) -> int:
-    """Send every outside delivery that is due; returns how many went out."""
+    """Send every outside delivery that is due, batch after batch as `deliver_pending` does (a
+    city's morning reminders are thousands); returns how many went out. Each delivery a batch
+    reads leaves the due set (sent, finished, claimed by another run, or retried later), so
+    the loop ends."""
     now = clock.now()
     await Delivery.update({Delivery.status: "unknown", Delivery.finished_at: now}).where(
         (Delivery.status == "sending") & (Delivery.claimed_at < now - STUCK)
     )
     sent = 0
-    due = (
-        await Delivery.select(Delivery.id)
-        .where((Delivery.status == "pending") & (Delivery.next_attempt_at <= now))
-        .order_by(Delivery.next_attempt_at)
-        .limit(BATCH)
-    )
-    for row in due:
-        if await _send_one(row["id"], clock) is Status.SENT:
-            sent += 1
-    return sent
+    while True:
+        due = (
+            await Delivery.select(Delivery.id)
+            .where((Delivery.status == "pending") & (Delivery.next_attempt_at <= now))
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(BATCH)
+        )
+        for row in due:
+            if await _send_one(row["id"], clock) is Status.SENT:
+                sent += 1
+        if len(due) < BATCH:
+            return sent
 
 
 async def _send_one(delivery_id: int, clock: Clock) -> Status | None:

@@ -339,3 +339,34 @@ async def test_a_follower_who_refused_is_not_tried_again(
     [row] = await deliveries("booking_confirmed")
     assert (row["channel"], row["status"]) == ("wechat", "failed")
     assert row["last_error"].startswith("43101")
+
+
+async def test_one_run_sends_every_due_delivery_beyond_a_batch(
+    client: httpx.AsyncClient, clock: FrozenClock, clocked_queue: Any, tencent_sms: FakeTencentSms
+) -> None:
+    """A morning's reminders are more than one batch (BATCH = 200): one run sends them all,
+    as `deliver_pending` delivers every message, instead of 200 a run."""
+    from app.kernel import outbox
+    from app.kernel.db import write_transaction
+    from app.kernel.tables import OutboxMessage
+    from app.notify.delivery import BATCH, loaded
+
+    slot_id = await slot_with_waitlist(client, clock, capacity=10)
+    family = await register_family(client)
+    await book(client, slot_id, family)
+    await clocked_queue.drain()  # the booking's own run sent its confirmation
+    [confirmed] = await OutboxMessage.select().where(OutboxMessage.kind == "booking_confirmed")
+    async with write_transaction():  # the same notice again, as many as a morning's reminders
+        for _ in range(BATCH + 50):
+            await outbox.notice(
+                recipient_id=confirmed["recipient_id"],
+                kind="booking_confirmed",
+                params=loaded(confirmed["params"]) or {},
+                link=confirmed["link"],
+                now=clock.now(),
+            )
+    assert await deliver_pending(clock=clock) == BATCH + 50
+    assert await send_due(clock=clock) == BATCH + 50
+    assert len(sms_to(tencent_sms, family["phone"], "booking_confirmed")) == BATCH + 51
+    assert {r["status"] for r in await deliveries("booking_confirmed")} == {"sent"}
+    assert await send_due(clock=clock) == 0
