@@ -12,7 +12,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIResponse, Operation
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, STAFF
+from app.kernel.clock import Clock
 from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download
 from app.stats.schemas import QuietSites, ReportIn, ReportQueued, Series, StoredReports, Summary
 from app.stats.services import archive, figures
@@ -51,6 +53,19 @@ async def query_filters(
 
 
 FiltersDep = NamedDependency[Filters]
+EXPORTS = {"xlsx": XLSX, "csv": CSV}  # the export's kinds and their media types
+
+
+async def exported(filters: Filters, kind: str, actor: Actor, clock: Clock) -> Response[bytes]:
+    """The export per space and month as a file to save: `xlsx` (Excel) or `csv`."""
+    content, name = await figures.export(filters, kind=kind, actor=actor, clock=clock)
+    return download(content, name, EXPORTS[kind])
+
+
+async def report_file(name: str, clock: Clock) -> Response[bytes]:
+    """A month's report (`2026-11.pdf` or `2026-11.xlsx`) as a file to save."""
+    content, filename, media_type = await figures.report(name, clock=clock)
+    return download(content, filename, media_type)
 
 
 class StatsController(Controller):
@@ -81,26 +96,14 @@ class StatsController(Controller):
         return await figures.series(filters, metric=metric, by=by, actor=actor, clock=clock)
 
     @get("/export.xlsx", opt=STAFF, media_type=XLSX)
-    async def export_xlsx(
-        self,
-        actor: ActorDep,
-        clock: ClockDep,
-        filters: FiltersDep,
-    ) -> Response[bytes]:
+    async def export_xlsx(self, actor: ActorDep, clock: ClockDep, filters: FiltersDep) -> Response[bytes]:
         """One row per space and month, then the totals (numbers as numbers)."""
-        content, name = await figures.export(filters, kind="xlsx", actor=actor, clock=clock)
-        return download(content, name, XLSX)
+        return await exported(filters, "xlsx", actor, clock)
 
     @get("/export.csv", opt=STAFF, media_type="text/csv")
-    async def export_csv(
-        self,
-        actor: ActorDep,
-        clock: ClockDep,
-        filters: FiltersDep,
-    ) -> Response[bytes]:
+    async def export_csv(self, actor: ActorDep, clock: ClockDep, filters: FiltersDep) -> Response[bytes]:
         """The same rows as CSV (UTF-8 with BOM, Chinese headers)."""
-        content, name = await figures.export(filters, kind="csv", actor=actor, clock=clock)
-        return download(content, name, CSV)
+        return await exported(filters, "csv", actor, clock)
 
     @get("/reports", opt=ADMINS)
     async def reports(self) -> StoredReports:
@@ -122,8 +125,7 @@ class StatsController(Controller):
     async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:
         """A month's report for the District Women's Federation: `2026-11.pdf` or `2026-11.xlsx`;
         the kept file when the month's was made, else made now."""
-        content, filename, media_type = await figures.report(name, clock=clock)
-        return download(content, filename, media_type)
+        return await report_file(name, clock)
 
     @get("/quiet-sites", opt=ADMINS)
     async def quiet_sites(self, clock: ClockDep, days: FromQuery[int] = DEFAULT_DAYS) -> QuietSites:

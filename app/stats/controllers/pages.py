@@ -14,10 +14,10 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, STAFF
 from app.kernel.clock import Clock
-from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download, form_dict, refusal_page, see_other, to_int
-from app.stats.controllers.api import FiltersDep, From, To
+from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, form_dict, refusal_page, see_other, to_int
+from app.stats.controllers.api import FiltersDep, From, To, exported, report_file
 from app.stats.errors import BadFilter
-from app.stats.services import archive, figures
+from app.stats.services import archive
 from app.stats.services.dashboard import Dashboard, dashboard
 from app.stats.services.scope import Filters
 from app.stats.services.space_table import TableView
@@ -83,16 +83,9 @@ class StatsPages(Controller):
     @get("/staff/stats/reports/{name:str}", opt=ADMINS, media_type="application/octet-stream")
     async def report(self, clock: ClockDep, name: FromPath[str]) -> Response[bytes]:
         """A month's report (PDF or Excel), for the browser session."""
-        content, filename, media_type = await figures.report(name, clock=clock)
-        return download(content, filename, media_type)
+        return await report_file(name, clock)
 
     @get("/staff/stats/export.xlsx", opt=STAFF, media_type=XLSX)
-    async def export_xlsx(
-        self,
-        actor: ActorDep,
-        clock: ClockDep,
-        filters: FiltersDep,
-    ) -> Response[bytes]:
+    async def export_xlsx(self, actor: ActorDep, clock: ClockDep, filters: FiltersDep) -> Response[bytes]:
         """The figures per space and month as Excel (the dashboard's download)."""
-        content, name = await figures.export(filters, kind="xlsx", actor=actor, clock=clock)
-        return download(content, name, XLSX)
+        return await exported(filters, "xlsx", actor, clock)
