@@ -115,6 +115,12 @@ def download(content: bytes, filename: str, media_type: str, *, inline: bool = F
     return Response(content, media_type=media_type, headers={"Content-Disposition": header})
 
 
+def json_answer(body: bytes) -> Response[Any]:
+    """An answer encoded as JSON already (a kept answer, encoded once for all who read it);
+    the handler's return type (`Response[Summary]`) still describes it in the API schema."""
+    return Response(body, media_type=MediaType.JSON)
+
+
 def to_int(value: Any, default: int | None = None) -> int | None:
     """A form's number, or `default` when it is missing or not a number."""
     try:

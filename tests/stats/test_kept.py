@@ -233,3 +233,34 @@ async def test_a_series_and_the_dashboard_are_kept_for_a_few_seconds_per_request
     clock.advance(seconds=1)
     assert await visits_on_the_29th() == series + 1
     assert int(await headline_visits()) == int(page) + 1
+
+
+async def test_a_kept_summary_and_series_are_encoded_once_and_answered_as_read(
+    client: httpx.AsyncClient, admin: dict[str, str], clock: FrozenClock
+) -> None:
+    """The API answers a kept summary or series with the JSON encoded when it was read (a
+    city's summary lists 271 streets), not encoded again per request; the bytes are the
+    figures' own encoding."""
+    import msgspec
+
+    from app.accounts.actor import Actor
+    from app.accounts.roles import DISTRICT_ADMIN
+    from app.stats.schemas import Series, Summary
+    from app.stats.services import figures
+    from app.stats.services import summary as summary_of
+    from app.stats.services.scope import Filters, resolve
+
+    await seed_november()
+    await roll("days")
+    actor = Actor(user_id=1, login="stats_admin", display_name="", roles=frozenset({DISTRICT_ADMIN}))
+    filters = Filters(first=NOVEMBER["from"], last=NOVEMBER["to"])
+    first = await figures.summary(filters, actor=actor, clock=clock)
+    assert await figures.summary(filters, actor=actor, clock=clock) is first  # kept as bytes
+    scope = await resolve(filters, actor=actor, clock=clock)
+    assert msgspec.json.decode(first, type=Summary) == await summary_of.summary(scope)
+    r = await client.get("/api/v1/stats/summary", params=NOVEMBER, headers=admin)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.content == first
+    series = await figures.series(filters, metric="visits", by="day", actor=actor, clock=clock)
+    assert await figures.series(filters, metric="visits", by="day", actor=actor, clock=clock) is series
+    assert len(msgspec.json.decode(series, type=Series).items) == 30

@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, STAFF
 from app.kernel.clock import Clock
-from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download
+from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download, json_answer
 from app.stats.schemas import QuietSites, ReportIn, ReportQueued, Series, StoredReports, Summary
 from app.stats.services import archive, figures
 from app.stats.services.quiet import DEFAULT_DAYS
@@ -79,9 +79,9 @@ class StatsController(Controller):
         actor: ActorDep,
         clock: ClockDep,
         filters: FiltersDep,
-    ) -> Summary:
+    ) -> Response[Summary]:
         """Every figure of the period, from the people actually present (local days)."""
-        return await figures.summary(filters, actor=actor, clock=clock)
+        return json_answer(await figures.summary(filters, actor=actor, clock=clock))
 
     @get("/series", opt=STAFF)
     async def series(
@@ -91,9 +91,9 @@ class StatsController(Controller):
         filters: FiltersDep,
         metric: FromQuery[str] = "visits",
         by: FromQuery[str] = "day",
-    ) -> Series:
+    ) -> Response[Series]:
         """One figure by local day, week (from Monday) or month; every period listed."""
-        return await figures.series(filters, metric=metric, by=by, actor=actor, clock=clock)
+        return json_answer(await figures.series(filters, metric=metric, by=by, actor=actor, clock=clock))
 
     @get("/export.xlsx", opt=STAFF, media_type=XLSX)
     async def export_xlsx(self, actor: ActorDep, clock: ClockDep, filters: FiltersDep) -> Response[bytes]:
