@@ -484,11 +484,12 @@ def start_service(target: Target) -> None:
 # housekeeping at each minute, the outbox at each half minute, the lending housekeeping at each
 # quarter hour, the rest at the hour. A worker started on a freshly seeded database first
 # catches up: a city's day-before reminders and its loans' due and overdue reminders, ~1,900
-# messages whose SMS go out 200 per outbox run (62 CPU seconds with their backends), which
-# used to land in whichever scenarios ran then. A running deployment has long done that, so the
-# scenarios start once it has: each timed job is run once (the statistics' are the scenarios'
-# own), the outbox again every 2 s while messages or sends are due, then the worker is waited
-# for until the minute's housekeeping has passed and it is idle.
+# messages and their SMS (62 CPU seconds with their backends), which used to land in
+# whichever scenarios ran then. A running deployment has long done that, so the scenarios start
+# once it has: each timed job is run once (the statistics' are the scenarios' own), the outbox
+# again every 2 s while messages or sends are due (the housekeeping writes messages after the
+# first outbox run has read), then the worker is waited for until the minute's housekeeping
+# has passed and it is idle.
 SETTLED_JOBS = (
     "booking_housekeeping",
     "lending_housekeeping",
