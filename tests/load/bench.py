@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.load import speed
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench"
 PY = sys.executable
@@ -611,6 +613,7 @@ def loadgen(
     spec_path, result_path = tmp / f"spec-{target.label}-{name}.json", tmp / f"result-{target.label}-{name}.json"
     spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     result_path.unlink(missing_ok=True)
+    calibrated = speed.calibrate()
     before, load_before = target.cpu_snapshot(), loadavg()
     profile = None
     if PROFILER.enabled and target.server_pids():
@@ -629,6 +632,7 @@ def loadgen(
         raise SystemExit(f"load generator failed: {done.stderr}")
     wall = time.time() - started
     after = target.cpu_snapshot()
+    calibrated = round((calibrated + speed.calibrate()) / 2, 3)  # the machine's speed around the run
     if profile is not None:
         proc, path = profile
         try:
@@ -641,6 +645,7 @@ def loadgen(
     result["server_cpu_seconds"] = {k: round(after.get(k, 0.0) - v, 2) for k, v in before.items()}
     result["loadavg_before"], result["loadavg_after"] = load_before, loadavg()
     result["harness_wall_seconds"] = round(wall, 2)
+    result["calibration_ms"] = calibrated
     # Where memory grows: each web process's resident size after every scenario.
     result["rss_mb"] = {f"web{i}": round(rss_mb(p), 1) for i, p in enumerate(target.server_pids())}
     return result
@@ -684,6 +689,8 @@ def stream_row(
             2,
         ),
         "server_cpu_seconds": result["server_cpu_seconds"],
+        # The fixed work's CPU ms around the run (speed.py): the CPU figures at the same speed.
+        "calibration_ms": result.get("calibration_ms"),
         "rss_mb": result.get("rss_mb", {}),
         "wall_seconds": round(result["wall_seconds"], 2),
         "loadavg": result["loadavg_before"],
@@ -1102,8 +1109,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['workers']} web processes · {report['concurrency']} connections",
         "",
         "| engine | scenario | requests | req/s | × healthz | × readyz | p50 ms | p95 ms | p99 ms | answers "
-        "| CPU ms/req | serving ms/req | load-gen CPU | load avg | goal | met |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|---|",
+        "| CPU ms/req | serving ms/req | calib. ms | load-gen CPU | load avg | goal | met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|---|",
     ]
     for r in report["rows"]:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
@@ -1117,13 +1124,14 @@ def markdown(report: dict[str, Any]) -> str:
             f"{r['vs_readyz'] if r['vs_readyz'] is not None else ''} | {r['p50_ms']} | {r['p95_ms']} | "
             f"{r['p99_ms']} | {fmt_statuses(r)} | {r['cpu_ms_per_request']} | "
             f"{r.get('serving_cpu_ms_per_request', '')} | "
+            f"{r.get('calibration_ms') or ''} | "
             f"{r['loadgen_cpu_share']:.0%} | "
             f"{r['loadavg'][0]} | "
             f"{r['goal']} | {met} |"
         )
     for note in report["not_run"]:
         lines.append(
-            f"| — | {note['scenario']} | | | | | | | | not run: {note['why']} | | | | | {note['goal']} | n/a |"
+            f"| — | {note['scenario']} | | | | | | | | not run: {note['why']} | | | | | | {note['goal']} | n/a |"
         )
     lines += ["", "Resident memory after the run (MB):", ""]
     for engine, mem in report["memory"].items():

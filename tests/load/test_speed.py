@@ -1,0 +1,38 @@
+"""The bench's comparison of two runs at the same machine speed (tests/load/speed.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.load import speed
+
+
+def run(path: Path, rows: list[tuple[str, float, float | None]]) -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "rows": [
+                    {"engine": "postgresql", "scenario": name, "serving_cpu_ms_per_request": ms, "calibration_ms": c}
+                    for name, ms, c in rows
+                ]
+                + [{"engine": "sqlite", "scenario": "check-in wave", "serving_cpu_ms_per_request": 9.0}]
+            }
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_run_on_a_slower_machine_compares_at_the_same_speed(tmp_path: Path) -> None:
+    district = run(tmp_path / "district.json", [("check-in wave", 2.0, 8.0), ("summary", 1.0, None)])
+    city = run(tmp_path / "city.json", [("check-in wave", 3.0, 12.0), ("summary", 1.1, None), ("city only", 1, 1)])
+    table = speed.compare(district, city)
+    assert table[2] == "| check-in wave | 2.0 | 8.0 | 3.0 | 12.0 | 1.50 | 1.00 |"
+    assert table[3] == "| summary | 1.0 |  | 1.1 |  | 1.10 |  |"  # no calibration: no same-speed ratio
+    assert len(table) == 4  # rows of one run only, and other engines, are left out
+
+
+def test_the_calibration_is_cpu_milliseconds_of_the_fixed_work() -> None:
+    assert speed._work() == speed._work()  # the same work every time
+    assert speed.calibrate() > 0
