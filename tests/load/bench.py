@@ -613,26 +613,25 @@ def loadgen(
     spec_path, result_path = tmp / f"spec-{target.label}-{name}.json", tmp / f"result-{target.label}-{name}.json"
     spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     result_path.unlink(missing_ok=True)
-    calibrated = speed.calibrate()
     before, load_before = target.cpu_snapshot(), loadavg()
     profile = None
     if PROFILER.enabled and target.server_pids():
         wait = max(0.0, (start_at or time.time()) - time.time())
         profile = PROFILER.start(f"{target.label}-{name}", target.server_pids()[0], wait + min(max_seconds, 30))
     started = time.time()
-    done = subprocess.run(
-        [PY, "-m", "tests.load.loadgen", str(spec_path), str(result_path)],
-        cwd=ROOT,
-        timeout=max_seconds + 120 + max(0.0, (start_at or 0) - time.time()),
-        check=False,
-        capture_output=True,
-        text=True,
-    )
+    with speed.Sampled(start_at) as sampled:
+        done = subprocess.run(
+            [PY, "-m", "tests.load.loadgen", str(spec_path), str(result_path)],
+            cwd=ROOT,
+            timeout=max_seconds + 120 + max(0.0, (start_at or 0) - time.time()),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
     if done.returncode != 0:
         raise SystemExit(f"load generator failed: {done.stderr}")
     wall = time.time() - started
     after = target.cpu_snapshot()
-    calibrated = round((calibrated + speed.calibrate()) / 2, 3)  # the machine's speed around the run
     if profile is not None:
         proc, path = profile
         try:
@@ -645,7 +644,7 @@ def loadgen(
     result["server_cpu_seconds"] = {k: round(after.get(k, 0.0) - v, 2) for k, v in before.items()}
     result["loadavg_before"], result["loadavg_after"] = load_before, loadavg()
     result["harness_wall_seconds"] = round(wall, 2)
-    result["calibration_ms"] = calibrated
+    result["calibration_ms"] = sampled.ms
     # Where memory grows: each web process's resident size after every scenario.
     result["rss_mb"] = {f"web{i}": round(rss_mb(p), 1) for i, p in enumerate(target.server_pids())}
     return result
@@ -689,7 +688,7 @@ def stream_row(
             2,
         ),
         "server_cpu_seconds": result["server_cpu_seconds"],
-        # The fixed work's CPU ms around the run (speed.py): the CPU figures at the same speed.
+        # The fixed work's CPU ms during the run (speed.py): the CPU figures at the same speed.
         "calibration_ms": result.get("calibration_ms"),
         "rss_mb": result.get("rss_mb", {}),
         "wall_seconds": round(result["wall_seconds"], 2),

@@ -1,13 +1,14 @@
-"""The machine's speed at a moment, and two bench runs compared at the same speed.
+"""The machine's speed during a scenario, and two bench runs compared at the same speed.
 
-The machines the bench runs on share their cores with others: the same code measured 47 µs
-and 69 µs a request (`tests.load.deps_cpu`) an hour apart, and a city run's own `/healthz`
-floor cost 1.63 × the district run's before it. A CPU figure per request moves with that, so
-comparing two runs compares their machines too. Right before and after each scenario the
-bench times a fixed piece of pure Python (`calibrate`: dicts, strings, JSON, sorting, as a
-request handler does), in CPU time (a core taken away by the host is not counted, as it is
-not in the server's CPU figures either), and writes it into the row. `compare` divides each
-row's CPU per request by its calibration:
+The machines the bench runs on share their cores with others. On an idle machine the same
+~8 ms of Python took 4.3-4.8 ms in one moment and 7.4-9.2 ms a third of a second later, back
+and forth (2026-12-07), and a city run's own `/healthz` floor cost 1.63 × the district run's
+before it. A CPU figure per request moves with that, so comparing two runs compares their
+machines too. While each scenario runs, the bench times a fixed piece of pure Python
+(`_work`: dicts, strings, JSON and a sort, as a request handler does) every quarter second in
+a thread of its own (`Sampled`, ~2 % of a core), in that thread's CPU time (a core taken away
+by the host is not counted, as it is not in the server's CPU figures either), and writes the
+mean into the row. `compare` divides each row's CPU per request by it:
 
     python -m tests.load.speed var/bench/bench-<district>.json var/bench/bench-<city>.json
 """
@@ -17,11 +18,13 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-ROUNDS = 7
+INTERVAL = 0.25  # seconds between two samples of the fixed work
 
 
 def _work() -> int:
@@ -34,15 +37,41 @@ def _work() -> int:
     return len(sorted(by_street, key=lambda s: (-by_street[s], s))) + len(encoded)
 
 
-def calibrate() -> float:
-    """CPU milliseconds of the fixed work, the median of ROUNDS (~10 ms each on the machines
-    seen here)."""
-    times = []
-    for _ in range(ROUNDS):
-        started = time.process_time()
+class Sampled:
+    """The fixed work's mean CPU ms (`ms`), sampled every INTERVAL seconds while the block
+    runs, from `start_at` (epoch seconds: when a scenario's load starts) if given; at least
+    once."""
+
+    def __init__(self, start_at: float | None = None) -> None:
+        self.start_at = start_at
+        self.samples: list[float] = []
+        self.ms = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="speed", daemon=True)
+
+    def _sample(self) -> None:
+        if self.start_at is not None and self._stop.wait(max(0.0, self.start_at - time.time())):
+            return
+        while True:
+            self._sample_once()
+            if self._stop.wait(INTERVAL):
+                return
+
+    def _sample_once(self) -> None:
+        started = time.thread_time()
         _work()
-        times.append((time.process_time() - started) * 1000)
-    return round(statistics.median(times), 3)
+        self.samples.append((time.thread_time() - started) * 1000)
+
+    def __enter__(self) -> Sampled:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+        if not self.samples:
+            self._sample_once()
+        self.ms = round(statistics.fmean(self.samples), 3)
 
 
 def rows_of(path: Path) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from tests.load import speed
@@ -33,6 +34,16 @@ def test_a_run_on_a_slower_machine_compares_at_the_same_speed(tmp_path: Path) ->
     assert len(table) == 4  # rows of one run only, and other engines, are left out
 
 
-def test_the_calibration_is_cpu_milliseconds_of_the_fixed_work() -> None:
+def test_the_speed_is_sampled_while_the_block_runs() -> None:
     assert speed._work() == speed._work()  # the same work every time
-    assert speed.calibrate() > 0
+    with speed.Sampled() as sampled:
+        time.sleep(3 * speed.INTERVAL)
+    assert len(sampled.samples) >= 2
+    assert sampled.ms == round(sum(sampled.samples) / len(sampled.samples), 3)
+
+
+def test_a_block_over_before_its_start_still_samples_once() -> None:
+    with speed.Sampled(start_at=time.time() + 60) as sampled:
+        pass
+    assert len(sampled.samples) == 1
+    assert sampled.ms > 0
