@@ -8,13 +8,14 @@ machines too. While each scenario runs, the bench times a fixed piece of pure Py
 (`_work`: dicts, strings, JSON and a sort, as a request handler does) every quarter second in
 a thread of its own (`Sampled`, ~2 % of a core), in that thread's CPU time (a core taken away
 by the host is not counted, as it is not in the server's CPU figures either), and writes the
-mean into the row. `compare` divides each row's CPU per request by it:
+median into the row. `compare` divides each row's CPU per request by it:
 
     python -m tests.load.speed var/bench/bench-<district>.json var/bench/bench-<city>.json
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import sys
@@ -38,7 +39,7 @@ def _work() -> int:
 
 
 class Sampled:
-    """The fixed work's mean CPU ms (`ms`), sampled every INTERVAL seconds while the block
+    """The fixed work's median CPU ms (`ms`), sampled every INTERVAL seconds while the block
     runs, from `start_at` (epoch seconds: when a scenario's load starts) if given; at least
     once."""
 
@@ -58,9 +59,18 @@ class Sampled:
                 return
 
     def _sample_once(self) -> None:
-        started = time.thread_time()
-        _work()
-        self.samples.append((time.thread_time() - started) * 1000)
+        # Without the collector: a collection the work's allocations set off would walk the
+        # harness's own heap (its fixtures) and land in the sample. The work frees what it
+        # makes by reference counting.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            started = time.thread_time()
+            _work()
+            self.samples.append((time.thread_time() - started) * 1000)
+        finally:
+            if collecting:
+                gc.enable()
 
     def __enter__(self) -> Sampled:
         self._thread.start()
@@ -71,7 +81,7 @@ class Sampled:
         self._thread.join()
         if not self.samples:
             self._sample_once()
-        self.ms = round(statistics.fmean(self.samples), 3)
+        self.ms = round(statistics.median(self.samples), 3)
 
 
 def rows_of(path: Path) -> dict[str, dict[str, Any]]:
