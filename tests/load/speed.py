@@ -86,7 +86,8 @@ class Sampled:
 
 def rows_of(path: Path) -> dict[str, dict[str, Any]]:
     report = json.loads(path.read_text(encoding="utf-8"))
-    return {r["scenario"]: r for r in report["rows"] if r["engine"] == "postgresql"}
+    # By stream: a scenario's label may hold its own figure (circulation's cycles per second).
+    return {r.get("stream") or r["scenario"]: r for r in report["rows"] if r["engine"] == "postgresql"}
 
 
 def compare(first: Path, second: Path) -> list[str]:
@@ -97,8 +98,8 @@ def compare(first: Path, second: Path) -> list[str]:
         f"| scenario | {first.stem} | calib. ms | {second.stem} | calib. ms | ratio | at the same speed |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for scenario, x in a.items():
-        y = b.get(scenario)
+    for stream, x in a.items():
+        y, scenario = b.get(stream), x["scenario"]
         if y is None:
             continue
         cx, cy = x.get("calibration_ms"), y.get("calibration_ms")
