@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.load import speed
 
 
-def run(path: Path, rows: list[tuple[str, float, float | None]]) -> Path:
+def run(path: Path, rows: list[tuple[str, float, float | None]], extra: tuple[dict[str, object], ...] = ()) -> Path:
     path.write_text(
         json.dumps(
             {
@@ -20,6 +20,7 @@ def run(path: Path, rows: list[tuple[str, float, float | None]]) -> Path:
                     for name, ms, c in rows
                 ]
                 + [{"engine": "sqlite", "scenario": "check-in wave", "serving_cpu_ms_per_request": 9.0}]
+                + list(extra)
             }
         ),
         encoding="utf-8",
@@ -50,3 +51,20 @@ def test_a_block_over_before_its_start_still_samples_once() -> None:
         pass
     assert len(sampled.samples) == 1
     assert sampled.ms > 0
+
+
+def test_rows_pair_by_stream_when_a_label_holds_its_own_figure(tmp_path: Path) -> None:
+    def cycles(rate: int, ms: float) -> dict[str, object]:
+        return {
+            "engine": "postgresql",
+            "stream": "circulation",
+            "scenario": f"circulation: {rate} loan + return cycles/s",
+            "serving_cpu_ms_per_request": ms,
+            "calibration_ms": 7.0,
+        }
+
+    district = run(tmp_path / "district.json", [], (cycles(203, 4.0),))
+    city = run(tmp_path / "city.json", [], (cycles(167, 5.0),))
+    assert speed.compare(district, city)[2:] == [
+        "| circulation: 203 loan + return cycles/s | 4.0 | 7.0 | 5.0 | 7.0 | 1.25 | 1.25 |"
+    ]
