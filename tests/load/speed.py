@@ -84,10 +84,17 @@ class Sampled:
         self.ms = round(statistics.median(self.samples), 3)
 
 
-def rows_of(path: Path) -> dict[str, dict[str, Any]]:
+def rows_of(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
+    """A run's PostgreSQL rows by stream and the stream's turn: a scenario's label may hold its
+    own figure (circulation's cycles per second), and one stream may give several rows in
+    order (the search at 8, then at 50 concurrent)."""
     report = json.loads(path.read_text(encoding="utf-8"))
-    # By stream: a scenario's label may hold its own figure (circulation's cycles per second).
-    return {r.get("stream") or r["scenario"]: r for r in report["rows"] if r["engine"] == "postgresql"}
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in report["rows"]:
+        if row["engine"] == "postgresql":
+            stream = row.get("stream") or row["scenario"]
+            rows[stream, sum(1 for seen, _ in rows if seen == stream)] = row
+    return rows
 
 
 def compare(first: Path, second: Path) -> list[str]:
@@ -98,8 +105,8 @@ def compare(first: Path, second: Path) -> list[str]:
         f"| scenario | {first.stem} | calib. ms | {second.stem} | calib. ms | ratio | at the same speed |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for stream, x in a.items():
-        y, scenario = b.get(stream), x["scenario"]
+    for key, x in a.items():
+        y, scenario = b.get(key), x["scenario"]
         if y is None:
             continue
         cx, cy = x.get("calibration_ms"), y.get("calibration_ms")

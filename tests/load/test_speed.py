@@ -68,3 +68,21 @@ def test_rows_pair_by_stream_when_a_label_holds_its_own_figure(tmp_path: Path) -
     assert speed.compare(district, city)[2:] == [
         "| circulation: 203 loan + return cycles/s | 4.0 | 7.0 | 5.0 | 7.0 | 1.25 | 1.25 |"
     ]
+
+
+def test_rows_of_one_stream_pair_in_their_order(tmp_path: Path) -> None:
+    def search(concurrent: int, ms: float) -> dict[str, object]:
+        return {
+            "engine": "postgresql",
+            "stream": "search",
+            "scenario": f"book search, {concurrent} concurrent",
+            "serving_cpu_ms_per_request": ms,
+            "calibration_ms": 2.0,
+        }
+
+    district = run(tmp_path / "district.json", [], (search(8, 1.0), search(50, 1.5)))
+    city = run(tmp_path / "city.json", [], (search(8, 1.1), search(50, 3.0)))
+    assert speed.compare(district, city)[2:] == [
+        "| book search, 8 concurrent | 1.0 | 2.0 | 1.1 | 2.0 | 1.10 | 1.10 |",
+        "| book search, 50 concurrent | 1.5 | 2.0 | 3.0 | 2.0 | 2.00 | 2.00 |",
+    ]
