@@ -475,6 +475,20 @@ def start_service(target: Target) -> None:
     log(f"{target.label}: serving on {target.base} with {len(pids)} web process(es), resident {target.rss_at_start} MB")
     if target.worker is not None:
         settle_worker(target)
+    settle_database(target)
+
+
+def settle_database(target: Target) -> None:
+    """Write out what the seed, the worker's catch-up or a rollup run left dirty, before the
+    scenarios that follow. Without it the WAL they wrote (a city's seed, 12 million rows, fills
+    `max_wal_size` many times) keeps PostgreSQL checkpointing into the first scenarios: in city
+    run 20261207T172308Z one checkpoint spread its writes over all of them (17:25:53-17:28:43).
+    That is the seed's work, not the scenarios', and a district seed leaves far less of it."""
+    if target.engine != "postgresql":
+        return
+    started = time.monotonic()
+    target.query("CHECKPOINT")
+    log(f"{target.label}: checkpoint before the scenarios in {time.monotonic() - started:.1f} s")
 
 
 # The worker's timed jobs run on wall-clock minutes (app/jobs/worker.py): the booking
@@ -1239,6 +1253,7 @@ def stats_round(
     out = run([PY, "-m", "app", "stats-rollup"], target.env)
     data[f"rollup_seconds{'_' + key if key else ''}"] = seconds = round(time.monotonic() - started, 1)
     log(f"{target.label}: {out.strip()} in {seconds} s")
+    settle_database(target)
     token = target.fixtures["admin_token"]
     cookie = page_session(target, target.fixtures["admin_login"])
     first = {
