@@ -100,6 +100,7 @@ class Stream:
     bodies: list[str] = field(default_factory=list)
     first_sent: float = 0.0
     last_done: float = 0.0
+    per_pid: dict[int, int] = field(default_factory=dict)  # its connections by web process
 
     def next_request(self) -> list[bytes] | None:
         if self.issued >= self.max_requests or (not self.repeat and self.issued >= len(self.requests)):
@@ -220,19 +221,22 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     pids = [int(p) for p in spec.get("balance_pids") or []]
     per_pid: dict[int, int] = dict.fromkeys(pids, 0)
 
-    async def spread_connect(total: int) -> Connection:
+    async def spread_connect(stream: Stream) -> Connection:
         """Connect and wait for one answer before opening the next; with `balance_pids`, keep
-        a connection only if the web process that accepted it has less than its share (as an
-        even load balancer would). Opened all at once, every connection would land in the
-        backlog of whichever process wakes first: it accepts them all."""
-        share = -(-total // max(1, len(pids)))
+        a connection only if the web process that accepted it has less than its share of the
+        stream's connections (as an even load balancer would). Opened all at once, every
+        connection would land in the backlog of whichever process wakes first: it accepts
+        them all. The share is per stream: of the whole, the hot slot's 100 bookers could
+        split 58 / 42 and its 16 browsers then all land beside the 42."""
+        share = -(-stream.connections // max(1, len(pids)))
         for _attempt in range(40):
             conn = await connect()
             await conn.send(probe)
             if not pids:
                 return conn
             owner = owner_of(conn, pids, port)
-            if owner is not None and per_pid[owner] < share:
+            if owner is not None and stream.per_pid.get(owner, 0) < share:
+                stream.per_pid[owner] = stream.per_pid.get(owner, 0) + 1
                 per_pid[owner] += 1
                 return conn
             conn.close()
@@ -240,9 +244,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         return await connect()  # give up balancing this one
 
     pending: dict[Stream, list[asyncio.Task[None]]] = {}
-    total = sum(s.connections for s in streams)
     for stream in streams:
-        conns = [await spread_connect(total) for _ in range(stream.connections)]
+        conns = [await spread_connect(stream) for _ in range(stream.connections)]
         pending[stream] = [asyncio.create_task(worker(stream, c)) for c in conns]
 
     start_at = spec.get("start_at")
@@ -292,6 +295,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             "codes": s.codes,
             "errors": s.errors,
             "bodies": s.bodies,
+            "connections_per_process": {str(k): v for k, v in s.per_pid.items()},
         }
     return out
 
