@@ -10,7 +10,9 @@ The spec names streams; each stream has `connections` connections that take the 
 prepared `requests` (raw HTTP text) until `max_requests` are done (each request once, or
 cycling when `repeat`), or `max_seconds` have passed. When `primary` streams exist, the
 others stop as soon as those are done (e.g. browsing while a booking rush lasts). Every
-connection is opened before `start_at` (epoch seconds), then all fire at once.
+connection is opened before `start_at` (epoch seconds), then all fire at once. A stream with a
+`rate` sends at most that many requests a second (the hot slot's browsers: people reading a
+page, not a closed loop that takes whatever the cores leave).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ class Stream:
     max_requests: int
     primary: bool
     keep_bodies: bool
+    rate: float  # requests per second for the whole stream at most; 0: as fast as answered
     issued: int = 0
     sequences: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -160,6 +163,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             max_requests=int(s.get("max_requests") or (10**9 if s.get("repeat") else len(s["requests"]))),
             primary=bool(s.get("primary", False)),
             keep_bodies=bool(s.get("keep_bodies", False)),
+            rate=float(s.get("rate") or 0.0),
         )
         for s in spec["streams"]
     ]
@@ -172,9 +176,16 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         _transport, protocol = await loop.create_connection(lambda: Connection(loop), host, port)
         return protocol
 
-    async def worker(stream: Stream, conn: Connection) -> None:
+    async def worker(stream: Stream, conn: Connection, index: int) -> None:
         await go.wait()
+        # With a rate, each connection sends at most every `connections / rate` seconds, the
+        # connections staggered; one that fell behind sends at once but does not catch up.
+        interval = stream.connections / stream.rate if stream.rate else 0.0
+        due = time.perf_counter() + index * interval / max(1, stream.connections)
         while not stop.is_set() and time.perf_counter() < deadline[0]:
+            if interval:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                due = max(due + interval, time.perf_counter())
             sequence = stream.next_request()
             if sequence is None:
                 break
@@ -246,7 +257,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     pending: dict[Stream, list[asyncio.Task[None]]] = {}
     for stream in streams:
         conns = [await spread_connect(stream) for _ in range(stream.connections)]
-        pending[stream] = [asyncio.create_task(worker(stream, c)) for c in conns]
+        pending[stream] = [asyncio.create_task(worker(stream, c, i)) for i, c in enumerate(conns)]
 
     start_at = spec.get("start_at")
     if start_at:

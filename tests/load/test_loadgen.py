@@ -76,3 +76,25 @@ async def test_each_streams_connections_split_evenly_over_the_processes(two_proc
     assert result["streams"]["browsing"]["connections_per_process"] == {str(pids[0]): 2, str(pids[1]): 2}
     assert result["connections_per_process"] == {str(pids[0]): 7, str(pids[1]): 7}
     assert result["streams"]["bookings"]["statuses"] == {"200": 40}
+
+
+async def test_a_stream_with_a_rate_sends_no_more_than_it(two_processes: tuple[int, list[int]]) -> None:
+    port, pids = two_processes
+    request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+
+    async def for_a_second(rate: float) -> dict[str, object]:
+        spec = {
+            "host": "127.0.0.1",
+            "port": port,
+            "balance_pids": pids,
+            "max_seconds": 1.0,
+            "streams": [{"name": "browsing", "connections": 4, "requests": [request], "repeat": True, "rate": rate}],
+        }
+        return await loadgen.run(spec)
+
+    paced, free = await for_a_second(100), await for_a_second(0)
+    sent = paced["streams"]["browsing"]["completed"]
+    # At most 100 a second (plus each connection's first), spread over the second, not a burst.
+    assert 50 <= sent <= 100 * paced["wall_seconds"] + 4
+    # The same stream without a rate is a closed loop: as many as the server answers.
+    assert free["streams"]["browsing"]["completed"] > 2 * sent
