@@ -53,15 +53,20 @@ def test_a_block_over_before_its_start_still_samples_once() -> None:
     assert sampled.ms > 0
 
 
+def streamed(stream: str, scenario: str, ms: float, calibration: float) -> dict[str, object]:
+    """A PostgreSQL row of `stream` as the bench writes it."""
+    return {
+        "engine": "postgresql",
+        "stream": stream,
+        "scenario": scenario,
+        "serving_cpu_ms_per_request": ms,
+        "calibration_ms": calibration,
+    }
+
+
 def test_rows_pair_by_stream_when_a_label_holds_its_own_figure(tmp_path: Path) -> None:
     def cycles(rate: int, ms: float) -> dict[str, object]:
-        return {
-            "engine": "postgresql",
-            "stream": "circulation",
-            "scenario": f"circulation: {rate} loan + return cycles/s",
-            "serving_cpu_ms_per_request": ms,
-            "calibration_ms": 7.0,
-        }
+        return streamed("circulation", f"circulation: {rate} loan + return cycles/s", ms, 7.0)
 
     district = run(tmp_path / "district.json", [], (cycles(203, 4.0),))
     city = run(tmp_path / "city.json", [], (cycles(167, 5.0),))
@@ -72,13 +77,7 @@ def test_rows_pair_by_stream_when_a_label_holds_its_own_figure(tmp_path: Path) -
 
 def test_rows_of_one_stream_pair_in_their_order(tmp_path: Path) -> None:
     def search(concurrent: int, ms: float) -> dict[str, object]:
-        return {
-            "engine": "postgresql",
-            "stream": "search",
-            "scenario": f"book search, {concurrent} concurrent",
-            "serving_cpu_ms_per_request": ms,
-            "calibration_ms": 2.0,
-        }
+        return streamed("search", f"book search, {concurrent} concurrent", ms, 2.0)
 
     district = run(tmp_path / "district.json", [], (search(8, 1.0), search(50, 1.5)))
     city = run(tmp_path / "city.json", [], (search(8, 1.1), search(50, 3.0)))
