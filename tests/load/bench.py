@@ -678,7 +678,7 @@ def stream_row(
         "stream": stream,
         "connections": s["connections"],
         # How the stream's connections landed on the web processes (balanced per stream).
-        "connections_per_process": s.get("connections_per_process", {}),
+        "connections_per_process": s["connections_per_process"],
         "requests": s["completed"],
         "throughput": round(s["throughput"], 1),
         "vs_healthz": round(s["throughput"] / floors["healthz"], 3) if floors.get("healthz") else None,

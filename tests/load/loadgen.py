@@ -230,7 +230,6 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     probe = f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
     pids = [int(p) for p in spec.get("balance_pids") or []]
-    per_pid: dict[int, int] = dict.fromkeys(pids, 0)
 
     async def spread_connect(stream: Stream) -> Connection:
         """Connect and wait for one answer before opening the next; with `balance_pids`, keep
@@ -248,7 +247,6 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             owner = owner_of(conn, pids, port)
             if owner is not None and stream.per_pid.get(owner, 0) < share:
                 stream.per_pid[owner] = stream.per_pid.get(owner, 0) + 1
-                per_pid[owner] += 1
                 return conn
             conn.close()
             await asyncio.sleep(0.005)
@@ -285,7 +283,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "cpu_share": cpu / wall if wall else 0.0,
         "timed_out": time.perf_counter() >= deadline[0],
         "streams": {},
-        "connections_per_process": {str(k): v for k, v in per_pid.items()},
+        "connections_per_process": {str(pid): sum(s.per_pid.get(pid, 0) for s in streams) for pid in pids},
     }
     for s in streams:
         duration = (s.last_done - s.first_sent) if s.first_sent else 0.0

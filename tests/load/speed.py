@@ -21,6 +21,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -90,10 +91,12 @@ def rows_of(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
     order (the search at 8, then at 50 concurrent)."""
     report = json.loads(path.read_text(encoding="utf-8"))
     rows: dict[tuple[str, int], dict[str, Any]] = {}
+    turns: Counter[str] = Counter()
     for row in report["rows"]:
         if row["engine"] == "postgresql":
             stream = row.get("stream") or row["scenario"]
-            rows[stream, sum(1 for seen, _ in rows if seen == stream)] = row
+            rows[stream, turns[stream]] = row
+            turns[stream] += 1
     return rows
 
 
