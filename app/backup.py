@@ -23,12 +23,12 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from piccolo.query.mixins import OnConflictAction
 
+from app.kernel.values import frozen
 from app.settings import Settings
 from app.tables import KeyValue
 from qr.tokens import Keyring
@@ -40,7 +40,7 @@ class BackupError(RuntimeError):
     """A backup or restore that could not be done; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Done:
     path: Path
     size: int

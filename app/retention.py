@@ -15,7 +15,6 @@ hourly job that applies them. Families' own records stay while the family has it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from app.accounts.tables import ApiToken, LoginAttempt
 from app.kernel import idempotency
 from app.kernel.clock import Clock, system_clock
 from app.kernel.tables import OutboxMessage
+from app.kernel.values import frozen
 from app.settings import Settings, get_settings
 from app.tables import KeyValue
 from qr.tables import Scan
@@ -31,7 +31,7 @@ from spaces.tables import CheckIn
 OUTBOX_KEPT = timedelta(days=30)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Periods:
     scan_log: timedelta
     login_attempts: timedelta

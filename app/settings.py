@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.kernel.values import frozen
 from app.notify.config import ConfigError, MessagingConfig
 from app.notify.config import load as load_messaging
 
@@ -26,7 +27,7 @@ class SettingsError(ValueError):
     """A configuration variable has a wrong value; the message names it."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Settings:
     database_url: str
     redis_url: str | None

@@ -15,7 +15,7 @@ recorded without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ import msgspec
 from app.kernel import idempotency
 from app.kernel.clock import Clock, aware
 from app.kernel.errors import DomainError
+from app.kernel.values import frozen
 from qr import scanlog
 from qr.schemas import CheckInOut
 from qr.services import tokens
@@ -48,7 +49,7 @@ class Scanner(Protocol):
     def serves(self, space_id: int) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ScanRequest:
     token: str
     scanner: Scanner
@@ -69,7 +70,7 @@ class ScanResult(CheckInOut, frozen=True):
     child_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Attempt:
     """One scan at its target: the request, the token's claims, the moment of the scan and the
     nonce to record with the check-in (None: none was sent, or it was first used elsewhere)."""
@@ -163,7 +164,7 @@ def scene_params(attempt: Attempt) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scene:
     """What a target's lookup found: the token subject's version (None: no row yet), the
     nonce's earlier record (None: none) and the target's own findings."""

@@ -3,11 +3,11 @@ drawn in the shipped font with a QR code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from PIL import Image, ImageDraw
 
+from app.kernel.values import frozen
 from qr.images import font, qr_image
 from qr.posters import ACCENT, INK, MUTED, mm
 
@@ -29,7 +29,7 @@ def _center(
     draw.text(((width - draw.textlength(text, font=face)) / 2, y), text, font=face, fill=fill)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CertificateDoc:
     title: str  # 家庭领读人证书
     holder: str
@@ -63,7 +63,7 @@ def certificate_image(doc: CertificateDoc) -> Image.Image:
     return page
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SummaryDoc:
     headline: str  # 今年共读 N 本绘本
     lines: tuple[str, ...]

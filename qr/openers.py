@@ -7,18 +7,18 @@ opener answers whatever its web layer answers, and refuses by raising a domain e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
+from app.kernel.values import frozen
 from qr import scanlog
 from qr.checkin import Scanner
 from qr.services import tokens
 from qr.tokens import Purpose, TokenClaims
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Visit:
     """A scanned code opened in a browser: verified and logged."""
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from barcode import Code128
 from PIL import Image, ImageDraw
 
+from app.kernel.values import frozen
 from qr.images import font, qr_image
 from qr.pdf import PdfPages
 
@@ -81,7 +82,7 @@ def _centered(
 DEFAULT_PROGRAMME = "东城区家庭亲子阅读"  # the top band when the caller names no programme
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Poster:
     space_name: str
     corner_name: str
@@ -135,7 +136,7 @@ def poster_image(poster: Poster) -> Image.Image:
     return page
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Label:
     title: str
     barcode: str
@@ -201,7 +202,7 @@ def label_sheets(labels: Sequence[Label]) -> list[Image.Image]:
     return sheets
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Card:
     """A wallet-sized card (85.6 × 54 mm) with a QR code: the family card, a certificate stub."""
 

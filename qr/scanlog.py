@@ -7,14 +7,14 @@ back. No token text is kept, only its purpose and subject.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from app.kernel.values import frozen
 from qr.tables import Scan
 from qr.tokens import TokenClaims
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Where:
     """Where a scan happened and for whom, as far as the target knows."""
 

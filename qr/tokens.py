@@ -20,10 +20,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
+from app.kernel.values import frozen
 from qr.errors import InvalidToken
 
 TOKEN_VERSION = 1
@@ -40,7 +40,7 @@ class Purpose(IntEnum):
     live = 6  # a corner's rotating on-screen code
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Keyring:
     signing_key_id: int
     keys: dict[int, bytes]
@@ -63,7 +63,7 @@ class Keyring:
         return cls(signing_key_id=signing_key_id, keys=keys, retired=retired)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TokenClaims:
     purpose: Purpose
     subject: int

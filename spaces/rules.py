@@ -7,9 +7,11 @@ as a no-show; cancelling before the deadline never counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
+
+from app.kernel.values import frozen
 
 NO_SHOW_WINDOW = timedelta(days=60)
 # Offers made less than OFFER_CUTOFF before the start, or after it (a no-show release),
@@ -19,7 +21,7 @@ LATE_OFFER = timedelta(minutes=15)
 MAX_ADULTS = 4
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceRules:
     max_future_bookings: int = 4
     booking_horizon_days: int = 14

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from app.accounts.roles import DISTRICT_ADMIN, FAMILY, LIBRARIAN, STAFF_ROLES
+from app.kernel.values import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Actor:
     user_id: int
     login: str

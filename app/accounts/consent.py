@@ -1,9 +1,9 @@
 """The guardian-consent policy families accept when they register children (PIPL Art. 31)."""
 
-from dataclasses import dataclass
+from app.kernel.values import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConsentPolicy:
     version: str
     scope: str

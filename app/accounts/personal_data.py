@@ -10,14 +10,14 @@ every part inside one transaction: all of it happens, or none.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Subject:
     """The family whose data is asked for, with what identifies it (to scrub it from text)."""
 

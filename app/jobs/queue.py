@@ -11,10 +11,10 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from app.kernel.jobs import JobQueue as JobQueue
+from app.kernel.values import frozen
 
 log = logging.getLogger("storycorner.jobs")
 # How long a stopping web process lets the jobs it runs in-process finish (the embedded
@@ -24,7 +24,7 @@ DRAIN_SECONDS = 10
 JobFunction = Callable[..., Awaitable[Any]]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CronJob:
     name: str
     every_seconds: int

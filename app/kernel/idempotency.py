@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from app.kernel.db import is_unique_violation
 from app.kernel.tables import IdempotencyRecord
+from app.kernel.values import frozen
 
 KEEP_FOR = timedelta(hours=24)
 LEASE = timedelta(seconds=30)
@@ -41,7 +42,7 @@ class State(Enum):
     MISMATCH = "mismatch"  # the key was first used for another request
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Answer:
     """A stored answer: a status, the headers worth replaying and the body."""
 
@@ -57,7 +58,7 @@ class Answer:
         return json.loads(self.body)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Claim:
     state: State
     answer: Answer | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -14,6 +14,7 @@ from piccolo.columns import Column
 from piccolo.table import Table
 
 from app.kernel.clock import Clock
+from app.kernel.values import frozen
 
 
 @runtime_checkable
@@ -35,7 +36,7 @@ BEAT_EVERY = LEASE.total_seconds() / 4
 QUEUED_GRACE = timedelta(seconds=10)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rerun:
     """A job to enqueue again: its function's name, a job id, its arguments."""
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from app.kernel.clock import local_zone
 from app.kernel.i18n import catalogue
+from app.kernel.values import frozen
 
 
 class Urgency(StrEnum):
@@ -34,7 +34,7 @@ class Urgency(StrEnum):
     URGENT = "urgent"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NoticeKind:
     kind: str
     label: str  # msgid: what the family's preferences call it
@@ -46,7 +46,7 @@ class NoticeKind:
     sms_params: tuple[str, ...] = ("title",)  # the SMS template's variables, in order
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rendered:
     title: str
     body: str

@@ -8,18 +8,18 @@ bookings only: what was already decided (a loan's due date) is stored with it.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.kernel.db import write_transaction
 from app.kernel.errors import InvalidInput, NotFound
 from app.kernel.i18n import N_
 from app.kernel.tables import Policy, PolicyChange
+from app.kernel.values import frozen
 
 DISTRICT = 0  # space_id of a district-wide value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rule:
     key: str
     label: str  # msgid
@@ -61,7 +61,7 @@ async def cancel_before() -> timedelta:
     return timedelta(hours=await value("cancel_deadline_hours"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PolicyValue:
     key: str
     label: str
@@ -74,7 +74,7 @@ class PolicyValue:
     overridden: bool  # the space overrides it
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Change:
     id: int
     key: str

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -35,6 +35,7 @@ from app.kernel.errors import DomainError, InvalidInput, status_for
 from app.kernel.i18n import N_, current_locale, gettext
 from app.kernel.jobs import JobQueue
 from app.kernel.recent import Recent
+from app.kernel.values import frozen
 
 # Dependencies every controller may ask for by these names (provided by the app factory).
 ActorDep = NamedDependency[Actor]
@@ -49,7 +50,7 @@ _MOMENT_SUFFIXES = ("_at", "_until")
 _FIELD = re.compile(r"at `\$\.([\w.\[\]]+)`")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Refusal:
     """What a page needs to say no kindly: the code, the status, the words and which fields
     to mark (`fields`), plus the refusal's extras with moments as datetimes."""

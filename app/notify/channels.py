@@ -15,6 +15,7 @@ from app.accounts.services.preferences import Recipient
 from app.kernel import notices
 from app.kernel.i18n import N_
 from app.kernel.notices import Rendered
+from app.kernel.values import frozen
 from app.notify.config import MessagingConfig, SmsConfig
 from app.notify.sms.base import SendResult, SmsMessage, SmsProvider
 from app.notify.wechat import WeChatClient
@@ -22,7 +23,7 @@ from app.notify.wechat import WeChatClient
 THING = 20  # WeChat's "thing" fields hold 20 characters
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Outgoing:
     kind: str
     params: dict[str, Any]

@@ -5,8 +5,10 @@ a message naming the variable. See docs/messaging.md."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import urlsplit
+
+from app.kernel.values import frozen
 
 SMS_PROVIDERS = ("console", "tencent", "aliyun", "off")
 
@@ -15,7 +17,7 @@ class ConfigError(ValueError):
     """A messaging variable is wrong; the message names it."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SmsConfig:
     provider: str = "console"
     secret_id: str = ""  # Tencent SecretId / Alibaba AccessKey ID
@@ -28,7 +30,7 @@ class SmsConfig:
     timeout: float = 10.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class WeChatConfig:
     app_id: str = ""
     app_secret: str = ""
@@ -42,7 +44,7 @@ class WeChatConfig:
         return bool(self.app_id and self.app_secret)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MessagingConfig:
     sms: SmsConfig = field(default_factory=SmsConfig)
     wechat: WeChatConfig = field(default_factory=WeChatConfig)

@@ -3,15 +3,15 @@ is rendered now (`app.kernel.notices`), an older sentence is shown as written.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.kernel import notices
 from app.kernel.tables import Notification
+from app.kernel.values import frozen
 from app.notify.delivery import loaded
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class InboxItem:
     id: int
     kind: str

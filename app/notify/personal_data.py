@@ -3,15 +3,15 @@ notices by SMS and WeChat, and on the embedded default the console's copy of its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.accounts.personal_data import Subject, exported
+from app.kernel.values import frozen
 from app.notify.tables import ConsoleSms, Delivery
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MessagesData:
     name: str = "messages"
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from app.accounts.errors import WeChatCodeInvalid
 from app.kernel.db import is_unique_violation
+from app.kernel.values import frozen
 from app.notify.config import WeChatConfig
 from app.notify.sms.base import SendResult, Status
 from app.tables import KeyValue
@@ -33,7 +33,7 @@ TOKEN_ERRORS = {40001, 40014, 42001}  # invalid or expired access token
 RETRY_ERRORS = {-1, 45009, 45011, 45047}  # system busy, call quotas
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class WeChatIdentity:
     openid: str
     unionid: str | None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
+from app.kernel.values import frozen
 from app.seed.attendance import add_booking, add_check_in, party
 from app.seed.context import Context, FamilyInfo, PastActivity, SpaceInfo
 from app.seed.names import ACTIVITY_TITLES, ANIMALS, THEMES, THINGS
@@ -19,7 +20,7 @@ MAX_FUTURE_BOOKINGS = 2  # per family: stays well under the limit of 4
 WEEKEND_STARTS = (time(9, 30), time(10), time(14), time(15), time(16))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Activity:
     space: SpaceInfo
     space_index: int

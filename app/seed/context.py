@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.kernel.clock import local_zone
+from app.kernel.values import frozen
 from app.seed.rows import Row, UserRow
 from app.seed.scale import Scale
 
@@ -43,7 +44,7 @@ class FamilyInfo:
     home: int  # index into Context.spaces
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PastActivity:
     """A past activity with check-ins: the programme part logs a reading session for it."""
 

@@ -5,11 +5,11 @@ the same when its space, start and title are), so the demo always has two weeks 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.values import frozen
 from reading.programme.rules import TRAINING_THEME
 from spaces.schemas import SlotIn
 from spaces.services.open_reading import generate_open_slots
@@ -27,7 +27,7 @@ THEMED: tuple[tuple[str, str, str], ...] = (  # theme, title, description
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Planned:
     space_id: int
     starts: datetime

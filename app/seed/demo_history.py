@@ -6,7 +6,6 @@ set back to when each thing happened, so the rows are what the pages make."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.accounts.actor import Actor
@@ -15,6 +14,7 @@ from app.accounts.schemas import ChildIn, ConsentIn, FamilyRegistration
 from app.accounts.services.registration import register_family
 from app.accounts.tables import Child, User
 from app.kernel.clock import Clock, local_today, local_zone
+from app.kernel.values import frozen
 from app.seed.demo_activities import THEMED
 from app.seed.demo_books import demo_isbn
 from reading.lending.services.loans import lend
@@ -48,7 +48,7 @@ class At:
         return self.moment
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Who:
     actor: Actor
     children: list[int]

@@ -8,10 +8,10 @@ children, ~2,600 activities and ~90,000 attendances (family check-ins) in a year
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from app.kernel.values import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scale:
     name: str
     districts: int

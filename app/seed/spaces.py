@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from app.kernel.values import frozen
 from app.seed.context import Context, SpaceInfo
 from app.seed.names import CORNER_NAMES, DISTRICTS, DONGCHENG_STREETS, generated_streets, place_name
 from app.seed.rows import ClosureRow, CornerRow, OpeningHoursRow, SpaceRow
@@ -39,7 +39,7 @@ DESCRIPTIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Planned:
     """A space about to be written."""
 

@@ -4,8 +4,6 @@ opener is registered by `app/runtime.py` (`qr.openers`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.response import Template
@@ -14,13 +12,14 @@ from app.accounts.errors import FamilyNotFound
 from app.accounts.roles import FAMILIES
 from app.accounts.services.families import get_family
 from app.kernel.i18n import gettext
+from app.kernel.values import frozen
 from app.kernel.web import ActorDep, ClockDep
 from qr.openers import Visit
 from qr.services import tokens
 from qr.tokens import Purpose
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FamilyOpener:
     purpose: Purpose = Purpose.family
     public: bool = False

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,6 +26,7 @@ from piccolo.querystring import QueryString
 from app.accounts.errors import PhoneTaken
 from app.kernel.db import write_statement
 from app.kernel.errors import RateLimited
+from app.kernel.values import frozen
 from app.tables import RateCounter
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ def redis_down() -> tuple[type[Exception], ...]:
     return (RedisError, OSError)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Limit:
     per_account: int
     per_client: int

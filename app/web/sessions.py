@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from litestar.stores.base import Store
 from piccolo.query.mixins import OnConflictAction
 
 from app.kernel.db import write_transaction
+from app.kernel.values import frozen
 from app.settings import Settings
 from app.tables import KeyValue
 from app.web.ratelimit import redis_down
@@ -164,7 +164,7 @@ STAFF_IDLE = timedelta(hours=12)
 SEEN_EVERY = timedelta(minutes=5)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionData:
     user_id: int
     epoch: int

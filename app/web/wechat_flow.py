@@ -9,7 +9,6 @@ import hashlib
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from litestar.response import Redirect
 from app.accounts.errors import WeChatCodeInvalid, WeChatTaken, WeChatUnavailable
 from app.accounts.services import wechat as bindings
 from app.kernel.clock import Clock
+from app.kernel.values import frozen
 from app.notify import channels
 from app.notify.wechat import WeChatClient, WeChatIdentity
 from app.web.sessions import DatabaseStore
@@ -32,7 +32,7 @@ _states = DatabaseStore(namespace="wechat-state")
 _pending = DatabaseStore(namespace="wechat-pending")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Authorized:
     identity: WeChatIdentity
     next: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -11,6 +10,7 @@ from stdnum import isbn as stdnum_isbn
 from stdnum import numdb
 from stdnum.exceptions import ValidationError
 
+from app.kernel.values import frozen
 from reading.lending.errors import InvalidIsbn
 
 
@@ -49,7 +49,7 @@ def _stdnum_hyphenated(isbn: str) -> str:
         return isbn
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Span:
     """The ranges of one length within a level: where any range holds a prefix (`covered`:
     merged, as lows and highs), and the ranges that lead to a next level (`lows`, each with its
@@ -62,7 +62,7 @@ class _Span:
     ranges: list[tuple[str, _Level]]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Level:
     """One level of python-stdnum's ISBN range tree (EAN prefix, group, registrant), indexed
     per length of prefix, shortest first. stdnum walks each level's ranges one by one

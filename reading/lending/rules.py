@@ -4,17 +4,17 @@ a public-good programme; a long-overdue loan only blocks new loans."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 from app.kernel import policies
+from app.kernel.values import frozen
 from reading.lending.tables import LendingRules
 
 PRESENCE = timedelta(hours=3)  # self-service borrowing needs a check-in this recent
 REMINDERS = (("due_2", -2), ("overdue_1", 1), ("overdue_7", 7), ("overdue_14", 14))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rules:
     max_loans: int = 10
     loan_days: int = 21

@@ -3,12 +3,11 @@ wiring at start; the defaults below apply otherwise."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from app.kernel.values import frozen
 from spaces.rules import TRAINING_THEME as SPACES_TRAINING_THEME
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Level:
     name: str
     min_sessions: int

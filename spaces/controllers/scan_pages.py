@@ -7,7 +7,6 @@ show at the door. The openers are registered by `app/runtime.py` (`qr.openers`).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
@@ -17,13 +16,14 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import FAMILIES
 from app.kernel.clock import Clock
+from app.kernel.values import frozen
 from app.kernel.web import ActorDep, ClockDep
 from qr.openers import Visit
 from qr.tokens import Purpose
 from spaces.services import codes, views_scan
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CornerOpener:
     """A corner's printed code, or its live screen's: the check-in page. Anybody may open it:
     a printed code where only the live screen's checks in leads to the space's page."""
@@ -47,7 +47,7 @@ class CornerOpener:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BookingOpener:
     """A booking's code: its details, with a check-in button for staff and nothing at all for
     anybody else."""

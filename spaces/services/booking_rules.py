@@ -4,7 +4,6 @@ places by a conditional update (spaces/services/places.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.accounts.errors import ChildNotFound
@@ -14,6 +13,7 @@ from app.kernel.clock import Clock, aware, local_today, local_zone
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
 from app.kernel.sql import dialect, statement
+from app.kernel.values import frozen
 from spaces.errors import (
     AgeBandMismatch,
     AlreadyBooked,
@@ -33,7 +33,7 @@ from spaces.services.statements import SLOT_FOR_BOOKING
 from spaces.tables import Booking, Slot
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BookableSlot:
     """A slot as a booking reads it, with its space's rules."""
 
@@ -55,7 +55,7 @@ class BookableSlot:
         return self.starts_at.astimezone(local_zone()).date()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FamilyAtSlot:
     """What a booking reads of the family and the space beside the slot."""
 

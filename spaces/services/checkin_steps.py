@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.kernel import policies
 from app.kernel.clock import aware, local_zone
 from app.kernel.jsonvalue import loads
 from app.kernel.sql import dialect, statement
+from app.kernel.values import frozen
 from qr.checkin import Attempt, ScanResult, Scene, scene_params
 from spaces.errors import SpaceFull
 from spaces.services.slots import OPEN_READING_TITLE, closed_on
@@ -41,7 +41,7 @@ def result(row: dict[str, Any], *, duplicate: bool) -> ScanResult:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CornerScene:
     """What a corner scan found (`corner_scene`): the space (None: no such corner, or retired)
     with its check-in rules, whether it is closed today and today's opening ranges, the family's

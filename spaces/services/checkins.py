@@ -14,12 +14,12 @@ time. The check-in, its scan-log row and its nonce's answer commit in one transa
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from msgspec.structs import replace
 
 from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.values import frozen
 from qr.checkin import Attempt, Scanner, ScanResult, Scene
 from qr.scanlog import Where
 from qr.tokens import Purpose, TokenClaims
@@ -49,7 +49,7 @@ def at_the_desk(scanner: Scanner) -> bool:
     return scanner.is_staff and not scanner.family_id
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CornerTarget:
     """A family scanned a corner's code: its printed poster's, or its live screen's."""
 
@@ -122,7 +122,7 @@ class CornerTarget:
         return Where(row["space"], claims.subject, scanner.family_id)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BookingTarget:
     """Staff scanned a family's booking code. Only staff of the booking's space check it in
     (district admins serve every space); outside the check-in window they may override with a
@@ -226,7 +226,7 @@ async def _insert(attempt: Attempt, where: Where, values: dict[str, Any]) -> Sca
     return steps.result(rows[0], duplicate=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Logged:
     """A check-in whose statement also wrote its scan-log row and its nonce's answer."""
 

@@ -5,7 +5,6 @@ space get a corner's codes; only the family its booking's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ import anyio
 
 from app.accounts.actor import Actor
 from app.kernel.lazy import lazy
+from app.kernel.values import frozen
 from qr.services import tokens
 from qr.tokens import Purpose
 from spaces.errors import CornerNotFound
@@ -30,7 +30,7 @@ else:
 LIVE_PERIOD = 30  # seconds a live code is shown; one more period of grace
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CornerRef:
     id: int
     name: str
@@ -39,14 +39,14 @@ class CornerRef:
     space_kind: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Reprinted:
     corner_id: int
     version: int
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LiveCode:
     token: str
     url: str
@@ -124,7 +124,7 @@ def live_expiry(now: datetime) -> datetime:
     return datetime.fromtimestamp(period_end + LIVE_PERIOD, UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LiveScreen:
     corner: CornerRef
     svg: str

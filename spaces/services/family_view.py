@@ -4,11 +4,11 @@ reason (spaces/services/suspensions.py). Every look is in the family's access lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.actor import Actor
 from app.accounts.services import access_log
+from app.kernel.values import frozen
 from spaces.errors import NotStaffOfSpace
 from spaces.rules import NO_SHOW_WINDOW
 from spaces.schemas import BookingOut
@@ -16,7 +16,7 @@ from spaces.services.bookings import booking_outs, family_bookings
 from spaces.services.suspensions import missed_at_spaces, suspended_until
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FamilyForStaff:
     family_id: int
     bookings: tuple[BookingOut, ...]  # at the actor's spaces, newest first

@@ -6,10 +6,11 @@ Three queries whatever the number of spaces (a fourth for the distances)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 
 from app.kernel.clock import Clock, local_zone
+from app.kernel.values import frozen
 from spaces.schemas import SpaceSummary
 from spaces.services.spaces import list_spaces
 from spaces.tables import Closure, OpeningHours, Slot, Space
@@ -17,7 +18,7 @@ from spaces.tables import Closure, OpeningHours, Slot, Space
 WEEK = timedelta(days=7)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Finder:
     spaces: tuple[SpaceSummary, ...]  # the spaces found, the reading bases first, then by subdistrict
     streets: tuple[str, ...]  # every subdistrict with a space (the filter's choices)

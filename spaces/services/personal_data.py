@@ -9,12 +9,12 @@ check-ins stay, tied to the anonymised family, so the figures keep their counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.accounts.personal_data import Subject, exported
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from spaces.services.offers import give_back
 from spaces.tables import Booking, CalendarFeed, CheckIn, Suspension
 
@@ -22,7 +22,7 @@ UPCOMING = ("confirmed", "offered", "waitlisted")
 HOLDS_PLACES = ("confirmed", "offered")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpacesData:
     name: str = "spaces"
 

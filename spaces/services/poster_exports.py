@@ -20,7 +20,6 @@ import asyncio
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from app.kernel.clock import Clock
 from app.kernel.jobs import Rerun, table_reruns
 from app.kernel.jsonvalue import loads
 from app.kernel.lazy import lazy
+from app.kernel.values import frozen
 from spaces.errors import PosterExportNotFound
 from spaces.services.poster_specs import PosterSpec
 from spaces.tables import PosterExport
@@ -59,7 +59,7 @@ STATUS_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ExportStatus:
     """An export without its PDF: queued, running (progress 0–1), done or failed."""
 
@@ -73,7 +73,7 @@ class ExportStatus:
     finished_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ExportResult:
     """What a run of the job did: done, failed, superseded (a newer run owns the export),
     gone, or the status it found when there was nothing to do."""

@@ -5,7 +5,7 @@ spaces/services/poster_exports.py."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from app.kernel.db import write_transaction
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from qr.services import tokens
 from qr.tokens import Purpose
 from spaces.errors import NoCornersToPrint, SpaceNotFound
@@ -25,7 +26,7 @@ MAX_SPACE_IDS = 1000
 ISSUE_BATCH = 50  # corner tokens issued per transaction
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PosterSpec:
     """One page: what it shows, fixed when the export is asked for (stored as JSON)."""
 

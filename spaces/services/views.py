@@ -5,7 +5,6 @@ Shared with the staff pages (views_staff.py): the slot states and the week's day
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from app.accounts.actor import Actor
@@ -13,6 +12,7 @@ from app.accounts.schemas import FamilyOut
 from app.accounts.services.families import get_family
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.recent import Recent
+from app.kernel.values import frozen
 from spaces.schemas import BookingOut, ClosureOut, SlotOut, SpaceOut, SpaceSummary
 from spaces.services import bookings, calendar, slots
 from spaces.services.spaces import get_space
@@ -22,7 +22,7 @@ WEEK = 7
 FURTHEST = timedelta(days=366)  # how far ahead the week pager goes
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SlotItem:
     """A slot on a day's list: its booking state (a word the templates make a badge of)."""
 
@@ -33,14 +33,14 @@ class SlotItem:
     space: SpaceSummary | None = None  # on the staff's schedule of several spaces
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Day:
     day: date
     items: tuple[SlotItem, ...] = ()
     closure: str | None = None  # the reason ("" for none given) when the space is closed
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceWeek:
     space: SpaceOut
     first: date
@@ -51,7 +51,7 @@ class SpaceWeek:
     serves: bool  # the reader is staff of the space
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SlotView:
     """An activity (or open reading) with what its booking form needs for this reader."""
 
@@ -88,7 +88,7 @@ class SlotView:
         return set(fitting[: self.slot.remaining - adults]), adults
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MyBookings:
     upcoming: tuple[BookingOut, ...]
     past: tuple[BookingOut, ...]  # the newest few

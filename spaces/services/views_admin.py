@@ -3,16 +3,15 @@ subdistrict filter, and one space's editor (details, hours, corners)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.accounts.actor import Actor
+from app.kernel.values import frozen
 from spaces.schemas import SpaceOut, SpaceSummary
 from spaces.services.access import ensure_serves
 from spaces.services.spaces import get_space, list_spaces
 from spaces.tables import Space
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceList:
     spaces: tuple[SpaceSummary, ...]
     streets: tuple[str, ...]  # every subdistrict with a space, for the filter
@@ -21,7 +20,7 @@ class SpaceList:
     can_create: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceEditor:
     space: SpaceOut
     can_edit: bool  # details, hours and corners: district admins and the space's librarians

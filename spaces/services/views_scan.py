@@ -3,12 +3,13 @@ its code (by its family, or by staff who check it in)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, time
 
 from app.accounts.schemas import FamilyOut
 from app.accounts.services.families import get_family
 from app.kernel.clock import Clock, local_zone
+from app.kernel.values import frozen
 from qr.checkin import Scanner
 from spaces.errors import BookingNotFound, CornerNotFound
 from spaces.rules import SpaceRules
@@ -20,7 +21,7 @@ from spaces.services.spaces import get_space
 from spaces.tables import Corner, Space
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TodaysBooking:
     """The family's booking at this space today, and when its check-in opens and closes."""
 
@@ -29,7 +30,7 @@ class TodaysBooking:
     window_closes: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CheckInPage:
     corner_id: int
     corner_name: str
@@ -50,7 +51,7 @@ class CheckInPage:
         return next((t for t in self.todays if now and t.window_opens <= now <= t.window_closes), None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BookingScan:
     booking: BookingOut
     owner: bool  # the family's own booking: its code to show

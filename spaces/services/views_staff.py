@@ -3,11 +3,11 @@ with attendance and walk-ins, a space's closures, and the new-activity form's sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today
+from app.kernel.values import frozen
 from spaces.schemas import ClosureOut, RosterEntry, SlotOut, SpaceOut, SpaceSummary
 from spaces.services import attendance, poster_exports, slots
 from spaces.services.access import ensure_serves
@@ -19,7 +19,7 @@ from spaces.services.views import Day, SlotItem, day_start, days_of, local_day, 
 COMING = ("confirmed", "offered", "attended")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Schedule:
     served: tuple[SpaceSummary, ...]  # the picker's choices
     shown: tuple[SpaceSummary, ...]
@@ -33,7 +33,7 @@ class Schedule:
     poster_export: ExportStatus | None  # district admins: their latest PDF of every poster
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Roster:
     slot: SlotOut
     space: SpaceOut
@@ -48,7 +48,7 @@ class Roster:
     walk_in_people: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Closures:
     space: SpaceOut
     closures: tuple[ClosureOut, ...]  # those not over yet

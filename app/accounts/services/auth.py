@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.accounts.errors import BadCredentials, TooManyAttempts
@@ -22,6 +21,7 @@ from app.accounts.passwords import verify_password
 from app.accounts.people import is_phone, normalize_phone
 from app.accounts.tables import ApiToken, LoginAttempt, User
 from app.kernel.clock import Clock
+from app.kernel.values import frozen
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_PAIR = 5
@@ -87,7 +87,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IssuedToken:
     token: str
     expires_at: datetime

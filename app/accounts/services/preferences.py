@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from piccolo.query.mixins import OnConflictAction
 
 from app.accounts.tables import Guardian, NoticePreference, User, WeChatBinding
 from app.kernel.clock import Clock
+from app.kernel.values import frozen
 
 LOCALES = ("zh-CN", "en")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Preferences:
     sms: bool = True
     wechat: bool = True
@@ -22,7 +22,7 @@ class Preferences:
     locale: str = "zh-CN"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Recipient:
     """Where a notice can reach a user, and how the user wants it."""
 

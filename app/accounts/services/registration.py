@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.accounts import notices as _notices  # noqa: F401 (registers the welcome notice)
@@ -20,6 +19,7 @@ from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 
 
 def check_consent(consent: ConsentIn | None) -> None:
@@ -30,7 +30,7 @@ def check_consent(consent: ConsentIn | None) -> None:
         raise ConsentRequired(f"请阅读并同意当前版本（{CURRENT_POLICY.version}）的隐私政策")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Checked:
     """A registration whose every value passed the rules: names cleaned, phones and births read."""
 

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import math
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from app.accounts.tables import SmsCode, User
 from app.kernel.clock import Clock
 from app.kernel.db import serialize_on, write_transaction
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 
 PURPOSES = ("login", "reset", "register")
 CODE_TTL = timedelta(minutes=5)
@@ -46,7 +46,7 @@ def _hash(phone: str, purpose: str, code: str) -> str:
     return hmac.new(_key, f"{phone}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IssuedCode:
     phone: str
     purpose: str

@@ -6,7 +6,6 @@ any staff member's change of their own password (the same strength rules as ever
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.errors import LastAdmin, SamePassword, UserNotFound, WeakPassword, WrongPassword
@@ -16,11 +15,12 @@ from app.accounts.services import users
 from app.accounts.tables import User
 from app.kernel.clock import Clock
 from app.kernel.db import serialize_on, write_transaction
+from app.kernel.values import frozen
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I: read aloud
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StaffAccount:
     id: int
     login: str

@@ -3,16 +3,16 @@ password), then it logs the family in; unbound from "我的家庭". One WeChat, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.errors import WeChatNotBound, WeChatTaken
 from app.accounts.tables import User, WeChatBinding
 from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.values import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Binding:
     user_id: int
     openid: str

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from app.kernel.values import frozen
 from app.notify.config import SmsConfig
 
 
@@ -17,14 +17,14 @@ class Status(StrEnum):
     UNKNOWN = "unknown"  # no answer after sending: never sent again (at most once)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SendResult:
     status: Status
     message_id: str = ""
     error: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SmsMessage:
     phone: str  # 11-digit mainland number
     template: str  # the provider's template id ("" for the console)

@@ -4,9 +4,9 @@ staff page /staff/dev/sms instead of a phone, so `make run` shows every step of 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from app.kernel.values import frozen
 from app.notify.sms.base import SendResult, SmsMessage, Status
 from app.notify.tables import ConsoleSms
 
@@ -14,7 +14,7 @@ log = logging.getLogger("storycorner.sms")
 KEEP = 200
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConsoleMessage:
     id: int
     phone: str

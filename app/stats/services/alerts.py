@@ -6,20 +6,19 @@ two runs at once tell it once)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.accounts.roles import DISTRICT_ADMIN
 from app.accounts.tables import User
 from app.kernel import outbox
 from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
+from app.kernel.values import frozen
 from app.stats import notices
 from app.stats.schemas import QuietSite
 from app.stats.services.quiet import DEFAULT_DAYS, quiet_sites
 from app.stats.tables import QuietEpisode
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AlertRun:
     opened: int  # episodes begun (each told to every admin)
     closed: int  # episodes ended (the site is busy again)

@@ -6,13 +6,13 @@ stay until the new ones are made); asking for one under way joins it."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.kernel.clock import Clock, local_today
 from app.kernel.i18n import N_
 from app.kernel.jobs import JobQueue
+from app.kernel.values import frozen
 from app.stats.errors import BadFilter
 from app.stats.schemas import StoredReport, StoredReports
 from app.stats.services.scope import local_start, next_month
@@ -33,7 +33,7 @@ STATUS_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReportStatus:
     """A month's report without its files: queued, running (progress 0–1), done or failed."""
 
@@ -50,7 +50,7 @@ class ReportStatus:
         return self.month.isoformat()[:7]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Shelf:
     """What the dashboard shows district admins: the reports kept, the latest making if it
     is not done (its progress bar), and the form's default and latest month."""

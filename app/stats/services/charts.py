@@ -7,9 +7,10 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
+
+from app.kernel.values import frozen
 
 if TYPE_CHECKING:
     import pygal
@@ -39,7 +40,7 @@ def _style() -> pygal.style.Style:
 _SCRIPT = re.compile(rb"<script.*?</script>", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Chart:
     key: str
     title: str

@@ -3,7 +3,6 @@ their tables, every space's figures and the quiet sites, and the filters' choice
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +10,7 @@ from urllib.parse import urlencode
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today
 from app.kernel.i18n import N_, current_locale, gettext
+from app.kernel.values import frozen
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import charts, kept, quiet, series, summary
 from app.stats.services.scope import THEMES, Filters, Scope, places, resolve
@@ -41,7 +41,7 @@ HEADLINES: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Headline:
     key: str
     label: str
@@ -50,7 +50,7 @@ class Headline:
     direction: str  # up, down, flat
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Dashboard:
     scope: Scope
     filters: dict[str, str]

@@ -4,10 +4,10 @@ numbers), every space of the scope in every month of the period, then the totals
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from app.kernel.spreadsheets import csv_bytes, xlsx_bytes
+from app.kernel.values import frozen
 from app.stats.schemas import Summary
 from app.stats.services import counted, kept, sources, summary
 from app.stats.services.scope import Scope, covered, places
@@ -43,7 +43,7 @@ SHEET = "阅读空间月报"
 TOTAL = "合计"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Table:
     rows: list[list[Any]]  # the header first, then one row per space and month, then the totals
 

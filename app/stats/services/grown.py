@@ -19,16 +19,16 @@ as the rollups take it as of their run; a new row or the next run reads it again
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.kernel.values import frozen
 from app.stats.services import kept, sql
 from app.stats.services.kept import Rows
 from app.stats.services.scope import Scope
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Stamp:
     """A table whose rows are stamped when written, and the stamp's (indexed) column."""
 

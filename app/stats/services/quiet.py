@@ -6,13 +6,13 @@ days of the last four weeks; only when that expectation is at least a few visits
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, QuietSites
 from app.stats.services import kept, sql
@@ -26,7 +26,7 @@ BEFORE = 84  # the twelve weeks before them: the usual
 MIN_EXPECTED = 4.0  # fewer expected visits say nothing
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Calendar:
     """When a space is open: its weekdays with opening hours, less its closures."""
 
@@ -110,7 +110,7 @@ def _weekdays_of(bits: int) -> frozenset[int]:
     return frozenset(day for day in range(1, 8) if bits >> day & 1)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Seen:
     last: date | None  # the last local day with a check-in in the window
     recent: int  # check-ins of the last four weeks

@@ -13,15 +13,15 @@ space, not per theme): those counts are read live (counted.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from app.kernel.values import frozen
 from app.stats.services import grown, kept, sql
 from app.stats.services.scope import Scope, day_bits, month_spans
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Kind:
     name: str
     table: str  # the history: its table, time, space and family columns

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import qr.fonts
 from app.kernel.clock import Clock
 from app.kernel.i18n import N_
 from app.kernel.spreadsheets import xlsx_bytes
+from app.kernel.values import frozen
 from app.stats.errors import BadFilter
 from app.stats.schemas import QuietSite, Summary
 from app.stats.services import export, quiet, summary
@@ -40,7 +40,7 @@ STREET_HEADER = (
 TOP = 10
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MonthlyReport:
     month: str  # YYYY-MM
     district: Summary

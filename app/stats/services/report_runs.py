@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from app.kernel.clock import Clock
 from app.kernel.jobs import QUEUED_GRACE, Rerun, keep_alive, reclaim_stalled
+from app.kernel.values import frozen
 from app.stats.services import archive, report, report_files
 from app.stats.tables import StatsReport
 
@@ -31,7 +31,7 @@ FIGURES_COUNTED = 0.5  # the progress once the month is counted; the files take 
 STEPS: tuple[tuple[float, str], ...] = ((0.6, "xlsx"), (0.9, "pdf"))  # the progress after each file
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RunResult:
     """What a run did: done, failed, superseded (a newer run owns the month), kept (the
     month is kept whole already), under_way (another run is making it), or the status it

@@ -17,13 +17,13 @@ the last run always counts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.db import is_sqlite, serialize_on, write_transaction
+from app.kernel.values import frozen
 from app.stats.services import reach, sources, sql
 from app.stats.services.counted import BAND_COLUMNS, DISTINCT, ROLLED, ROLLED_UNKNOWN
 from app.stats.services.scope import Scope, local_start, month_spans, next_month
@@ -38,7 +38,7 @@ WORK_MEM = "64MB"
 KEY = "(grain, space, day, theme)"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RollupRun:
     first: date | None  # the first day rebuilt (None: nothing to build)
     through: date

@@ -4,13 +4,14 @@ the field; a librarian asking for a space they do not serve is refused (403)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 from app.stats.errors import BadFilter
 from app.stats.services import kept
 from app.stats.tables import RollupState
@@ -22,7 +23,7 @@ MAX_DAYS = 5 * 366  # a period over five years is refused
 DEFAULT_DAYS = 30
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Filters:
     """The raw filters of a request (query strings), as the API and the pages take them."""
 
@@ -33,7 +34,7 @@ class Filters:
     theme: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scope:
     first: date  # local days, both included
     last: date
@@ -111,7 +112,7 @@ def covered(scope: Scope, spaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in spaces if s["id"] in allowed]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Held:
     through: date | None = None  # the last local day the rollups hold, if they were built
     run: str | None = None  # their run token

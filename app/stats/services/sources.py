@@ -10,16 +10,17 @@ activities, reading sessions); loans, returns and the reading log have none.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import timedelta
 from typing import Any
 
+from app.kernel.values import frozen
 from app.stats.services import grown, kept, sql
 from app.stats.services.grown import Stamp
 from app.stats.services.scope import Scope
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Source:
     body: str  # FROM … with its joins
     time: str  # the timestamp (or date, `dated`) that places a row in the period

@@ -4,11 +4,11 @@ city's 3,000 rows made a 2.5 MB page that no phone could use), each with its tre
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from app.kernel.numbers import whole_number
+from app.kernel.values import frozen
 from app.stats.schemas import Summary
 from app.stats.services import export, trend
 from app.stats.services.scope import Scope
@@ -29,7 +29,7 @@ MADE_OF = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceRow:
     id: int
     name: str
@@ -38,7 +38,7 @@ class SpaceRow:
     trend: Trend | None  # visits per week, the twelve weeks up to the period's end
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TableView:
     """How the table is asked for: the column, the order, the page (anything else: the default)."""
 
@@ -53,7 +53,7 @@ class TableView:
         return cls(column, descending, max(1, whole_number(page or "") or 1))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceTable:
     view: TableView
     rows: list[SpaceRow]  # this page's

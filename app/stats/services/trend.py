@@ -4,9 +4,9 @@ spelled out for screen readers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
+from app.kernel.values import frozen
 from app.stats.services import counted, kept, sources
 from app.stats.services.scope import Scope
 
@@ -14,7 +14,7 @@ WEEKS = 12
 WIDTH, HEIGHT = 60, 16  # the line's box, in CSS pixels
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Trend:
     weeks: tuple[str, ...]  # the Mondays
     visits: tuple[int, ...]

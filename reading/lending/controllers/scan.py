@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from litestar.response import Redirect
 
+from app.kernel.values import frozen
 from qr.openers import Visit
 from qr.tokens import Purpose
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CopyOpener:
     purpose: Purpose = Purpose.copy
     public: bool = False

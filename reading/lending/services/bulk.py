@@ -12,12 +12,13 @@ from app.accounts.actor import Actor
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 from reading.lending.services import copies, holds
 
 MAX_AT_ONCE = 200
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Refused:
     barcode: str
     why: str

@@ -9,7 +9,6 @@ matches on each engine: services/matching.py; covers: services/covers.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +21,7 @@ from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.numbers import is_whole_number
 from app.kernel.sql import statement
+from app.kernel.values import frozen
 from reading.lending import books
 from reading.lending.errors import BookNotFound, IsbnExists
 from reading.lending.isbn import hyphenated, looks_like_isbn, normalize
@@ -143,7 +143,7 @@ async def recent_books(limit: int = 10) -> list[BookOut]:
     return [book_out(r) for r in await Book.select().order_by(Book.id, ascending=False).limit(limit)]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Added:
     """A scanned ISBN at the catalogue: the title it is (`existed`), the new one, or none yet
     (`book_id` None: a new ISBN whose title the librarian is asked for)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ from app.kernel.db import write_transaction
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.lending.errors import BookNotFound, CopyNotFound, IllegalTransition
 from reading.lending.schemas import CopyDetail, CopyOut
 from reading.lending.tables import Book, Copy, CopyEvent, Loan
@@ -257,7 +258,7 @@ def barcode_for(copy_id: int) -> str:
     return f"SC{copy_id:08d}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Event:
     """One change in a copy's history (a row of CopyEvent, its columns in order)."""
 

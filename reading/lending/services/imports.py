@@ -6,7 +6,6 @@ export: services/exports.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
 from app.kernel.jobs import JobQueue, Rerun, table_reruns
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.lending import books
 from reading.lending.errors import InvalidCsv
 from reading.lending.schemas import ImportReport, JobQueued
@@ -81,7 +81,7 @@ async def run_import(import_id: int, *, now: datetime) -> dict[str, Any]:
         return result
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Run:
     attempt: int
     raw: bytes
@@ -245,7 +245,7 @@ async def import_status(import_id: int, user_id: int | None) -> dict[str, Any] |
     return dict(row)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ImportJob:
     """An import the user started: its status, progress (0–1) and result (the report, or the
     file's problem as `error`)."""

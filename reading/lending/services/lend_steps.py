@@ -9,7 +9,6 @@ snapshot taken after the lock); SQLite's write transactions are serial.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.kernel import policies
 from app.kernel.db import is_sqlite
 from app.kernel.jsonvalue import loads
 from app.kernel.sql import dialect, statement
+from app.kernel.values import frozen
 from reading.lending.errors import (
     CopyNotFound,
     CopyUnavailable,
@@ -41,7 +41,7 @@ def as_date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LendScene:
     """What a loan of `copy` to a family checks, read in one statement."""
 
@@ -102,7 +102,7 @@ def lendable(scene: LendScene, family_id: int, today: date, *, self_service: boo
     return scene.ready_hold[0] if scene.ready_hold is not None else None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Terms:
     """A loan about to be made: to whom, by whom, when, until when."""
 

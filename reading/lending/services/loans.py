@@ -8,7 +8,6 @@ counted with its row locked, so simultaneous loans to one family stop at its lim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.kernel.clock import Clock, local_today
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import Forbidden, InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 from qr.services import tokens
 from qr.tokens import Purpose
 from reading.lending.errors import (
@@ -207,7 +207,7 @@ async def family_loans(family_id: int, today: date) -> list[LoanOut]:
     return sorted((loan_out(r, today) for r in rows), key=lambda loan: (loan.due_on, loan.id))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OpenLoan:
     id: int
     family_id: int

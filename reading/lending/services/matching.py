@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -19,6 +18,7 @@ from piccolo.querystring import QueryString
 
 from app.kernel.db import is_sqlite
 from app.kernel.sql import statement
+from app.kernel.values import frozen
 from reading.lending.services import search_sql
 from reading.lending.tables import Book
 
@@ -71,7 +71,7 @@ async def _search_stats() -> dict[str, Any]:
     return stats
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Shares:
     """The share of the titles holding each piece of a term (0 for a piece the statistics do
     not list: a rare one), and whose initials start with the term (0 without a prefix)."""
@@ -99,7 +99,7 @@ async def _shares(pieces: list[str], prefix: str | None) -> Shares:
     return Shares({p: stats["pieces"].get(p, 0.0) for p in pieces}, share)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ByPiece:
     """A term's candidates on PostgreSQL, newest first: the titles holding `pieces` (its one or
     two rarest 2-character pieces) in `reading_book_piece`, rechecked for the whole `term` when

@@ -8,13 +8,13 @@ the copy's history says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.accounts.personal_data import Subject, exported
 from app.kernel import outbox
 from app.kernel.outbox import Param
+from app.kernel.values import frozen
 from reading.lending import notices as _kinds  # noqa: F401 (registers the kinds it words)
 from reading.lending.services.copies import record_event
 from reading.lending.services.holds import ACTIVE, release_hold_copy
@@ -22,7 +22,7 @@ from reading.lending.tables import Hold, Loan
 from spaces.services.staff import staff_of
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LendingData:
     name: str = "lending"
 

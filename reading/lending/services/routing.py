@@ -9,7 +9,6 @@ title's queue both take the title's row lock, so neither misses the other.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.kernel.db import is_sqlite, write_transaction
 from app.kernel.i18n import N_, gettext
 from app.kernel.jsonvalue import loads
 from app.kernel.sql import dialect, statement
+from app.kernel.values import frozen
 from reading.lending.errors import CopyNotFound, IllegalTransition, LoanNotFound
 from reading.lending.schemas import CopyOut
 from reading.lending.services import copies, reminders
@@ -49,7 +49,7 @@ def goes_to_words(goes_to: str, space_name: str = "") -> str:
     return gettext(GOES_TO.get(goes_to, GOES_TO["shelf"]))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Destination:
     status: str
     goes_to: str
@@ -57,7 +57,7 @@ class Destination:
     hold_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Waiting:
     """A family's hold waiting for a copy of the title."""
 
@@ -86,7 +86,7 @@ async def lock_title(book_id: int) -> None:
     await Book.update({Book.draft: Book.draft}).where(Book.id == book_id)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Routing:
     """A copy routed at a space: what moves it (a return, a receipt, a hold's end...)."""
 
@@ -106,7 +106,7 @@ class Routing:
         return self.owner is not None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RouteScene:
     """What routing a copy reads (ROUTE_SCENE), the title's lock taken before."""
 
@@ -186,7 +186,7 @@ def check_move(before: str, to: str, routing: Routing) -> None:
         raise IllegalTransition(copy_status=before)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Routed:
     """A copy routed: where it goes, and the loan a return closed."""
 

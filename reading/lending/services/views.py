@@ -4,13 +4,12 @@ is in `views_<topic>.py`. Every one is typed: frozen dataclasses, or the API's S
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.accounts.actor import Actor
+from app.kernel.values import frozen
 from spaces.tables import Space
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceName:
     id: int
     name: str
@@ -39,7 +38,7 @@ def pick_space(served: list[SpaceName], wanted: int | None, fallback: int | None
     return ids[0] if ids else None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Workplace:
     """The spaces a staff member serves and the one a page works at."""
 

@@ -3,10 +3,11 @@ catalogue, a title's edit page and its copies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock
+from app.kernel.values import frozen
 from reading.lending import books
 from reading.lending.books import AGE_BANDS
 from reading.lending.schemas import BookOut, CopyOut, HoldOut, LoanOut
@@ -18,7 +19,7 @@ from reading.lending.tables import Book, Copy
 PAGE_SIZE = 20
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SearchPage:
     """A page of a family's search: what was searched (normalised), the titles found with
     their availability per space, and the filters' choices."""
@@ -99,7 +100,7 @@ async def search_page(
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceCopies:
     """A title at a space: its copies there (not missing or withdrawn), how many can be borrowed."""
 
@@ -124,7 +125,7 @@ async def copies_by_space(book_id: int, names: dict[int, str]) -> list[SpaceCopi
     return [SpaceCopies(sid, names.get(sid, ""), here[sid][0], here[sid][1]) for sid in order]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BookPage:
     book: BookOut
     spaces: list[SpaceCopies]
@@ -160,7 +161,7 @@ async def book_page(book_id: int, actor: Actor | None, clock: Clock, *, pickup: 
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CataloguePage:
     q: str
     books: list[BookOut]  # the search's
@@ -185,7 +186,7 @@ async def catalogue_page(q: str | None) -> CataloguePage:
     return CataloguePage(q=text, books=found, recent=recent, copies=await copy_counts([b.id for b in found + recent]))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EditPage:
     book: BookOut
     form: dict[str, str]
@@ -199,7 +200,7 @@ async def edit_page(book_id: int, form: dict[str, str] | None = None) -> EditPag
     return EditPage(book=book, form=form or books.form_of(book), copies=await catalogue.copy_count(book_id))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CopiesPage:
     book: BookOut
     copies: list[CopyOut]

@@ -3,12 +3,12 @@ scanning its label, the staff's desk (with the family found) and lending work hu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.accounts.actor import Actor
 from app.accounts.tables import Child, Guardian
 from app.kernel.clock import Clock, local_today
+from app.kernel.values import frozen
 from reading.lending.rules import rules_for
 from reading.lending.schemas import BookOut, CopyOut, HoldOut, LoanOut
 from reading.lending.services import catalogue, copies, holds, loans
@@ -18,7 +18,7 @@ from reading.lending.tables import Copy, Hold, Loan
 from spaces.services.access import family_of
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LoansPage:
     loans: list[LoanOut]  # soonest due first
     limits: dict[int, int]  # renewals allowed per loan (its space's rules)
@@ -45,7 +45,7 @@ async def loans_page(actor: Actor, clock: Clock) -> LoansPage:
     return LoansPage(mine, limits, {int(r["book"]) for r in queued}, local_today(clock), lent_at)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HoldsPage:
     holds: list[HoldOut]
     names: dict[int, str]
@@ -56,7 +56,7 @@ async def holds_page(actor: Actor) -> HoldsPage:
     return HoldsPage(await holds.active_holds(family_of(actor)), await space_names())
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LendPage:
     """A copy's page after scanning its label: borrow or return it (a family), its status, a
     return at a space and its recent history (staff)."""
@@ -101,7 +101,7 @@ async def lend_page(copy_id: int, actor: Actor, clock: Clock) -> LendPage:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FamilyAtDesk:
     """The family found at the desk: who it is (the phone masked) and what it has on loan."""
 
@@ -125,7 +125,7 @@ async def family_at_desk(family_id: int, clock: Clock) -> FamilyAtDesk:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DeskPage:
     served: list[SpaceName]
     space_id: int | None
@@ -140,7 +140,7 @@ async def desk_page(actor: Actor, clock: Clock, space: int | None, family_id: in
     return DeskPage(place.served, place.space_id, family, local_today(clock), new_nonce())
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HubPage:
     """The lending work at the spaces a staff member serves, in numbers."""
 
@@ -161,7 +161,7 @@ async def hub_page(actor: Actor, clock: Clock) -> HubPage:
     return HubPage(served, int(overdue), int(to_shelve), int(ready))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DeskEvent:
     """A loan lent or returned at the desk."""
 
@@ -174,7 +174,7 @@ class DeskEvent:
     open: bool  # still on loan
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DeskHistory:
     served: list[SpaceName]
     space_id: int | None

@@ -3,13 +3,14 @@ transfers on their way and arriving, stocktakes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from app.accounts.actor import Actor
 from app.accounts.roles import DISTRICT_ADMIN, LIBRARIAN
 from app.accounts.tables import Guardian
+from app.kernel.values import frozen
 from reading.lending.schemas import StocktakeOut, TransferOut
 from reading.lending.services import copies, stocktakes, transfers
 from reading.lending.services.scans import new_nonce
@@ -17,7 +18,7 @@ from reading.lending.services.views import SpaceName, space_names, workplace
 from reading.lending.tables import Copy, Hold, Stocktake, StocktakeScan, Transfer, TransferItem
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReadyHold:
     """A copy on the hold shelf, waiting for its family to collect it."""
 
@@ -28,7 +29,7 @@ class ReadyHold:
     expires_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class QueuedHold:
     """A hold waiting for a copy to be collected here (`travelling`: one is on its way)."""
 
@@ -38,7 +39,7 @@ class QueuedHold:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ToPull:
     """A copy on this shelf the first family queuing for its title is waiting for."""
 
@@ -49,7 +50,7 @@ class ToPull:
     here: bool  # ... is this one
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HoldsAtSpace:
     served: list[SpaceName]
     space_id: int | None
@@ -126,7 +127,7 @@ async def holds_at(actor: Actor, space: int | None) -> HoldsAtSpace:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OpenTransfer:
     id: int
     from_space: int
@@ -137,7 +138,7 @@ class OpenTransfer:
     received: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TransfersPage:
     served: list[SpaceName]
     space_id: int | None
@@ -184,7 +185,7 @@ async def transfers_page(actor: Actor, space: int | None) -> TransfersPage:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TransferPage:
     transfer: TransferOut
     names: dict[int, str]
@@ -199,14 +200,14 @@ async def transfer_page(transfer_id: int, actor: Actor) -> TransferPage:
     return TransferPage(done, await space_names(), {int(i["copy"]): i["received_at"] for i in items})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Arriving:
     id: int
     barcode: str
     title: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReceivePage:
     served: list[SpaceName]
     space_id: int | None
@@ -235,7 +236,7 @@ async def receive_page(actor: Actor, space: int | None) -> ReceivePage:
     return ReceivePage(place.served, place.space_id, arriving, new_nonce())
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PastStocktake:
     id: int
     started_at: datetime
@@ -243,7 +244,7 @@ class PastStocktake:
     applied_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StocktakesPage:
     served: list[SpaceName]
     space_id: int | None
@@ -266,14 +267,14 @@ async def stocktakes_page(actor: Actor, space: int | None) -> StocktakesPage:
     return StocktakesPage(place.served, place.space_id, [PastStocktake(**r) for r in rows], int(shelf))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scanned:
     barcode: str
     title: str  # empty for a barcode no copy has
     fits: bool = True  # a known copy that belongs on this shelf (else the scan warned)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StocktakePage:
     stocktake: StocktakeOut
     space_name: str

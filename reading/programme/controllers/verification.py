@@ -4,16 +4,15 @@ holder's display name, level and date only; a revoked certificate says so. Regis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from litestar.response import Template
 
+from app.kernel.values import frozen
 from qr.openers import Visit
 from qr.tokens import Purpose
 from reading.programme.services import certificates
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CertificateOpener:
     purpose: Purpose = Purpose.certificate
     public: bool = True  # anyone may verify a certificate

@@ -5,7 +5,6 @@ applicant a trainee lead reader (`services/leadreaders.py` takes it from there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import is_unique_violation, write_transaction
 from app.kernel.errors import Forbidden, InvalidInput
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.programme import notices as _kinds  # noqa: F401 (registers the kinds it words)
 from reading.programme.errors import AlreadyApplied, AlreadyDecided, ApplicationNotFound
 from reading.programme.schemas import ApplicationIn, ApplicationOut, ApplicationRow, DecisionIn, DecisionOut
@@ -27,7 +27,7 @@ from spaces.errors import SpaceNotFound
 from spaces.tables import Space
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ApplicationForm:
     """The application page's form, as typed."""
 

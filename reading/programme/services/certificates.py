@@ -4,20 +4,20 @@ only the holder's display name, level and date. Revoking one shows it revoked.""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.actor import Actor
 from app.accounts.tables import User
 from app.kernel.clock import local_zone
 from app.kernel.db import write_transaction
+from app.kernel.values import frozen
 from reading.programme.errors import CertificateNotFound, LeadReaderNotFound
 from reading.programme.services import hours as hours_service
 from reading.programme.services import leadreaders
 from reading.programme.tables import Certificate, LeadReader
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CertificateView:
     """One certificate as issued (its row): what it prints and what its verification page
     shows."""

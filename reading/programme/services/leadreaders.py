@@ -9,13 +9,13 @@ sessions led and minutes (`reading.programme.rules`, a setting).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.accounts.actor import Actor
 from app.kernel.errors import Forbidden, InvalidInput
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.programme.errors import IllegalLeadReaderTransition, LeadReaderNotFound, TrainingRequired
 from reading.programme.rules import TRAINING_THEME, TRAININGS_TO_ACTIVATE, level_for
 from reading.programme.schemas import LeadReaderOut
@@ -32,7 +32,7 @@ TRANSITIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LeadReaderStats:
     sessions: int
     minutes: int

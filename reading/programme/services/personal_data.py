@@ -9,17 +9,17 @@ without the children they named.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.accounts.personal_data import Subject, exported
+from app.kernel.values import frozen
 from reading.programme.tables import Certificate, LeadReader, LeadReaderApplication, ReadingLogEntry
 
 ERASED_NAME = "（已删除）"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProgrammeData:
     name: str = "programme"
 

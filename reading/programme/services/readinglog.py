@@ -4,7 +4,6 @@ summary image to share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from app.kernel.clock import Clock, local_today
 from app.kernel.errors import DomainError, Forbidden, InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.lending.errors import BookNotFound
 from reading.lending.isbn import looks_like_isbn, normalize
 from reading.lending.schemas import BookOut
@@ -30,14 +30,14 @@ from reading.programme.tables import ReadingLogEntry, ReadingSession, SessionBoo
 from spaces.tables import CheckIn
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class YearSummary:
     books: int  # distinct books read together that year
     days: int
     longest_streak: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LogForm:
     """The reading-log page's form, as typed."""
 

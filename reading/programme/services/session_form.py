@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 import msgspec
@@ -19,6 +19,7 @@ from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_zone
 from app.kernel.errors import InvalidInput
 from app.kernel.i18n import N_
+from app.kernel.values import frozen
 from qr.errors import QrError
 from qr.services import tokens
 from qr.tokens import Purpose
@@ -33,7 +34,7 @@ MAX_BOOK_LINES = 30
 NOT_A_COPY = N_("这个二维码不是故事角绘本的标签")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionForm:
     """The form as typed (numbers stay text, so that a wrong one is shown back as typed)."""
 

@@ -5,11 +5,12 @@ query in a controller."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from app.accounts.actor import Actor
 from app.accounts.tables import User
+from app.kernel.values import frozen
 from reading.lending.tables import Book
 from spaces.tables import Space
 
@@ -23,14 +24,14 @@ class PageView:
         return {f.name: getattr(self, f.name) for f in fields(self)} | more  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceChoice:
     id: int
     name: str
     street: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BookLine:
     """A book as a session's card names it (a draft from an unknown ISBN shows its ISBN)."""
 

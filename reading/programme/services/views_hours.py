@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.accounts.actor import Actor
+from app.kernel.values import frozen
 from reading.programme.schemas import HoursOut
 from reading.programme.services import hours as hours_service
 from reading.programme.services.views import PageView, SpaceChoice, hours_text, pick, served_spaces, space_names
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceHours:
     name: str
     sessions: int
     hours: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PersonHours:
     user_id: int
     name: str
@@ -27,7 +26,7 @@ class PersonHours:
     spaces: list[SpaceHours]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HoursPage(PageView):
     spaces: list[SpaceChoice]
     picked: int | None

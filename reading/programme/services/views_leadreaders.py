@@ -4,11 +4,11 @@ decide, lead readers and the moves the viewer may make, certificates)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from app.accounts.actor import Actor
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.programme.rules import TRAINING_THEME
 from reading.programme.schemas import ApplicationRow, LeadReaderOut
 from reading.programme.services import applications as application_service
@@ -19,14 +19,14 @@ from reading.programme.services.views import PageView, SpaceChoice, all_spaces, 
 from reading.programme.tables import LeadReader, LeadReaderApplication
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MyApplication:
     status: str  # applied, approved, rejected
     note: str
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MyLeadReaderPage(PageView):
     lead: LeadReaderOut | None
     hours: str
@@ -35,27 +35,27 @@ class MyLeadReaderPage(PageView):
     training_theme: str = TRAINING_THEME
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ApplyPage(PageView):
     spaces: list[SpaceChoice]
     form: ApplicationForm
     already: bool  # already a lead reader: nothing to apply for
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ApplicationCard:
     application: ApplicationRow
     spaces: list[str]  # the names of the spaces it prefers
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LeadReaderCard:
     lead: LeadReaderOut
     hours: str
     moves: list[str]  # the states the viewer may move this lead reader to
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LeadReadersPage(PageView):
     applications: list[ApplicationCard]
     leads: list[LeadReaderCard]

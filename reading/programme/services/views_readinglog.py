@@ -3,11 +3,11 @@ next one, suggestions, a search, and the add form (prefilled with every child an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.accounts.tables import Child
 from app.kernel.clock import Clock, local_today
+from app.kernel.values import frozen
 from reading.lending.schemas import BookOut
 from reading.lending.services import catalogue
 from reading.programme.rules import MILESTONES, STREAK_DAYS
@@ -17,13 +17,13 @@ from reading.programme.services.readinglog import LogForm
 from reading.programme.services.views import PageView
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChildChoice:
     id: int
     nickname: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReadingLogPage(PageView):
     log: ReadingLogOut
     children: list[ChildChoice]
@@ -42,7 +42,7 @@ class ReadingLogPage(PageView):
     streak_days: int = STREAK_DAYS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Goal:
     """A milestone and the way to it: `done` of `target` (books, or days in a row)."""
 

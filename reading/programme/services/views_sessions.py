@@ -4,12 +4,12 @@ and volunteer hours per person and space."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from app.accounts.actor import Actor
 from app.kernel.clock import Clock, local_today, local_zone
 from app.kernel.jsonvalue import loads
+from app.kernel.values import frozen
 from reading.lending.schemas import BookOut
 from reading.lending.services import catalogue
 from reading.programme.schemas import SessionOut
@@ -34,19 +34,19 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, local_zone())
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TodaysSlot:
     slot: SlotOut
     space: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LeadReaderChoice:
     id: int
     display_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionFormPage(PageView):
     spaces: list[SpaceChoice]
     space_name: str
@@ -61,7 +61,7 @@ class SessionFormPage(PageView):
     locked: bool = False  # an edit form past the 7 days
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionCard:
     session: SessionOut
     space: str
@@ -71,7 +71,7 @@ class SessionCard:
     editable: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SessionsPage(PageView):
     spaces: list[SpaceChoice]
     picked: int | None
