@@ -38,8 +38,6 @@ class ChannelsController(Controller):
 
 
 class ChannelsPage(Controller):
-    include_in_schema = False
-
     @post("/family/channels", opt=FAMILIES)
     async def save(self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep) -> Redirect:
         """The "消息通知" form: channels ticked are on; kinds ticked are received."""

@@ -37,8 +37,6 @@ OPENER = FamilyOpener()
 
 
 class FamilyCardPage(Controller):
-    include_in_schema = False
-
     @get("/family/card.png", opt=FAMILIES, media_type="image/png")
     async def card(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The family card: a QR code for borrowing, to print or to show on the phone."""

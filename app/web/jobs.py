@@ -87,8 +87,6 @@ async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[s
 
 
 class JobPages(Controller):
-    include_in_schema = False
-
     @get("/staff/jobs/{job_name:str}", opt=STAFF)
     async def status(self, job_name: FromPath[str], actor: ActorDep) -> Response[dict[str, Any]]:
         """A job the user started, as JSON for the page's progress bar (the session's twin of

@@ -123,8 +123,6 @@ def policy_context() -> dict[str, Any]:
 
 
 class SessionController(Controller):
-    include_in_schema = False
-
     @get("/login", opt=PUBLIC)
     async def login_form(
         self,
@@ -203,8 +201,6 @@ def registration_context(form: Any, children: list[dict[str, str]], target: str,
 
 
 class RegisterController(Controller):
-    include_in_schema = False
-
     @get("/register", opt=PUBLIC)
     async def form(
         self,

@@ -32,7 +32,6 @@ SECTIONS = {
 
 
 class MyDataController(Controller):
-    include_in_schema = False
     path = "/family"
 
     @get("/data", opt=FAMILIES)

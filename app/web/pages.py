@@ -58,8 +58,6 @@ async def family_page(
 
 
 class HomeController(Controller):
-    include_in_schema = False
-
     @get("/", opt=PUBLIC)
     async def home(
         self,
@@ -90,7 +88,6 @@ class HomeController(Controller):
 
 
 class FamilyController(Controller):
-    include_in_schema = False
     path = "/family"
 
     @get("/", opt=FAMILIES)
@@ -141,8 +138,6 @@ class FamilyController(Controller):
 
 
 class InboxController(Controller):
-    include_in_schema = False
-
     @get("/notifications")
     async def inbox_page(self, actor: ActorDep) -> Template:
         """Notices in the reader's language (a notice kind's words; older sentences as written)."""

@@ -49,7 +49,6 @@ async def person_context(user_id: int, actor: Actor, **more: Any) -> dict[str, A
 
 
 class PeoplePages(Controller):
-    include_in_schema = False
     path = "/staff"
 
     @get("/people", opt=ADMINS)

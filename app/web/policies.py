@@ -109,7 +109,6 @@ async def page_context(actor: Actor, space_id: int | None, **more: Any) -> dict[
 
 
 class PoliciesPage(Controller):
-    include_in_schema = False
     path = "/staff/policies"
 
     @get("/", opt=STAFF)

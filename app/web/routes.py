@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Router
+
 from app.stats.controllers import STATS_API, STATS_PAGES
 from app.web.api_accounts import AccountsController
 from app.web.auth_api import AuthController
@@ -21,10 +23,9 @@ from reading.lending.controllers import READING_API, READING_PAGES
 from reading.programme.controllers import PROGRAMME_API, PROGRAMME_PAGES
 from spaces.controllers import SPACES_API, SPACES_PAGES
 
-ROUTES: list[Any] = [
+API: list[Any] = [
     HealthController,
     JobsController,
-    JobPages,
     AccountsController,
     AuthController,
     ChannelsController,
@@ -34,6 +35,10 @@ ROUTES: list[Any] = [
     *READING_API,
     *PROGRAMME_API,
     CheckInController,
+    *STATS_API,
+]
+PAGES: list[Any] = [
+    JobPages,
     ScanPages,
     StaffScanPages,
     FamilyCardPage,
@@ -41,8 +46,10 @@ ROUTES: list[Any] = [
     *SPACES_PAGES,
     *READING_PAGES,
     *PROGRAMME_PAGES,
-    *STATS_API,
     *STATS_PAGES,
     PeoplePages,
     PoliciesPage,
 ]
+# Pages are HTML for people, not operations of the JSON API: their router keeps every one of
+# them out of the OpenAPI document, so no page controller has to say so.
+ROUTES: list[Any] = [*API, Router(path="/", route_handlers=PAGES, include_in_schema=False)]

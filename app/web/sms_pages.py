@@ -38,8 +38,6 @@ def form_context(mode: str, data: dict[str, str], actor: Any = None, **extra: An
 
 
 class SmsPages(Controller):
-    include_in_schema = False
-
     @get("/login/sms", opt=PUBLIC)
     async def login_form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
         return Template(FORM, context=form_context("login", {"next": next or ""}, maybe_actor))
@@ -109,8 +107,6 @@ class SmsPages(Controller):
 
 class ConsoleSmsPage(Controller):
     """What `SMS_PROVIDER=console` sent, for staff trying the flows on a development server."""
-
-    include_in_schema = False
 
     @get("/staff/dev/sms", opt=STAFF)
     async def messages(self, maybe_actor: MaybeActor) -> Template:

@@ -25,8 +25,6 @@ FORM = "wechat_bind.html"
 
 
 class WeChatPages(Controller):
-    include_in_schema = False
-
     @get("/wechat/login", opt=PUBLIC)
     async def login(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Redirect:
         return await wechat_flow.authorize(request, safe_next(next))

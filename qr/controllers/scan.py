@@ -38,8 +38,6 @@ def _numbers(values: list[Any]) -> list[int]:
 
 
 class ScanPages(Controller):
-    include_in_schema = False
-
     @get("/q/{token:str}", opt=PUBLIC, media_type=MediaType.HTML)
     async def open(
         self, token: FromPath[str], maybe_actor: MaybeActor, clock: ClockDep, request: Request[Any, Any, Any]
@@ -81,8 +79,6 @@ class ScanPages(Controller):
 
 
 class StaffScanPages(Controller):
-    include_in_schema = False
-
     @get("/staff/scan", opt=STAFF)
     async def scan_page(self) -> Template:
         return Template("qr/scan.html")

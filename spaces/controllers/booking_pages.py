@@ -57,8 +57,6 @@ async def change(
 
 
 class BookingPages(Controller):
-    include_in_schema = False
-
     @get("/slots/{slot_id:int}", opt=PUBLIC)
     async def slot(self, slot_id: FromPath[int], maybe_actor: MaybeActor, clock: ClockDep) -> Template:
         """An activity (or open reading) with its booking form."""

@@ -53,7 +53,6 @@ async def page_context(space_id: int, actor: Actor, clock: Clock, form: dict[str
 
 
 class ClosurePages(Controller):
-    include_in_schema = False
     path = "/staff/spaces/{space_id:int}/closures"
 
     @get("/", opt=STAFF)

@@ -86,8 +86,6 @@ class CornerCodes(Controller):
 
 
 class LiveScreenPage(Controller):
-    include_in_schema = False
-
     @get("/staff/live/{corner_id:int}", opt=STAFF)
     async def live_screen(self, corner_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Template:
         """For a tablet or screen at the space: a code that changes every 30 s."""

@@ -54,7 +54,6 @@ class FamilyStaffController(Controller):
 
 
 class FamilyStaffPage(Controller):
-    include_in_schema = False
     path = "/staff/families/{family_id:int}"
 
     @get("/", opt=STAFF)

@@ -91,7 +91,6 @@ class PosterExportsController(Controller):
 class PosterExportPages(Controller):
     """The form and status area on the staff page (`spaces/templates/spaces/staff.html`)."""
 
-    include_in_schema = False
     path = "/staff/poster-exports"
 
     @post("/", opt=ADMINS)

@@ -41,7 +41,6 @@ async def then(
 
 
 class RosterPages(Controller):
-    include_in_schema = False
     path = "/staff/slots/{slot_id:int}"
 
     @get("/", opt=STAFF)

@@ -67,8 +67,6 @@ class ScanLogController(Controller):
 
 
 class ScanLogPage(Controller):
-    include_in_schema = False
-
     @get("/staff/spaces/{space_id:int}/scans", opt=STAFF)
     async def scan_log_page(
         self,

@@ -38,7 +38,6 @@ async def new_slot_context(
 
 
 class SchedulePages(Controller):
-    include_in_schema = False
     path = "/staff"
 
     @get("/", opt=STAFF)

@@ -44,7 +44,6 @@ async def editor_context(space_id: int, actor: Actor, **more: Any) -> dict[str, 
 
 
 class SpaceAdminPages(Controller):
-    include_in_schema = False
     path = "/staff/spaces"
 
     @get("/", opt=STAFF)

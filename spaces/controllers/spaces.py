@@ -92,8 +92,6 @@ class SpacesController(Controller):
 
 
 class SpacePages(Controller):
-    include_in_schema = False
-
     @get("/spaces/{space_id:int}", opt=PUBLIC)
     async def space(
         self, space_id: FromPath[int], maybe_actor: MaybeActor, clock: ClockDep, week: FromQuery[str | None] = None

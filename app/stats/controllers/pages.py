@@ -43,7 +43,6 @@ async def _context(page: Dashboard, actor: Actor, clock: Clock, **more: Any) -> 
 
 
 class StatsPages(Controller):
-    include_in_schema = False
     dependencies = {"filters": Provide(form_filters)}  # noqa: RUF012 (Litestar reads it as the class's)
 
     @get("/staff/stats", opt=STAFF)

@@ -22,8 +22,6 @@ from reading.lending.services import catalogue, copies, covers, holds, views_boo
 class BookPages(Controller):
     """Book search and a book's page with availability per space and the hold form."""
 
-    include_in_schema = False
-
     @get("/books", opt=PUBLIC)
     async def search(
         self,

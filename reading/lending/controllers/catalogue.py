@@ -21,7 +21,6 @@ from reading.lending.services import catalogue, covers, views_books
 
 
 class CataloguePages(Controller):
-    include_in_schema = False
     path = "/staff/books"
 
     @get("/", opt=STAFF)

@@ -39,7 +39,6 @@ async def _context(book_id: int, actor: Actor, space: int | None, **more: Any) -
 
 
 class CopyPages(Controller):
-    include_in_schema = False
     path = "/staff"
 
     @get("/books/{book_id:int}/copies", opt=STAFF)

@@ -34,7 +34,6 @@ PAGE = "lending/desk.html"
 
 
 class DeskPages(Controller):
-    include_in_schema = False
     path = "/staff"
 
     @get("/lending", opt=STAFF)

@@ -21,8 +21,6 @@ STAFF_PAGE = "lending/staff_holds.html"
 
 
 class HoldPages(Controller):
-    include_in_schema = False
-
     @get("/holds", opt=FAMILIES)
     async def holds(self, actor: ActorDep, note: Note = None, h: Number = None) -> Template:
         """My holds: the queue position, or the date to collect it by; cancel."""

@@ -40,7 +40,6 @@ class Exports(Controller):
 
 
 class ImportPages(Exports):
-    include_in_schema = False
     path = "/staff/books"
 
     @get("/import", opt=LIBRARIANS)

@@ -39,8 +39,6 @@ async def _act(action: str, copy_id: int, form: dict[str, str], actor: Actor, cl
 
 
 class LendPages(Controller):
-    include_in_schema = False
-
     @get("/lend/{token:str}", opt=PUBLIC)
     async def open(
         self,

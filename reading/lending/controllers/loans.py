@@ -21,8 +21,6 @@ PAGE = "lending/loans.html"
 class LoanPages(Controller):
     """My loans: due dates, renew."""
 
-    include_in_schema = False
-
     @get("/loans", opt=FAMILIES)
     async def loans(self, actor: ActorDep, clock: ClockDep, note: Note = None, loan: Number = None) -> Template:
         """My loans: due dates, overdue ones first in red, renew."""

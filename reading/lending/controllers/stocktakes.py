@@ -19,7 +19,6 @@ from spaces.errors import SpaceNotFound
 
 
 class StocktakePages(Controller):
-    include_in_schema = False
     path = "/staff/stocktakes"
 
     @get("/", opt=STAFF)

@@ -31,7 +31,6 @@ FORM = ("from_space_id", "to_space_id", "barcodes", "note")
 
 
 class TransferPages(Controller):
-    include_in_schema = False
     path = "/staff"
 
     @get("/transfers", opt=STAFF)

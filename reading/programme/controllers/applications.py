@@ -43,8 +43,6 @@ class ApplicationsController(Controller):
 
 
 class ApplicationPages(Controller):
-    include_in_schema = False
-
     @get("/lead-reader/apply", opt=FAMILIES)
     async def apply_form(self, actor: ActorDep) -> Template:
         page = await apply_page(actor)

@@ -68,8 +68,6 @@ class CertificatesController(Controller):
 
 
 class CertificatePages(Controller):
-    include_in_schema = False
-
     @get("/lead-reader/certificate.png", opt=FAMILIES, media_type=PNG)
     async def certificate_png(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         return await _mine(actor, clock, state, "png")

@@ -32,8 +32,6 @@ class HoursController(Controller):
 
 
 class HoursPages(Controller):
-    include_in_schema = False
-
     @get("/staff/volunteer-hours", opt=STAFF)
     async def hours(self, actor: ActorDep, space: FromQuery[int | None] = None) -> Template:
         """Hours per person and space, from the sessions they ran or led; totals per person."""

@@ -48,8 +48,6 @@ class LeadReadersController(Controller):
 
 
 class LeadReaderPages(Controller):
-    include_in_schema = False
-
     @get("/lead-reader", opt=FAMILIES)
     async def mine(self, actor: ActorDep, note: FromQuery[str | None] = None) -> Template:
         """My lead-reader page, or where my application stands."""

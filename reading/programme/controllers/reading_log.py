@@ -50,7 +50,6 @@ class ReadingLogController(Controller):
 
 
 class ReadingLogPages(Controller):
-    include_in_schema = False
     path = "/reading-log"
 
     @get("/", opt=FAMILIES)

@@ -112,7 +112,6 @@ class SessionsController(Controller):
 
 
 class SessionPages(Controller):
-    include_in_schema = False
     path = "/staff/sessions"
 
     @get("/new", opt=STAFF)
