@@ -20,6 +20,15 @@ class DomainError(Exception):
     code: ClassVar[str] = "domain_error"
     title: ClassVar[str] = "操作未能完成"
 
+    def __init_subclass__(cls, *, code: str | None = None, title: str | None = None, **kwargs: Any) -> None:
+        # A refusal is declared in one line: `class BookNotFound(LendingError, NotFound,
+        # code="book_not_found", title="没有找到这本绘本"): ...`
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
+
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         self.detail = detail or self.title
         self.extra = extra
@@ -36,60 +45,39 @@ class DomainError(Exception):
         return text
 
 
-class NotFound(DomainError):
-    code = "not_found"
-    title = "没有找到"
+class NotFound(DomainError, code="not_found", title="没有找到"): ...
 
 
-class Forbidden(DomainError):
-    code = "forbidden"
-    title = "没有权限"
+class Forbidden(DomainError, code="forbidden", title="没有权限"): ...
 
 
-class InvalidInput(DomainError):
+class InvalidInput(DomainError, code="invalid_input", title="输入有误"):
     """Input that passed the schema but breaks a rule; `fields` names the offending ones."""
-
-    code = "invalid_input"
-    title = "输入有误"
 
     def __init__(self, detail: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail, fields=fields or [])
 
 
-class Conflict(DomainError):
-    code = "conflict"
-    title = "与当前状态冲突"
+class Conflict(DomainError, code="conflict", title="与当前状态冲突"): ...
 
 
-class Unauthenticated(DomainError):
+class Unauthenticated(DomainError, code="not_authenticated", title="请先登录"):
     """The caller is not (or no longer) known: log in again."""
 
-    code = "not_authenticated"
-    title = "请先登录"
 
-
-class Gone(DomainError):
+class Gone(DomainError, code="gone", title="已失效"):
     """The thing existed and was withdrawn for good (a reprinted code, an erased record)."""
 
-    code = "gone"
-    title = "已失效"
 
-
-class RateLimited(DomainError):
-    code = "too_many_requests"
-    title = "请求过于频繁，请稍后再试"
-
+class RateLimited(DomainError, code="too_many_requests", title="请求过于频繁，请稍后再试"):
     def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(detail, retry_after=retry_after)
         self.retry_after = retry_after
 
 
-class Unavailable(DomainError):
+class Unavailable(DomainError, code="unavailable", title="服务暂时不可用，请稍后再试"):
     """Something outside the service (an SMS provider) did not answer: nothing was done, try
     again in a moment."""
-
-    code = "unavailable"
-    title = "服务暂时不可用，请稍后再试"
 
 
 # Most specific first; the one map from a refusal's category to its HTTP status.

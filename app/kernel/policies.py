@@ -46,14 +46,10 @@ CATALOGUE: tuple[Rule, ...] = (
 RULES = {r.key: r for r in CATALOGUE}
 
 
-class PolicyNotFound(NotFound):
-    code = "policy_not_found"
-    title = "没有这项规则"
+class PolicyNotFound(NotFound, code="policy_not_found", title="没有这项规则"): ...
 
 
-class PolicyOutOfRange(InvalidInput):
-    code = "invalid_input"
-    title = "规则的值超出允许范围"
+class PolicyOutOfRange(InvalidInput, code="invalid_input", title="规则的值超出允许范围"): ...
 
 
 async def cancel_before() -> timedelta:

@@ -6,15 +6,11 @@ from __future__ import annotations
 from app.kernel.errors import DomainError, InvalidInput
 
 
-class StatsError(DomainError):
-    code = "stats_error"
+class StatsError(DomainError, code="stats_error"): ...
 
 
-class BadFilter(StatsError, InvalidInput):
+class BadFilter(StatsError, InvalidInput, code="invalid_input", title="统计条件有误"):
     """A filter that cannot be answered: `fields` names it."""
-
-    code = "invalid_input"
-    title = "统计条件有误"
 
     def __init__(self, detail: str, *, field: str = "", message: str = "") -> None:
         super().__init__(detail, fields=[{"field": field, "message": message}])

@@ -38,25 +38,17 @@ class LendingError(DomainError):
         super().__init__(detail or self.default_detail, **extra)
 
 
-class InvalidIsbn(LendingError, InvalidInput):
-    code = "invalid_isbn"
-    title = "ISBN 不正确"
+class InvalidIsbn(LendingError, InvalidInput, code="invalid_isbn", title="ISBN 不正确"):
     default_detail = N_("ISBN 不正确，请检查后再输入（ISBN-10 和 ISBN-13 都可以）。")
 
 
-class IsbnExists(LendingError, Conflict):
-    code = "isbn_exists"
-    title = "这个 ISBN 的绘本已经在书目中"
+class IsbnExists(LendingError, Conflict, code="isbn_exists", title="这个 ISBN 的绘本已经在书目中"): ...
 
 
-class BookNotFound(LendingError, NotFound):
-    code = "book_not_found"
-    title = "没有找到这本绘本"
+class BookNotFound(LendingError, NotFound, code="book_not_found", title="没有找到这本绘本"): ...
 
 
-class CopyNotFound(LendingError, NotFound):
-    code = "copy_not_found"
-    title = "没有找到这一册（条码不存在）"
+class CopyNotFound(LendingError, NotFound, code="copy_not_found", title="没有找到这一册（条码不存在）"):
     default_detail = N_("没有找到这个条码，请检查后再扫一次。")
 
     def message(self) -> str:
@@ -66,19 +58,13 @@ class CopyNotFound(LendingError, NotFound):
         return super().message()
 
 
-class LoanNotFound(LendingError, NotFound):
-    code = "loan_not_found"
-    title = "没有找到这笔借阅"
+class LoanNotFound(LendingError, NotFound, code="loan_not_found", title="没有找到这笔借阅"): ...
 
 
-class HoldNotFound(LendingError, NotFound):
-    code = "hold_not_found"
-    title = "没有找到这个预约借书"
+class HoldNotFound(LendingError, NotFound, code="hold_not_found", title="没有找到这个预约借书"): ...
 
 
-class IllegalTransition(LendingError, Conflict):
-    code = "illegal_transition"
-    title = "这一册当前的状态不允许这个操作"
+class IllegalTransition(LendingError, Conflict, code="illegal_transition", title="这一册当前的状态不允许这个操作"):
     default_detail = N_("这一册现在的状态不允许这个操作。")
 
     def message(self) -> str:
@@ -90,15 +76,11 @@ class IllegalTransition(LendingError, Conflict):
         return super().message()
 
 
-class CopyUnavailable(LendingError, Conflict):
-    code = "copy_unavailable"
-    title = "这一册现在不能借出"
+class CopyUnavailable(LendingError, Conflict, code="copy_unavailable", title="这一册现在不能借出"):
     default_detail = N_("这一册现在不能借出（可能已被借走或正在整理）。可以在绘本页预约，书到了会通知您。")
 
 
-class LoanLimitReached(LendingError, Conflict):
-    code = "loan_limit_reached"
-    title = "在借的绘本已达上限，请先归还一些"
+class LoanLimitReached(LendingError, Conflict, code="loan_limit_reached", title="在借的绘本已达上限，请先归还一些"):
     default_detail = N_("在借的绘本已达上限，请先归还一些再借。")
 
     def message(self) -> str:
@@ -107,56 +89,38 @@ class LoanLimitReached(LendingError, Conflict):
         return super().message()
 
 
-class FamilyBlocked(LendingError, Conflict):
-    code = "family_blocked"
-    title = "有绘本逾期超过 30 天，请先归还后再借"
+class FamilyBlocked(LendingError, Conflict, code="family_blocked", title="有绘本逾期超过 30 天，请先归还后再借"):
     default_detail = N_("有绘本已经逾期超过 30 天，请先归还后再借。")
 
 
-class OnHoldForOther(LendingError, Conflict):
-    code = "on_hold_for_other"
-    title = "这一册已为其他家庭预留"
+class OnHoldForOther(LendingError, Conflict, code="on_hold_for_other", title="这一册已为其他家庭预留"):
     default_detail = N_("这一册已为其他家庭预留。可以在绘本页预约，书到了会通知您。")
 
 
-class RenewalLimitReached(LendingError, Conflict):
-    code = "renewal_limit_reached"
-    title = "续借次数已用完"
+class RenewalLimitReached(LendingError, Conflict, code="renewal_limit_reached", title="续借次数已用完"):
     default_detail = N_("这笔借阅的续借次数已用完，请按时归还。")
 
 
-class NotPresent(LendingError, Forbidden):
-    code = "not_checked_in"
-    title = "自助借书需要先在这个空间扫码签到（3 小时内）"
+class NotPresent(LendingError, Forbidden, code="not_checked_in", title="自助借书需要先在这个空间扫码签到（3 小时内）"):
     default_detail = N_("自助借书要先签到：请先扫描这个空间阅读角的二维码签到（3 小时内有效），再扫这本书。")
 
 
-class AlreadyHeld(LendingError, Conflict):
-    code = "already_held"
-    title = "您已经预约过这本绘本"
+class AlreadyHeld(LendingError, Conflict, code="already_held", title="您已经预约过这本绘本"):
     default_detail = N_("您已经预约过这本绘本了，可以在“预约借书”里查看排队位置。")
 
 
-class TransferNotFound(LendingError, NotFound):
-    code = "transfer_not_found"
-    title = "没有找到这次调拨"
+class TransferNotFound(LendingError, NotFound, code="transfer_not_found", title="没有找到这次调拨"): ...
 
 
-class StocktakeNotFound(LendingError, NotFound):
-    code = "stocktake_not_found"
-    title = "没有找到这次盘点"
+class StocktakeNotFound(LendingError, NotFound, code="stocktake_not_found", title="没有找到这次盘点"): ...
 
 
-class StocktakeClosed(LendingError, Conflict):
-    code = "stocktake_closed"
-    title = "这次盘点已经结束"
+class StocktakeClosed(LendingError, Conflict, code="stocktake_closed", title="这次盘点已经结束"): ...
 
 
-class InvalidImage(LendingError, InvalidInput):
-    code = "invalid_image"
-    title = "图片无法使用（支持 5 MB 以内的 JPEG、PNG、WebP）"
+class InvalidImage(
+    LendingError, InvalidInput, code="invalid_image", title="图片无法使用（支持 5 MB 以内的 JPEG、PNG、WebP）"
+): ...
 
 
-class InvalidCsv(LendingError, InvalidInput):
-    code = "invalid_csv"
-    title = "CSV 文件无法读取"
+class InvalidCsv(LendingError, InvalidInput, code="invalid_csv", title="CSV 文件无法读取"): ...
