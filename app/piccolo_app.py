@@ -1,20 +1,6 @@
-from app.kernel.piccolo_apps import app_config
-from app.kernel.tables import IdempotencyRecord, Notification, OutboxMessage, Policy, PolicyChange
-from app.notify.tables import ConsoleSms, Delivery, DeliveryAttempt
-from app.tables import KeyValue, RateCounter
+from app import tables
+from app.kernel import tables as kernel_tables
+from app.kernel.piccolo_apps import app_config, tables_in
+from app.notify import tables as notify_tables
 
-APP_CONFIG = app_config(
-    "app",
-    [
-        OutboxMessage,
-        Notification,
-        KeyValue,
-        IdempotencyRecord,
-        RateCounter,
-        Delivery,
-        DeliveryAttempt,
-        ConsoleSms,
-        Policy,
-        PolicyChange,
-    ],
-)
+APP_CONFIG = app_config("app", tables_in(kernel_tables, tables, notify_tables))

@@ -1,4 +1,4 @@
-from app.kernel.piccolo_apps import app_config
-from qr.tables import Scan, TokenSubject
+from app.kernel.piccolo_apps import app_config, tables_in
+from qr import tables
 
-APP_CONFIG = app_config("qr", [TokenSubject, Scan])
+APP_CONFIG = app_config("qr", tables_in(tables))

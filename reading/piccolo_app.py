@@ -2,55 +2,8 @@
 existing migrations (migrations/reading/) keep applying; lending and programme each own
 their `tables.py`."""
 
-from app.kernel.piccolo_apps import app_config
-from reading.lending.tables import (
-    Book,
-    BookCover,
-    BookImport,
-    Copy,
-    CopyEvent,
-    Hold,
-    LendingRules,
-    Loan,
-    LoanReminder,
-    Stocktake,
-    StocktakeScan,
-    Transfer,
-    TransferItem,
-)
-from reading.programme.tables import (
-    Certificate,
-    LeadReader,
-    LeadReaderApplication,
-    ReadingLogEntry,
-    ReadingSession,
-    SessionBook,
-    SessionLeadReader,
-)
+from app.kernel.piccolo_apps import app_config, tables_in
+from reading.lending import tables as lending
+from reading.programme import tables as programme
 
-APP_CONFIG = app_config(
-    "reading",
-    [
-        Book,
-        BookImport,
-        BookCover,
-        LendingRules,
-        Copy,
-        CopyEvent,
-        Loan,
-        LoanReminder,
-        Hold,
-        Transfer,
-        TransferItem,
-        Stocktake,
-        StocktakeScan,
-        LeadReaderApplication,
-        LeadReader,
-        ReadingSession,
-        SessionLeadReader,
-        SessionBook,
-        ReadingLogEntry,
-        Certificate,
-    ],
-    after=["spaces.piccolo_app"],
-)
+APP_CONFIG = app_config("reading", tables_in(lending, programme), after=["spaces.piccolo_app"])

@@ -1,31 +1,4 @@
-from app.accounts.tables import (
-    AccessLog,
-    ApiToken,
-    Child,
-    Consent,
-    Family,
-    Guardian,
-    LoginAttempt,
-    NoticePreference,
-    SmsCode,
-    User,
-    WeChatBinding,
-)
-from app.kernel.piccolo_apps import app_config
+from app.accounts import tables
+from app.kernel.piccolo_apps import app_config, tables_in
 
-APP_CONFIG = app_config(
-    "accounts",
-    [
-        Family,
-        User,
-        Guardian,
-        Child,
-        Consent,
-        ApiToken,
-        LoginAttempt,
-        SmsCode,
-        WeChatBinding,
-        NoticePreference,
-        AccessLog,
-    ],
-)
+APP_CONFIG = app_config("accounts", tables_in(tables))

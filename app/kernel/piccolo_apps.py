@@ -5,6 +5,7 @@ Kept here so that the packages' declarations differ only in what really differs.
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
@@ -22,3 +23,15 @@ def app_config(name: str, tables: Sequence[type[Table]], *, after: Sequence[str]
         migration_dependencies=list(after),
         commands=[],
     )
+
+
+def tables_in(*modules: ModuleType) -> list[type[Table]]:
+    """The tables the modules define (not those they import), in the order they define them.
+    A table's foreign keys name tables defined before it, so this is an order to create them
+    in; and a table added to a `tables.py` is in its app without being listed a second time."""
+    return [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Table) and value.__module__ == module.__name__
+    ]

@@ -1,14 +1,4 @@
-import os
+from app.kernel.piccolo_apps import app_config, tables_in
+from app.stats import tables
 
-from piccolo.conf.apps import AppConfig
-
-from app.settings import ROOT
-from app.stats.tables import QuietEpisode, Reach, Rollup, RollupState, StatsReport
-
-APP_CONFIG = AppConfig(
-    app_name="stats",
-    migrations_folder_path=os.path.join(ROOT, "migrations", "stats"),
-    table_classes=[QuietEpisode, Reach, Rollup, RollupState, StatsReport],
-    migration_dependencies=["app.accounts.piccolo_app"],  # stats_report.made_by
-    commands=[],
-)
+APP_CONFIG = app_config("stats", tables_in(tables), after=["app.accounts.piccolo_app"])  # stats_report.made_by
