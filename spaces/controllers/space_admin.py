@@ -119,28 +119,21 @@ class SpaceAdminPages(Controller):
         note = {"reprint": "corner_reprinted", "retire": "corner_retired"}.get(action, "corner_renamed")
         return see_other(f"/staff/spaces/{space_id}?note={note}")
 
-    @get("/{space_id:int}/poster.pdf", opt=STAFF)
-    async def poster_pdf(
+    @get(["/{space_id:int}/poster.pdf", "/{space_id:int}/poster.png"], opt=STAFF)
+    async def poster(
         self,
+        request: Request[Any, Any, Any],
         space_id: FromPath[int],
         actor: ActorDep,
         clock: ClockDep,
         state: State,
         corner_id: FromQuery[int | None] = None,
     ) -> Response[bytes]:
-        """The space's posters, a page per corner in use (or the one `corner_id`)."""
-        pdf = await poster_file(space_id, corner_id, pdf=True, actor=actor, clock=clock, state=state)
+        """The space's posters as a PDF, a page per corner in use (or the one `corner_id`); or
+        one poster as a PNG (that corner's, or the first in use)."""
+        pdf = request.url.path.endswith(".pdf")
+        content = await poster_file(space_id, corner_id, pdf=pdf, actor=actor, clock=clock, state=state)
+        if not pdf:
+            return download(content, f"space-{space_id}-corner-{corner_id or 'first'}.png", "image/png")
         name = f"space-{space_id}-corner-{corner_id}.pdf" if corner_id else f"space-{space_id}-posters.pdf"
-        return download(pdf, name, "application/pdf")
-
-    @get("/{space_id:int}/poster.png", opt=STAFF)
-    async def poster_png(
-        self,
-        space_id: FromPath[int],
-        actor: ActorDep,
-        clock: ClockDep,
-        state: State,
-        corner_id: FromQuery[int | None] = None,
-    ) -> Response[bytes]:
-        png = await poster_file(space_id, corner_id, pdf=False, actor=actor, clock=clock, state=state)
-        return download(png, f"space-{space_id}-corner-{corner_id or 'first'}.png", "image/png")
+        return download(content, name, "application/pdf")
