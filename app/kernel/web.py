@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
-from litestar import Request, Response
+from litestar import Controller, Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
@@ -233,6 +233,13 @@ async def remember_scan(request: Request[Any, Any, Any], token: str, *, now: dat
 # kept as long as their models (two seconds). Holding the model keeps its id from being reused
 # while its body is here.
 _SHARED_BODIES: Recent[tuple[int, str, str], tuple[object, bytes]] = Recent(seconds=2, size=4096)
+
+
+class Pages(Controller):
+    """A controller of HTML pages: pages are for people, not operations of the JSON API, so
+    none of them is in the OpenAPI document."""
+
+    include_in_schema = False
 
 
 class SharedPage(Template):

@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from app.accounts.roles import FAMILIES
 from app.accounts.schemas import ChannelsOut, ChannelsPatch
 from app.accounts.services import wechat as bindings
-from app.kernel.web import ActorDep, ClockDep, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, see_other
 from app.notify.views import channels_view, update_channels
 
 
@@ -37,7 +37,7 @@ class ChannelsController(Controller):
         await bindings.unbind(actor.user_id)
 
 
-class ChannelsPage(Controller):
+class ChannelsPage(Pages):
     @post("/family/channels", opt=FAMILIES)
     async def save(self, request: Request[Any, Any, Any], actor: ActorDep, clock: ClockDep) -> Redirect:
         """The "消息通知" form: channels ticked are on; kinds ticked are received."""

@@ -4,7 +4,7 @@ opener is registered by `app/runtime.py` (`qr.openers`)."""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+from litestar import Response, get
 from litestar.datastructures import State
 from litestar.response import Template
 
@@ -13,7 +13,7 @@ from app.accounts.roles import FAMILIES
 from app.accounts.services.families import get_family
 from app.kernel.i18n import gettext
 from app.kernel.values import frozen
-from app.kernel.web import ActorDep, ClockDep
+from app.kernel.web import ActorDep, ClockDep, Pages
 from qr.openers import Visit
 from qr.services import tokens
 from qr.tokens import Purpose
@@ -36,7 +36,7 @@ class FamilyOpener:
 OPENER = FamilyOpener()
 
 
-class FamilyCardPage(Controller):
+class FamilyCardPage(Pages):
     @get("/family/card.png", opt=FAMILIES, media_type="image/png")
     async def card(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         """The family card: a QR code for borrowing, to print or to show on the phone."""

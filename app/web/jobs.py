@@ -18,6 +18,7 @@ from app.kernel.errors import NotFound
 from app.kernel.i18n import N_
 from app.kernel.jsonvalue import loads
 from app.kernel.numbers import is_whole_number
+from app.kernel.web import Pages
 from app.stats.services import archive
 from reading.lending.services import imports
 from spaces.services import poster_exports
@@ -86,7 +87,7 @@ async def job_status(job_id: str, actor: Actor, *, page: bool = False) -> dict[s
     }
 
 
-class JobPages(Controller):
+class JobPages(Pages):
     @get("/staff/jobs/{job_name:str}", opt=STAFF)
     async def status(self, job_name: FromPath[str], actor: ActorDep) -> Response[dict[str, Any]]:
         """A job the user started, as JSON for the page's progress bar (the session's twin of

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -21,7 +21,7 @@ from app.accounts.services import auth, preferences, registration
 from app.accounts.tables import User
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_, current_locale, gettext
-from app.kernel.web import ClockDep, MaybeActor, QueueDep, refusal_page, validated
+from app.kernel.web import ClockDep, MaybeActor, Pages, QueueDep, refusal_page, validated
 from app.notify import channels
 from app.web import scan_memory, wechat_flow
 from app.web.api_accounts import kick_outbox
@@ -122,7 +122,7 @@ def policy_context() -> dict[str, Any]:
     }
 
 
-class SessionController(Controller):
+class SessionController(Pages):
     @get("/login", opt=PUBLIC)
     async def login_form(
         self,
@@ -200,7 +200,7 @@ def registration_context(form: Any, children: list[dict[str, str]], target: str,
     }
 
 
-class RegisterController(Controller):
+class RegisterController(Pages):
     @get("/register", opt=PUBLIC)
     async def form(
         self,

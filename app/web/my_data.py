@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from app.accounts.roles import FAMILIES
 from app.accounts.services import families
-from app.kernel.web import ActorDep, ClockDep, download, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, download, see_other
 from app.web.login_pages import session_cookie
 from app.web.sessions import SESSION_COOKIE, store_key
 
@@ -31,7 +31,7 @@ SECTIONS = {
 }
 
 
-class MyDataController(Controller):
+class MyDataController(Pages):
     path = "/family"
 
     @get("/data", opt=FAMILIES)

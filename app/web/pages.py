@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -23,7 +23,7 @@ from app.accounts.services import families, preferences
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from app.kernel.i18n import N_, current_locale
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, validated
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, Pages, refusal_page, validated
 from app.notify.inbox import inbox, mark_read
 from app.notify.views import channels_view
 from app.web.channels import ChannelsPage
@@ -57,7 +57,7 @@ async def family_page(
     return refusal_page(exc, "family.html", {**await family_context(actor, clock, request), **context})
 
 
-class HomeController(Controller):
+class HomeController(Pages):
     @get("/", opt=PUBLIC)
     async def home(
         self,
@@ -87,7 +87,7 @@ class HomeController(Controller):
         return Template("privacy.html", context=context)
 
 
-class FamilyController(Controller):
+class FamilyController(Pages):
     path = "/family"
 
     @get("/", opt=FAMILIES)
@@ -137,7 +137,7 @@ class FamilyController(Controller):
         return Redirect(path="/family")
 
 
-class InboxController(Controller):
+class InboxController(Pages):
     @get("/notifications")
     async def inbox_page(self, actor: ActorDep) -> Template:
         """Notices in the reader's language (a notice kind's words; older sentences as written)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -17,7 +17,7 @@ from app.accounts.schemas import StaffIn, StaffUpdate
 from app.accounts.services import staff_accounts
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, to_int, validated
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other, to_int, validated
 from app.web.people import create_staff, staff_out, update_staff
 from spaces.services.spaces import list_spaces
 
@@ -48,7 +48,7 @@ async def person_context(user_id: int, actor: Actor, **more: Any) -> dict[str, A
     return {"actor": actor, "person": person, "spaces": spaces, **more}
 
 
-class PeoplePages(Controller):
+class PeoplePages(Pages):
     path = "/staff"
 
     @get("/people", opt=ADMINS)

@@ -20,7 +20,7 @@ from app.kernel.clock import Clock
 from app.kernel.db import write_transaction
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_, gettext
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, to_int
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other, to_int
 from spaces.services.spaces import get_space, list_spaces
 
 PAGE = "policies.html"
@@ -108,7 +108,7 @@ async def page_context(actor: Actor, space_id: int | None, **more: Any) -> dict[
     return {"actor": actor, "view": await policies_out(space_id), "spaces": await list_spaces(limit=1000), **more}
 
 
-class PoliciesPage(Controller):
+class PoliciesPage(Pages):
     path = "/staff/policies"
 
     @get("/", opt=STAFF)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -19,7 +19,7 @@ from app.accounts.services import sms_auth
 from app.accounts.tables import User
 from app.kernel.errors import DomainError, NotFound
 from app.kernel.i18n import current_locale
-from app.kernel.web import ClockDep, MaybeActor, refusal_page
+from app.kernel.web import ClockDep, MaybeActor, Pages, refusal_page
 from app.notify import channels, codes
 from app.notify.sms import console
 from app.web.login_pages import registration_context, registration_values, safe_next, start_session
@@ -37,7 +37,7 @@ def form_context(mode: str, data: dict[str, str], actor: Any = None, **extra: An
     return {"actor": actor, "mode": mode, "next": target, "phone": data.get("phone", ""), **extra}
 
 
-class SmsPages(Controller):
+class SmsPages(Pages):
     @get("/login/sms", opt=PUBLIC)
     async def login_form(self, maybe_actor: MaybeActor, next: FromQuery[str | None] = None) -> Template:
         return Template(FORM, context=form_context("login", {"next": next or ""}, maybe_actor))
@@ -105,7 +105,7 @@ class SmsPages(Controller):
         return Template("register.html", context=registration_context(form, children, target, code_sent=True))
 
 
-class ConsoleSmsPage(Controller):
+class ConsoleSmsPage(Pages):
     """What `SMS_PROVIDER=console` sent, for staff trying the flows on a development server."""
 
     @get("/staff/dev/sms", opt=STAFF)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -15,7 +15,7 @@ from app.accounts.roles import FAMILIES, PUBLIC
 from app.accounts.services import auth, sms_auth
 from app.accounts.services import wechat as bindings
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, see_other
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, Pages, refusal_page, see_other
 from app.web import wechat_flow
 from app.web.login_pages import safe_next, start_session
 from app.web.ratelimit import client_of
@@ -24,7 +24,7 @@ from app.web.sms_pages import send_code
 FORM = "wechat_bind.html"
 
 
-class WeChatPages(Controller):
+class WeChatPages(Pages):
     @get("/wechat/login", opt=PUBLIC)
     async def login(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Redirect:
         return await wechat_flow.authorize(request, safe_next(next))

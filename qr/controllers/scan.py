@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
@@ -20,7 +20,7 @@ from app.kernel.clock import local_zone
 from app.kernel.errors import DomainError
 from app.kernel.i18n import gettext
 from app.kernel.numbers import whole_number
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_json, refusal_page, remember_scan
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, Pages, refusal_json, refusal_page, remember_scan
 from qr import checkin, openers
 from qr.schemas import ScanIn, ScanOut
 
@@ -37,7 +37,7 @@ def _numbers(values: list[Any]) -> list[int]:
     return [n for v in values if (n := whole_number(str(v))) is not None]
 
 
-class ScanPages(Controller):
+class ScanPages(Pages):
     @get("/q/{token:str}", opt=PUBLIC, media_type=MediaType.HTML)
     async def open(
         self, token: FromPath[str], maybe_actor: MaybeActor, clock: ClockDep, request: Request[Any, Any, Any]
@@ -78,7 +78,7 @@ class ScanPages(Controller):
         return Template("qr/checked_in.html", context={"result": result})
 
 
-class StaffScanPages(Controller):
+class StaffScanPages(Pages):
     @get("/staff/scan", opt=STAFF)
     async def scan_page(self) -> Template:
         return Template("qr/scan.html")

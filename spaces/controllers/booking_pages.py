@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -17,7 +17,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import BOOKING_FAMILIES, FAMILIES, PUBLIC
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, see_other, to_int, view_context
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, Pages, refusal_page, see_other, to_int, view_context
 from spaces.controllers.bookings_api import ics_file
 from spaces.controllers.forms import booking_in
 from spaces.rules import MAX_ADULTS
@@ -56,7 +56,7 @@ async def change(
     return see_other(done)
 
 
-class BookingPages(Controller):
+class BookingPages(Pages):
     @get("/slots/{slot_id:int}", opt=PUBLIC)
     async def slot(self, slot_id: FromPath[int], maybe_actor: MaybeActor, clock: ClockDep) -> Template:
         """An activity (or open reading) with its booking form."""

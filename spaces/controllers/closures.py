@@ -14,7 +14,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other, view_context
 from spaces.controllers.forms import CLOSURE_FIELDS, closure_form, closure_in
 from spaces.schemas import ClosureIn
 from spaces.services import closures, views_staff
@@ -52,7 +52,7 @@ async def page_context(space_id: int, actor: Actor, clock: Clock, form: dict[str
     return view_context(view, actor=actor, form=form or EMPTY)
 
 
-class ClosurePages(Controller):
+class ClosurePages(Pages):
     path = "/staff/spaces/{space_id:int}/closures"
 
     @get("/", opt=STAFF)

@@ -12,7 +12,7 @@ from litestar.response import Template
 from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock
-from app.kernel.web import ActorDep, ClockDep
+from app.kernel.web import ActorDep, ClockDep, Pages
 from spaces.services import codes
 
 PNG, SVG, PDF = "image/png", "image/svg+xml", "application/pdf"
@@ -85,7 +85,7 @@ class CornerCodes(Controller):
         return await codes.live_code(corner_id, space_id=space_id, actor=actor, base_url=base_url, now=clock.now())
 
 
-class LiveScreenPage(Controller):
+class LiveScreenPage(Pages):
     @get("/staff/live/{corner_id:int}", opt=STAFF)
     async def live_screen(self, corner_id: FromPath[int], actor: ActorDep, clock: ClockDep, state: State) -> Template:
         """For a tablet or screen at the space: a code that changes every 30 s."""

@@ -14,7 +14,7 @@ from msgspec import Meta, Struct
 from app.accounts.roles import STAFF
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other, view_context
 from spaces.schemas import BookingOut
 from spaces.services import family_view, suspensions
 
@@ -53,7 +53,7 @@ class FamilyStaffController(Controller):
         await suspensions.lift(family_id, data.reason, actor=actor, now=clock.now())
 
 
-class FamilyStaffPage(Controller):
+class FamilyStaffPage(Pages):
     path = "/staff/families/{family_id:int}"
 
     @get("/", opt=STAFF)

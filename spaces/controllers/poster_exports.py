@@ -24,7 +24,7 @@ from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
 from app.kernel.jobs import JobQueue
 from app.kernel.numbers import is_whole_number
-from app.kernel.web import ActorDep, ClockDep, QueueDep, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, QueueDep, see_other
 from spaces.errors import PosterExportNotFound
 from spaces.services import poster_exports, poster_specs
 
@@ -88,7 +88,7 @@ class PosterExportsController(Controller):
         return await pdf_response(int(number), actor)
 
 
-class PosterExportPages(Controller):
+class PosterExportPages(Pages):
     """The form and status area on the staff page (`spaces/templates/spaces/staff.html`)."""
 
     path = "/staff/poster-exports"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -14,7 +14,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other, view_context
 from spaces.controllers import forms
 from spaces.schemas import SlotUpdate
 from spaces.services import attendance, places, slots, views_staff
@@ -40,7 +40,7 @@ async def then(
     return see_other(f"/staff/slots/{slot_id}?note={note}")
 
 
-class RosterPages(Controller):
+class RosterPages(Pages):
     path = "/staff/slots/{slot_id:int}"
 
     @get("/", opt=STAFF)

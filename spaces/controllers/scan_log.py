@@ -14,7 +14,7 @@ from msgspec import Struct
 from app.accounts.roles import STAFF
 from app.kernel.clock import local_today
 from app.kernel.pagination import decode_cursor, next_cursor
-from app.kernel.web import ActorDep, ClockDep, to_int
+from app.kernel.web import ActorDep, ClockDep, Pages, to_int
 from spaces.services import views_admin
 from spaces.services.scan_log import ScanFilter, ScanOut, scans
 
@@ -66,7 +66,7 @@ class ScanLogController(Controller):
         return ScanPage(items=items, next_cursor=next_cursor([i.id for i in items], limit))
 
 
-class ScanLogPage(Controller):
+class ScanLogPage(Pages):
     @get("/staff/spaces/{space_id:int}/scans", opt=STAFF)
     async def scan_log_page(
         self,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -15,7 +15,17 @@ from app.accounts.actor import Actor
 from app.accounts.roles import STAFF
 from app.kernel.clock import Clock, local_today
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, parse_day, refusal_page, see_other, to_int, view_context
+from app.kernel.web import (
+    ActorDep,
+    ClockDep,
+    Pages,
+    form_dict,
+    parse_day,
+    refusal_page,
+    see_other,
+    to_int,
+    view_context,
+)
 from spaces.controllers.forms import AGE_BANDS, SLOT_FIELDS, THEMES, picked, slot_defaults, slot_in
 from spaces.services import open_reading, slots, views_staff
 from spaces.services.access import ensure_serves
@@ -37,7 +47,7 @@ async def new_slot_context(
     }
 
 
-class SchedulePages(Controller):
+class SchedulePages(Pages):
     path = "/staff"
 
     @get("/", opt=STAFF)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, LIBRARIANS, STAFF
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, download, form_dict, refusal_page, see_other, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, download, form_dict, refusal_page, see_other, view_context
 from spaces.controllers.corners import poster_file
 from spaces.controllers.space_forms import space_form, space_in, space_update
 from spaces.errors import InvalidCorner
@@ -43,7 +43,7 @@ async def editor_context(space_id: int, actor: Actor, **more: Any) -> dict[str, 
     return view_context(view, actor=actor, form=form, kinds=KINDS, **more)
 
 
-class SpaceAdminPages(Controller):
+class SpaceAdminPages(Pages):
     path = "/staff/spaces"
 
     @get("/", opt=STAFF)

@@ -13,7 +13,7 @@ from msgspec import Struct
 from app.accounts.roles import ADMINS, LIBRARIANS, PUBLIC
 from app.kernel.clock import local_today
 from app.kernel.pagination import decode_cursor, next_cursor
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, SharedPage, parse_day, view_context
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, Pages, SharedPage, parse_day, view_context
 from spaces.schemas import CornerIn, CornerOut, CornerUpdate, SpaceIn, SpaceOut, SpaceSummary, SpaceUpdate
 from spaces.services import corners, spaces, views
 from spaces.services.access import ensure_serves
@@ -91,7 +91,7 @@ class SpacesController(Controller):
         return await corners.update_corner(space_id, corner_id, data, actor=actor, now=clock.now())
 
 
-class SpacePages(Controller):
+class SpacePages(Pages):
     @get("/spaces/{space_id:int}", opt=PUBLIC)
     async def space(
         self, space_id: FromPath[int], maybe_actor: MaybeActor, clock: ClockDep, week: FromQuery[str | None] = None

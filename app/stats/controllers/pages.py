@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, STAFF
 from app.kernel.clock import Clock
-from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, form_dict, refusal_page, see_other, to_int
+from app.kernel.web import XLSX, ActorDep, ClockDep, Pages, QueueDep, form_dict, refusal_page, see_other, to_int
 from app.stats.controllers.api import FiltersDep, From, To, exported, report_file
 from app.stats.errors import BadFilter
 from app.stats.services import archive
@@ -42,7 +42,7 @@ async def _context(page: Dashboard, actor: Actor, clock: Clock, **more: Any) -> 
     return page.context(actor=actor, reports=reports, **more)
 
 
-class StatsPages(Controller):
+class StatsPages(Pages):
     dependencies = {"filters": Provide(form_filters)}  # noqa: RUF012 (Litestar reads it as the class's)
 
     @get("/staff/stats", opt=STAFF)

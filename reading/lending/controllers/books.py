@@ -12,14 +12,14 @@ from litestar.response import Redirect, Template
 from app.accounts.roles import FAMILIES, LIBRARIANS, PUBLIC
 from app.kernel.errors import DomainError, InvalidInput, NotFound
 from app.kernel.i18n import N_
-from app.kernel.web import ActorDep, ClockDep, MaybeActor, refusal_page, see_other, to_int, view_context
+from app.kernel.web import ActorDep, ClockDep, MaybeActor, Pages, refusal_page, see_other, to_int, view_context
 from reading.lending.controllers.shared import Number, SearchText
 from reading.lending.errors import BookNotFound
 from reading.lending.schemas import BookIn, BookOut, BookPage, BookUpdate, CopiesIn, CopyList, HoldIn, HoldOut
 from reading.lending.services import catalogue, copies, covers, holds, views_books
 
 
-class BookPages(Controller):
+class BookPages(Pages):
     """Book search and a book's page with availability per space and the hold form."""
 
     @get("/books", opt=PUBLIC)

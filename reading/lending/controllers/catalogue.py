@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -13,14 +13,14 @@ from litestar.response import Redirect, Template
 from app.accounts.roles import LIBRARIANS, STAFF
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other, view_context
 from reading.lending import books
 from reading.lending.controllers.shared import Note, SearchText
 from reading.lending.errors import BookNotFound
 from reading.lending.services import catalogue, covers, views_books
 
 
-class CataloguePages(Controller):
+class CataloguePages(Pages):
     path = "/staff/books"
 
     @get("/", opt=STAFF)

@@ -16,7 +16,7 @@ from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
 from app.kernel.numbers import whole_number
-from app.kernel.web import ActorDep, ClockDep, download, form_dict, refusal_page, see_other, to_int, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, download, form_dict, refusal_page, see_other, to_int, view_context
 from reading.lending.controllers.shared import Note, Number, bulk_note, ticked
 from reading.lending.errors import BookNotFound
 from reading.lending.schemas import CopyDetail, CopyOut, StatusIn
@@ -38,7 +38,7 @@ async def _context(book_id: int, actor: Actor, space: int | None, **more: Any) -
     return view_context(view, actor=actor, new_space=space, **more)
 
 
-class CopyPages(Controller):
+class CopyPages(Pages):
     path = "/staff"
 
     @get("/books/{book_id:int}/copies", opt=STAFF)

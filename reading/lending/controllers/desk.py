@@ -18,6 +18,7 @@ from app.kernel.errors import DomainError
 from app.kernel.web import (
     ActorDep,
     ClockDep,
+    Pages,
     json_or_form,
     refusal_json,
     refusal_page,
@@ -33,7 +34,7 @@ from reading.lending.services.scans import ScanAnswer
 PAGE = "lending/desk.html"
 
 
-class DeskPages(Controller):
+class DeskPages(Pages):
     path = "/staff"
 
     @get("/lending", opt=STAFF)

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.roles import FAMILIES, STAFF
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, refusal_page, see_other, to_int, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, refusal_page, see_other, to_int, view_context
 from reading.lending.controllers.shared import Note, Number, bulk_note, ticked
 from reading.lending.schemas import HoldList, HoldOut
 from reading.lending.services import bulk, holds, routing, views_loans, views_stock
@@ -20,7 +20,7 @@ FAMILY_PAGE = "lending/holds.html"
 STAFF_PAGE = "lending/staff_holds.html"
 
 
-class HoldPages(Controller):
+class HoldPages(Pages):
     @get("/holds", opt=FAMILIES)
     async def holds(self, actor: ActorDep, note: Note = None, h: Number = None) -> Template:
         """My holds: the queue position, or the date to collect it by; cancel."""

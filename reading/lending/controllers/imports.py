@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from app.accounts.roles import LIBRARIANS, PUBLIC
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
-from app.kernel.web import XLSX, ActorDep, ClockDep, QueueDep, download, refusal_page, see_other
+from app.kernel.web import XLSX, ActorDep, ClockDep, Pages, QueueDep, download, refusal_page, see_other
 from reading.lending.schemas import ImportReport, JobQueued
 from reading.lending.services import exports, import_files, imports
 
@@ -39,7 +39,7 @@ class Exports(Controller):
         return download(await exports.export_xlsx(), "books.xlsx", XLSX)
 
 
-class ImportPages(Exports):
+class ImportPages(Pages, Exports):
     path = "/staff/books"
 
     @get("/import", opt=LIBRARIANS)

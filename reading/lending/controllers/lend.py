@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -15,7 +15,7 @@ from app.accounts.roles import PUBLIC
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError, InvalidInput
 from app.kernel.i18n import N_
-from app.kernel.web import ClockDep, MaybeActor, form_dict, refusal_page, see_other, to_int, view_context
+from app.kernel.web import ClockDep, MaybeActor, Pages, form_dict, refusal_page, see_other, to_int, view_context
 from reading.lending.controllers.shared import Note, Number
 from reading.lending.errors import BookNotFound, CopyNotFound
 from reading.lending.services import loans, returns, routing, views_loans
@@ -38,7 +38,7 @@ async def _act(action: str, copy_id: int, form: dict[str, str], actor: Actor, cl
     raise InvalidInput(N_("请选择要做的操作"), fields=[{"field": "action", "message": "borrow or return"}])
 
 
-class LendPages(Controller):
+class LendPages(Pages):
     @get("/lend/{token:str}", opt=PUBLIC)
     async def open(
         self,

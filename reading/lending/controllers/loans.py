@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.roles import FAMILIES
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, refusal_page, see_other, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, refusal_page, see_other, view_context
 from reading.lending.controllers.shared import Note, Number
 from reading.lending.schemas import LoanIn, LoanOut, LoanPage, ReturnIn, ReturnOut
 from reading.lending.services import loans, returns, views_loans
@@ -18,7 +18,7 @@ from reading.lending.services import loans, returns, views_loans
 PAGE = "lending/loans.html"
 
 
-class LoanPages(Controller):
+class LoanPages(Pages):
     """My loans: due dates, renew."""
 
     @get("/loans", opt=FAMILIES)

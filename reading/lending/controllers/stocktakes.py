@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from app.accounts.roles import LIBRARIANS, STAFF
-from app.kernel.web import ActorDep, ClockDep, form_dict, json_or_form, see_other, to_int, view_context
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, json_or_form, see_other, to_int, view_context
 from reading.lending.controllers.shared import Number, scan_answer
 from reading.lending.schemas import ApplyIn, ScansIn, StocktakeOut
 from reading.lending.services import desk, scans, stocktakes, views_stock
@@ -18,7 +18,7 @@ from reading.lending.services.scans import ScanAnswer
 from spaces.errors import SpaceNotFound
 
 
-class StocktakePages(Controller):
+class StocktakePages(Pages):
     path = "/staff/stocktakes"
 
     @get("/", opt=STAFF)

@@ -14,6 +14,7 @@ from app.kernel.errors import DomainError
 from app.kernel.web import (
     ActorDep,
     ClockDep,
+    Pages,
     form_dict,
     json_or_form,
     refusal_page,
@@ -30,7 +31,7 @@ PAGE = "lending/staff_transfers.html"
 FORM = ("from_space_id", "to_space_id", "barcodes", "note")
 
 
-class TransferPages(Controller):
+class TransferPages(Pages):
     path = "/staff"
 
     @get("/transfers", opt=STAFF)

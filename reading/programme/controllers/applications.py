@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.roles import FAMILIES, LIBRARIANS
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other
 from reading.programme.controllers.lead_readers import lead_readers_page
 from reading.programme.schemas import ApplicationIn, ApplicationList, ApplicationOut, DecisionIn, DecisionOut
 from reading.programme.services import applications as service
@@ -42,7 +42,7 @@ class ApplicationsController(Controller):
         return await service.decide(application_id, data, actor=actor, clock=clock)
 
 
-class ApplicationPages(Controller):
+class ApplicationPages(Pages):
     @get("/lead-reader/apply", opt=FAMILIES)
     async def apply_form(self, actor: ActorDep) -> Template:
         page = await apply_page(actor)

@@ -12,7 +12,7 @@ from app.accounts.actor import Actor
 from app.accounts.roles import ADMINS, FAMILIES, STAFF
 from app.kernel.clock import Clock
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, download, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, download, see_other
 from reading.programme.controllers.lead_readers import lead_readers_page
 from reading.programme.schemas import RevokedOut
 from reading.programme.services import certificates, documents
@@ -67,7 +67,7 @@ class CertificatesController(Controller):
         return RevokedOut(id=revoked.id, serial=revoked.serial, revoked=revoked.revoked)
 
 
-class CertificatePages(Controller):
+class CertificatePages(Pages):
     @get("/lead-reader/certificate.png", opt=FAMILIES, media_type=PNG)
     async def certificate_png(self, actor: ActorDep, clock: ClockDep, state: State) -> Response[bytes]:
         return await _mine(actor, clock, state, "png")

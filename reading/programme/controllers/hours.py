@@ -8,7 +8,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from app.accounts.roles import STAFF
-from app.kernel.web import ActorDep, download
+from app.kernel.web import ActorDep, Pages, download
 from reading.programme.schemas import HoursList
 from reading.programme.services import hours as service
 from reading.programme.services.views_hours import hours_page
@@ -31,7 +31,7 @@ class HoursController(Controller):
         return download(service.hours_csv(await service.hours(actor=actor, space_id=space_id)), CSV_NAME, CSV)
 
 
-class HoursPages(Controller):
+class HoursPages(Pages):
     @get("/staff/volunteer-hours", opt=STAFF)
     async def hours(self, actor: ActorDep, space: FromQuery[int | None] = None) -> Template:
         """Hours per person and space, from the sessions they ran or led; totals per person."""

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from app.accounts.actor import Actor
 from app.accounts.roles import FAMILIES, LIBRARIANS
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, form_dict, refusal_page, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, form_dict, refusal_page, see_other
 from reading.programme.schemas import LeadReaderOut, LeadReaderStatusIn
 from reading.programme.services import leadreaders, views_leadreaders
 
@@ -47,7 +47,7 @@ class LeadReadersController(Controller):
         return await leadreaders.set_status(lead_reader_id, data.status, actor=actor, now=clock.now())
 
 
-class LeadReaderPages(Controller):
+class LeadReaderPages(Pages):
     @get("/lead-reader", opt=FAMILIES)
     async def mine(self, actor: ActorDep, note: FromQuery[str | None] = None) -> Template:
         """My lead-reader page, or where my application stands."""

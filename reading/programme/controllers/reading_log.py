@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from app.accounts.roles import FAMILIES
 from app.kernel.clock import local_today
 from app.kernel.errors import DomainError
-from app.kernel.web import ActorDep, ClockDep, download, refusal_page, see_other
+from app.kernel.web import ActorDep, ClockDep, Pages, download, refusal_page, see_other
 from reading.programme.schemas import LogEntryOut, LogIn, ReadingLogOut
 from reading.programme.services import documents, readinglog
 from reading.programme.services.views_readinglog import reading_log_page
@@ -49,7 +49,7 @@ class ReadingLogController(Controller):
         return Response(await documents.summary_png(actor.family_id, chosen, state.settings.base_url), media_type=PNG)
 
 
-class ReadingLogPages(Controller):
+class ReadingLogPages(Pages):
     path = "/reading-log"
 
     @get("/", opt=FAMILIES)

@@ -21,6 +21,7 @@ from app.kernel.i18n import N_, gettext
 from app.kernel.web import (
     ActorDep,
     ClockDep,
+    Pages,
     form_dict,
     json_object,
     parse_day,
@@ -111,7 +112,7 @@ class SessionsController(Controller):
         return await sessions.update_session(session_id, data, actor=actor, clock=clock)
 
 
-class SessionPages(Controller):
+class SessionPages(Pages):
     path = "/staff/sessions"
 
     @get("/new", opt=STAFF)
