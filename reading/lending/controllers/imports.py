@@ -55,16 +55,15 @@ class ImportPages(Pages, Exports):
         mode = mode if mode in ("skip", "update") else "skip"
         try:
             upload = _file(form.get("file"))
-            raw = await upload.read()
-            report = await imports.dry_run(raw, mode)
-            import_id = await imports.queue_import(
-                raw, mode=mode, filename=upload.filename or "", user_id=actor.user_id, clock=clock
+            filename = upload.filename or ""
+            checked = await imports.check_upload(
+                await upload.read(), mode=mode, filename=filename, user_id=actor.user_id, clock=clock
             )
         except DomainError as exc:
             return refusal_page(exc, PAGE, {"actor": actor, "mode": mode})
-        importable = sum(n for k, n in report.counts.items() if k in ("new", "update"))
+        report = checked.report
         context = {"actor": actor, "mode": mode, "report": report, "problems": report.problems[:500]}
-        context.update(importable=importable, import_id=import_id, filename=upload.filename or "")
+        context.update(importable=checked.importable, import_id=checked.import_id, filename=filename)
         return Template(PAGE, context=context)
 
     @post("/import/{import_id:int}/start", opt=LIBRARIANS)

@@ -53,6 +53,23 @@ async def queue_import(raw: bytes, *, mode: str, filename: str, user_id: int, cl
     return int(rows[0]["id"])
 
 
+@frozen
+class CheckedImport:
+    """A page's step 1: the dry run's report, and the file kept for step 2."""
+
+    report: ImportReport
+    import_id: int
+    importable: int  # the rows step 2 would add or update
+
+
+async def check_upload(raw: bytes, *, mode: str, filename: str, user_id: int, clock: Clock) -> CheckedImport:
+    """The page's dry run: the per-row report, and the file stored for the import to start."""
+    report = await dry_run(raw, mode)
+    import_id = await queue_import(raw, mode=mode, filename=filename, user_id=user_id, clock=clock)
+    importable = sum(n for kind, n in report.counts.items() if kind in ("new", "update"))
+    return CheckedImport(report, import_id, importable)
+
+
 async def run_import(import_id: int, *, now: datetime) -> dict[str, Any]:
     """The job: import in batches with progress. Idempotent by ISBN; safe to run twice. A run
     whose worker died is run again (app.kernel.jobs.LEASE) from the first row not yet imported,
