@@ -1,10 +1,10 @@
-"""Shared pieces of the lending tests: one app per test module, quick accounts, small API
-helpers and the database invariants of copies and loans.
+"""Shared pieces of the lending tests: quick accounts, small API helpers, the database
+invariants of copies and loans, and the shared app at module scope for a module that seeds one
+world for all its tests.
 
-Building the Litestar app costs seconds (handler signatures, the OpenAPI document) and an
-argon2 hash a few hundred milliseconds, so these modules build the app once and write staff
-and families straight to the database with one shared password hash (as
-`tests.spaces.conftest.quick_families` does); every request still goes through the real app.
+An argon2 hash costs a few hundred milliseconds, so these helpers write staff and families
+straight to the database with one shared password hash (as `tests.spaces.conftest.quick_families`
+does); every request still goes through the real app.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import FrozenClock, bearer, lifespan
+from tests.helpers import FrozenClock, bearer
 from tests.reading.conftest import make_space
 from tests.spaces.conftest import quick_families as quick_families  # re-exported for the lending tests
 
@@ -28,31 +28,29 @@ STAFF_PASSWORD = "staff-pass-1"
 
 
 def one_app_per_module() -> tuple[Any, Any, Any, Any]:
-    """Module-scoped `clock`, `queue` and `app` overriding the root conftest's, plus an autouse
+    """Module-scoped `clock`, `queue` and `app` (the worker's shared app, `tests.conftest`) for a
+    module whose own module-scoped fixtures seed a world through the app, plus an autouse
     fixture putting the clock back to START before each test and running leftover jobs after
     it. Use: `clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()`."""
 
     @pytest.fixture(scope="module", name="clock")
-    def clock_fixture() -> FrozenClock:
-        return FrozenClock(START)
+    def clock_fixture(shared_app: Any) -> FrozenClock:
+        clock: FrozenClock = shared_app.clock
+        return clock
 
     @pytest.fixture(scope="module", name="queue")
-    def queue_fixture() -> Any:
-        from app.jobs.queue import InProcessQueue
-        from app.jobs.registry import JOBS
-
-        return InProcessQueue(JOBS, [])
+    def queue_fixture(shared_app: Any) -> Any:
+        return shared_app.queue
 
     @pytest.fixture(scope="module", name="app")
-    async def app_fixture(database: None, settings: Any, clock: FrozenClock, queue: Any) -> AsyncIterator[Any]:
-        from app.web.app import create_app
-
-        application = create_app(settings, clock=clock, queue=queue)
-        async with lifespan(application):
-            yield application
+    def app_fixture(shared_app: Any) -> Any:
+        return shared_app.app
 
     @pytest.fixture(autouse=True)
-    async def between_tests(clock: FrozenClock, queue: Any) -> AsyncIterator[None]:
+    async def between_tests(clock: FrozenClock, queue: Any, settings: Any) -> AsyncIterator[None]:
+        from app import runtime
+
+        runtime.configure(settings)  # as the root `app` fixture does before each test
         clock.set(START)
         yield
         await queue.drain()

@@ -11,9 +11,7 @@ from typing import Any
 import httpx
 
 from reading.lending.tables import Book, BookImport
-from tests.reading.support import add_book, isbn13, one_app_per_module, quick_families, quick_staff
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
+from tests.reading.support import add_book, isbn13, quick_families, quick_staff
 
 ROWS = 10_000
 HEADER = "isbn,书名,作者,出版社,出版年,适读年龄,主题\n"

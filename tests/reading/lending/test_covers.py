@@ -13,9 +13,7 @@ import httpx
 from PIL import Image
 
 from reading.lending.tables import Book
-from tests.reading.support import code, one_app_per_module, quick_library, quick_staff
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
+from tests.reading.support import code, quick_library, quick_staff
 
 
 def picture(fmt: str, size: tuple[int, int] = (640, 480), *, exif: bool = False, mode: str = "RGB") -> bytes:

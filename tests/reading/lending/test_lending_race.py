@@ -28,14 +28,11 @@ from tests.reading.support import (
     code,
     isbn13,
     lend,
-    one_app_per_module,
     quick_families,
     quick_library,
 )
 
 pytestmark = pytest.mark.live
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,10 @@ from tests.reading.support import (
     copy_detail,
     give_back,
     lend,
-    one_app_per_module,
     outbox_kinds,
     quick_families,
     quick_library,
 )
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
 
 TODAY = date(2026, 11, 28)  # START in Beijing
 

@@ -12,9 +12,7 @@ import httpx
 
 from app.kernel.tables import Policy
 from tests.helpers import register_family
-from tests.reading.support import add_copies, code, lend, one_app_per_module, quick_families, quick_library, quick_staff
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
+from tests.reading.support import add_copies, code, lend, quick_families, quick_library, quick_staff
 
 TODAY = date(2026, 11, 28)
 

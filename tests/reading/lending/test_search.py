@@ -14,13 +14,10 @@ from tests.reading.support import (
     add_copies,
     code,
     lend,
-    one_app_per_module,
     quick_families,
     quick_library,
     quick_staff,
 )
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
 
 
 async def search(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:

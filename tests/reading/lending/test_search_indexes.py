@@ -23,9 +23,7 @@ from reading.lending.services.catalogue import candidates
 from reading.lending.tables import Book
 from tests.helpers import postgres_only
 from tests.reading.lending.test_book_import import csv_bytes, upload
-from tests.reading.support import add_book, isbn13, one_app_per_module, quick_staff
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
+from tests.reading.support import add_book, isbn13, quick_staff
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -18,9 +18,7 @@ from reading.lending.services.matching import escape
 from reading.lending.tables import Book, Copy
 from tests.helpers import postgres_only
 from tests.reading.lending.test_search_indexes import explain
-from tests.reading.support import add_book, add_copies, isbn13, one_app_per_module, quick_library
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
+from tests.reading.support import add_book, add_copies, isbn13, quick_library
 
 TITLES = ("大卫，不可以", "大卫", "我的大卫", "小熊", "大卫上学去", "DW的书")
 

@@ -18,12 +18,9 @@ from tests.reading.support import (
     copy_detail,
     give_back,
     lend,
-    one_app_per_module,
     quick_families,
     quick_library,
 )
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
 
 
 async def corner_token(client: httpx.AsyncClient, headers: dict[str, str], space_id: int, clock: FrozenClock) -> str:

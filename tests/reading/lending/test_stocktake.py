@@ -18,12 +18,9 @@ from tests.reading.support import (
     assert_lending_invariants,
     code,
     lend,
-    one_app_per_module,
     quick_families,
     quick_library,
 )
-
-clock_fixture, queue_fixture, app_fixture, between_tests = one_app_per_module()
 
 
 async def test_stocktake_reports_exactly_the_planted_copies(client: httpx.AsyncClient, clock: FrozenClock) -> None:
