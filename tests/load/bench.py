@@ -972,7 +972,7 @@ def scenario_reads(
         # The same page with no read finding a kept copy: each (space, first day) once, so the
         # cost of a miss compares across scales (the burst above mostly hits at district scale,
         # where 185 spaces are read again within 2 seconds, and mostly misses at city scale).
-        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        today = datetime.now(TZ).date()
         fresh = [f"/spaces/{i}?week={today + timedelta(days=d)}" for d in range(1, 8) for i in ids]
         cases.append(
             ("space week page, every read a miss", "week-miss", fresh[:n_page], min(n_page, len(fresh)), False)
@@ -1241,7 +1241,7 @@ def scenario_stats(
     from app.stats.services.rollup import HELD_BEFORE
 
     written = time.monotonic()
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = datetime.now(TZ).date()
     year = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
     stats_round(target, floors, rows, failures, data, year, "")
     time.sleep(max(0.0, written + HELD_BEFORE.total_seconds() + 2 - time.monotonic()))
