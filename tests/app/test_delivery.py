@@ -341,23 +341,21 @@ async def test_a_follower_who_refused_is_not_tried_again(
     assert row["last_error"].startswith("43101")
 
 
-async def test_one_run_sends_every_due_delivery_beyond_a_batch(
-    client: httpx.AsyncClient, clock: FrozenClock, clocked_queue: Any, tencent_sms: FakeTencentSms
-) -> None:
-    """A morning's reminders are more than one batch (BATCH = 200): one run sends them all,
-    as `deliver_pending` delivers every message, instead of 200 a run."""
+async def confirmations_due(client: httpx.AsyncClient, clock: FrozenClock, queue: Any, count: int) -> dict[str, Any]:
+    """A family that booked (its confirmation sent), then its confirmation `count` times more in
+    the outbox, as many as a morning's reminders; returns the family."""
     from app.kernel import outbox
     from app.kernel.db import write_transaction
     from app.kernel.tables import OutboxMessage
-    from app.notify.delivery import BATCH, loaded
+    from app.notify.delivery import loaded
 
     slot_id = await slot_with_waitlist(client, clock, capacity=10)
     family = await register_family(client)
     await book(client, slot_id, family)
-    await clocked_queue.drain()  # the booking's own run sent its confirmation
+    await queue.drain()  # the booking's own run sent its confirmation
     [confirmed] = await OutboxMessage.select().where(OutboxMessage.kind == "booking_confirmed")
-    async with write_transaction():  # the same notice again, as many as a morning's reminders
-        for _ in range(BATCH + 50):
+    async with write_transaction():
+        for _ in range(count):
             await outbox.notice(
                 recipient_id=confirmed["recipient_id"],
                 kind="booking_confirmed",
@@ -365,8 +363,39 @@ async def test_one_run_sends_every_due_delivery_beyond_a_batch(
                 link=confirmed["link"],
                 now=clock.now(),
             )
+    return family
+
+
+async def test_one_run_sends_every_due_delivery_beyond_a_batch(
+    client: httpx.AsyncClient, clock: FrozenClock, clocked_queue: Any, tencent_sms: FakeTencentSms
+) -> None:
+    """A morning's reminders are more than one batch (BATCH = 200): one run sends them all,
+    as `deliver_pending` delivers every message, instead of 200 a run."""
+    from app.notify.delivery import BATCH
+
+    family = await confirmations_due(client, clock, clocked_queue, BATCH + 50)
     assert await deliver_pending(clock=clock) == BATCH + 50
     assert await send_due(clock=clock) == BATCH + 50
     assert len(sms_to(tencent_sms, family["phone"], "booking_confirmed")) == BATCH + 51
     assert {r["status"] for r in await deliveries("booking_confirmed")} == {"sent"}
     assert await send_due(clock=clock) == 0
+
+
+async def test_a_run_keeps_several_sends_in_flight_and_sends_each_once(
+    client: httpx.AsyncClient, clock: FrozenClock, clocked_queue: Any, tencent_sms: FakeTencentSms
+) -> None:
+    """A provider takes a while to answer each message: one run calls it for several deliveries
+    at once (at most SENDING_AT_ONCE), and each delivery still goes out once."""
+    from app.notify.delivery import SENDING_AT_ONCE
+
+    family = await confirmations_due(client, clock, clocked_queue, 3 * SENDING_AT_ONCE)
+    await deliver_pending(clock=clock)
+    tencent_sms.latency = 0.2
+    tencent_sms.most_in_flight = 0
+
+    assert await send_due(clock=clock) == 3 * SENDING_AT_ONCE
+    assert 1 < tencent_sms.most_in_flight <= SENDING_AT_ONCE
+    assert len(sms_to(tencent_sms, family["phone"], "booking_confirmed")) == 3 * SENDING_AT_ONCE + 1
+    rows = await deliveries("booking_confirmed")
+    assert [r["status"] for r in rows] == ["sent"] * len(rows)
+    assert await DeliveryAttempt.count() == len(rows)  # one call each

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ class FakeServer(ABC):
         self.requests: list[Request] = []
         self.outcomes: deque[str] = deque()
         self.lock = threading.Lock()
+        self.latency = 0.0  # seconds each answer takes, as a real provider's does
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests it was answering at one time
         self._server: ThreadingHTTPServer | None = None
 
     def script(self, *outcomes: str) -> None:
@@ -78,7 +82,14 @@ class FakeServer(ABC):
                 )
                 with fake.lock:
                     fake.requests.append(request)
-                answer = fake.handle(request)
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    time.sleep(fake.latency)
+                    answer = fake.handle(request)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
                 body = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
                 self.send_response(answer.status)
                 headers = {"Content-Type": "application/json", **answer.headers}
