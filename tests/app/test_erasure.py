@@ -131,7 +131,9 @@ async def text_everywhere() -> list[tuple[str, str, str]]:
     return found
 
 
-async def test_the_export_holds_everything_and_erasure_leaves_nothing(client: httpx.AsyncClient, clock: Any) -> None:
+async def test_the_export_holds_everything_and_erasure_leaves_nothing(
+    client: httpx.AsyncClient, clock: Any, queue: Any
+) -> None:
     s = await setting(client, clock)
     more = await everything_else(client, s, clock)
 
@@ -145,6 +147,10 @@ async def test_the_export_holds_everything_and_erasure_leaves_nothing(client: ht
     assert len(export["programme"]["certificates"]) == 1
     assert (await client.get(more["feed"])).status_code == 200
 
+    # The notices above go out first. An SMS already on its way when a family erases itself is
+    # still written to the console provider's log (`notify_console_sms`) after the erasure: a
+    # race of the development provider, not what this test is about (what the erasure leaves).
+    await queue.drain()
     assert (await client.delete("/api/v1/families/me", headers=s["family"])).status_code == 202
 
     leftovers = [
