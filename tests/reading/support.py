@@ -36,6 +36,7 @@ def one_app_per_module() -> tuple[Any, Any, Any, Any]:
     @pytest.fixture(scope="module", name="clock")
     def clock_fixture(shared_app: Any) -> FrozenClock:
         clock: FrozenClock = shared_app.clock
+        clock.set(START)  # the module's world is seeded at START, whatever the test before did
         return clock
 
     @pytest.fixture(scope="module", name="queue")
